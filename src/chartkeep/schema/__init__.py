@@ -1,0 +1,1 @@
+"""Class schemas: field types, the seed templates, and the Parse JSON value codec."""

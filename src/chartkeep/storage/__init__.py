@@ -1,0 +1,1 @@
+"""Storage: one narrow adapter over SQLite and PostgreSQL."""
