@@ -24,10 +24,14 @@ Relations live in join tables ``"_Join:{field}:{Class}"`` (``owningId``, ``relat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import orjson
+
+from chartkeep.schema.dates import iso_ms, parse_iso
+
+__all__ = ["iso_ms", "parse_iso"]  # re-exported for callers of the dialect
 
 JSON_TYPES = frozenset({"Object", "Array", "GeoPoint", "Polygon"})
 MAX_SAFE_INT = 2**53
@@ -47,23 +51,6 @@ def number_out(value: float | int) -> int | float:
     if isinstance(value, float) and value.is_integer() and abs(value) < MAX_SAFE_INT:
         return int(value)
     return value
-
-
-def iso_ms(value: datetime) -> str:
-    """Parse's date text: ``2024-01-02T03:04:05.678Z`` (UTC, milliseconds)."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_iso(text: str) -> datetime:
-    """Parse an ISO-8601 timestamp; naive values are taken as UTC. Raises ValueError."""
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=(value.microsecond // 1000) * 1000)
 
 
 class Dialect:
