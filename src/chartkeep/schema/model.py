@@ -106,3 +106,26 @@ class SchemaLookup(Protocol):
     """Read access to the live class registry."""
 
     def get(self, class_name: str) -> ClassSchema | None: ...
+
+
+def field_from_json(data: dict[str, Any]) -> FieldSpec:
+    return FieldSpec(
+        type=data["type"],
+        target_class=data.get("targetClass"),
+        required=bool(data.get("required", False)),
+        default=data.get("defaultValue"),
+    )
+
+
+def class_from_json(data: dict[str, Any]) -> ClassSchema:
+    fields = {
+        name: field_from_json(spec)
+        for name, spec in (data.get("fields") or {}).items()
+        if name not in DEFAULT_FIELDS
+    }
+    return ClassSchema(
+        name=data["className"],
+        fields=fields,
+        clp=dict(data.get("classLevelPermissions") or {}),
+        indexes=dict(data.get("indexes") or {}),
+    )

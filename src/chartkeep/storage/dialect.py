@@ -29,9 +29,7 @@ from typing import Any
 
 import orjson
 
-from chartkeep.schema.dates import iso_ms, parse_iso
-
-__all__ = ["iso_ms", "parse_iso"]  # re-exported for callers of the dialect
+from chartkeep.schema.dates import iso_ms, parse_iso  # noqa: F401 - re-exported
 
 JSON_TYPES = frozenset({"Object", "Array", "GeoPoint", "Polygon"})
 MAX_SAFE_INT = 2**53
@@ -53,10 +51,24 @@ def number_out(value: float | int) -> int | float:
     return value
 
 
+class Params:
+    """Collects bind values; ``add`` returns the placeholder to splice into the SQL."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.values: list[Any] = []
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return self.dialect.placeholder(len(self.values))
+
+
 class Dialect:
     """Base: the SQL spelling and value conversion one database needs."""
 
     name: str = ""
+    perm_type: str = ""
+    json_type: str = ""
 
     def placeholder(self, index: int) -> str:  # 1-based position
         raise NotImplementedError
@@ -76,6 +88,10 @@ class Dialect:
     def perm_from_db(self, raw: Any) -> list[str] | None:
         raise NotImplementedError
 
+    def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
+        """SQL true when the permission column is NULL (public) or shares a principal."""
+        raise NotImplementedError
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -92,6 +108,9 @@ class PostgresDialect(Dialect):
         "GeoPoint": "jsonb",
         "Polygon": "jsonb",
     }
+
+    perm_type = "text[]"
+    json_type = "jsonb"
 
     def placeholder(self, index: int) -> str:
         return f"${index}"
@@ -121,6 +140,10 @@ class PostgresDialect(Dialect):
     def perm_from_db(self, raw: Any) -> list[str] | None:
         return list(raw) if raw is not None else None
 
+    def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
+        col = quote(column)
+        return f"({col} IS NULL OR {col} && {params.add(list(principals))}::text[])"
+
 
 class SqliteDialect(Dialect):
     name = "sqlite"
@@ -137,6 +160,9 @@ class SqliteDialect(Dialect):
         "GeoPoint": "TEXT",
         "Polygon": "TEXT",
     }
+
+    perm_type = "TEXT"
+    json_type = "TEXT"
 
     def placeholder(self, index: int) -> str:
         return "?"
@@ -175,6 +201,11 @@ class SqliteDialect(Dialect):
 
     def perm_from_db(self, raw: Any) -> list[str] | None:
         return None if raw is None else orjson.loads(raw)
+
+    def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
+        col = quote(column)
+        marks = ", ".join(params.add(p) for p in principals) or "NULL"
+        return f"({col} IS NULL OR EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({marks})))"
 
 
 def dialect_for(url: str) -> Dialect:

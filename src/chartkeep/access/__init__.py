@@ -1,0 +1,1 @@
+"""Access decisions: ACLs now; roles, CLPs and clinical scope build on these."""

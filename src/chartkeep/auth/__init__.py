@@ -1,0 +1,1 @@
+"""Authentication: keys, session tokens, the request's principal."""

@@ -1,0 +1,24 @@
+"""The handles every service needs, built once by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chartkeep.schema.model import ClassSchema
+from chartkeep.schema.registry import Registry
+from chartkeep.settings import Settings
+from chartkeep.storage.database import Database
+from chartkeep.errors import Code, ParseError
+
+
+@dataclass(slots=True)
+class Core:
+    db: Database
+    registry: Registry
+    settings: Settings
+
+    def schema_or_404(self, class_name: str) -> ClassSchema:
+        schema = self.registry.get(class_name)
+        if schema is None:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        return schema

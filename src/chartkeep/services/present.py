@@ -1,0 +1,52 @@
+"""Internal objects → the JSON objects clients receive (Parse's shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep.access.acl import perms_to_acl
+from chartkeep.auth.context import RequestContext
+from chartkeep.schema.codec import encode
+from chartkeep.schema.dates import iso_ms
+from chartkeep.schema.model import ClassSchema
+
+ALWAYS = ("objectId", "createdAt", "updatedAt")
+
+
+def hidden_fields(schema: ClassSchema, ctx: RequestContext, obj: dict[str, Any]) -> frozenset[str]:
+    """Fields this caller must not see: another user's email and authData."""
+    if schema.name != "_User" or ctx.is_master or obj.get("objectId") == ctx.user_id:
+        return frozenset()
+    protected = set(schema.clp.get("protectedFields", {}).get("*", []))
+    protected.add("authData")
+    return frozenset(protected)
+
+
+def present(
+    schema: ClassSchema,
+    obj: dict[str, Any],
+    ctx: RequestContext,
+    keys: set[str] | None = None,
+    exclude: set[str] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    hidden = hidden_fields(schema, ctx, obj)
+    files_url = ctx.files_url
+    for name, spec in schema.fields.items():
+        if name in hidden or (keys is not None and name not in keys) or (exclude and name in exclude):
+            continue
+        if spec.type == "Relation":
+            out[name] = {"__type": "Relation", "className": spec.target_class}
+            continue
+        if name in obj:
+            value = obj[name]
+            out[name] = encode(spec, value, files_url) if value is not None else None
+    out["objectId"] = obj["objectId"]
+    if "createdAt" in obj:
+        out["createdAt"] = iso_ms(obj["createdAt"])
+    if "updatedAt" in obj:
+        out["updatedAt"] = iso_ms(obj["updatedAt"])
+    acl = perms_to_acl(obj.get("_rperm"), obj.get("_wperm"))
+    if acl is not None and (keys is None or "ACL" in keys) and not (exclude and "ACL" in exclude):
+        out["ACL"] = acl
+    return out

@@ -1,0 +1,86 @@
+"""Reads: get one object, find with ``where``/order/limit/skip/keys/include, count.
+
+The reader's ACL is part of the SQL (never a filter after fetching); includes are batched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep.access.acl import read_principals
+from chartkeep.auth.context import RequestContext
+from chartkeep.errors import Code, ParseError
+from chartkeep.query import ir
+from chartkeep.query.order import parse_order
+from chartkeep.query.parse import parse_where
+from chartkeep.query.sql import compile_count, compile_select
+from chartkeep.schema.model import ClassSchema
+from chartkeep.services.core import Core
+from chartkeep.services.include import Expander, path_tree
+from chartkeep.services.options import FindOptions, parse_find_options
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn, use
+
+
+def access_filter(ctx: RequestContext, class_name: str) -> ir.Node | None:
+    principals = read_principals(ctx)
+    return None if principals is None else ir.AclReadable(tuple(principals))
+
+
+def build_where(core: Core, ctx: RequestContext, schema: ClassSchema, where: dict[str, Any]) -> ir.Node | None:
+    node = parse_where(schema.name, where, core.registry, scope=lambda name: access_filter(ctx, name))
+    guard = access_filter(ctx, schema.name)
+    if guard is None:
+        return node
+    return ir.And((node, guard)) if node is not None else guard
+
+
+async def find(
+    core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None = None
+) -> dict[str, Any]:
+    opts = parse_find_options(raw, core.settings.max_limit)
+    schema = core.registry.get(class_name)
+    if schema is None:
+        return _empty(opts)
+    where = build_where(core, ctx, schema, opts.where)
+    order = parse_order(opts.order, schema) if opts.order else []
+    async with use(core.db, conn) as c:
+        results: list[dict[str, Any]] = []
+        if opts.limit != 0:
+            limit = None if opts.limit < 0 else opts.limit
+            sql, params = compile_select(schema, where, c.dialect, order=order, limit=limit, skip=opts.skip)
+            found = [rows.decode_row(schema, r, c) for r in await c.fetch(sql, params)]
+            results = await _render(core, ctx, c, schema, found, opts)
+        out: dict[str, Any] = {"results": results}
+        if opts.count:
+            sql, params = compile_count(schema, where, c.dialect)
+            out["count"] = int(await c.fetchval(sql, params) or 0)
+    return out
+
+
+def _empty(opts: FindOptions) -> dict[str, Any]:
+    return {"results": [], "count": 0} if opts.count else {"results": []}
+
+
+async def get(
+    core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None = None
+) -> dict[str, Any]:
+    opts = parse_find_options({k: v for k, v in raw.items() if k in ("keys", "excludeKeys", "include")})
+    schema = core.schema_or_404(class_name)
+    async with use(core.db, conn) as c:
+        found = await rows.fetch_many(c, schema, [object_id], read_principals(ctx))
+        if not found:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        return (await _render(core, ctx, c, schema, found, opts))[0]
+
+
+async def _render(
+    core: Core, ctx: RequestContext, conn: Conn, schema: ClassSchema, found: list[dict[str, Any]], opts: FindOptions
+) -> list[dict[str, Any]]:
+    tree = path_tree(opts.include)
+    keys = path_tree(opts.keys) if opts.keys is not None else None
+    exclude = set(opts.exclude_keys) if opts.exclude_keys else None
+    expander = Expander(core, ctx, conn)
+    if tree:
+        await expander.load(schema, found, tree)
+    return [expander.render(schema, obj, tree, keys, exclude) for obj in found]

@@ -1,0 +1,125 @@
+"""Sessions: created at sign-up/login, listed, revoked. Tokens are stored only as SHA-256 digests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chartkeep.auth.context import RequestContext
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.dates import now_ms
+from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
+from chartkeep.services.core import Core
+from chartkeep.services.present import present
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn, use
+from chartkeep.storage.dialect import quote
+
+
+async def create_session(
+    core: Core, conn: Conn, user_id: str, action: str, installation_id: str | None
+) -> str:
+    token = new_session_token()
+    now = now_ms()
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    await rows.insert(
+        conn,
+        schema,
+        {
+            "objectId": new_object_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "_rperm": [user_id],
+            "_wperm": [user_id],
+            "sessionToken": token_digest(token),
+            "user": user_id,
+            "createdWith": {"action": action, "authProvider": "password"},
+            "restricted": False,
+            "expiresAt": now + timedelta(seconds=core.settings.session_length),
+            "installationId": installation_id,
+        },
+    )
+    return token
+
+
+async def revoke_token(core: Core, token: str) -> None:
+    async with core.db.transaction() as tx:
+        await tx.execute(
+            f'DELETE FROM {quote("_Session")} WHERE "sessionToken" = {tx.dialect.placeholder(1)}',
+            [token_digest(token)],
+        )
+
+
+def _show(core: Core, ctx: RequestContext, session: dict[str, Any]) -> dict[str, Any]:
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    out = present(schema, session, ctx)
+    if ctx.session_token and session.get("sessionToken") == token_digest(ctx.session_token):
+        out["sessionToken"] = ctx.session_token
+    else:
+        out.pop("sessionToken", None)  # only digests are stored; the token itself is never shown
+    return out
+
+
+async def _user_sessions(core: Core, ctx: RequestContext, conn: Conn) -> list[dict[str, Any]]:
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    d = conn.dialect
+    if ctx.is_master:
+        found = await conn.fetch(f'SELECT * FROM {quote("_Session")} ORDER BY "createdAt"')
+    else:
+        found = await conn.fetch(
+            f'SELECT * FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)} ORDER BY "createdAt"',
+            [ctx.user_id],
+        )
+    return [rows.decode_row(schema, r, conn) for r in found]
+
+
+def require_user(ctx: RequestContext) -> str:
+    if not ctx.user_id:
+        raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+    return ctx.user_id
+
+
+async def list_sessions(core: Core, ctx: RequestContext) -> dict[str, Any]:
+    if not ctx.is_master:
+        require_user(ctx)
+    async with use(core.db, None) as conn:
+        sessions = await _user_sessions(core, ctx, conn)
+    return {"results": [_show(core, ctx, s) for s in sessions]}
+
+
+async def current_session(core: Core, ctx: RequestContext) -> dict[str, Any]:
+    require_user(ctx)
+    assert ctx.session_token is not None
+    digest = token_digest(ctx.session_token)
+    async with use(core.db, None) as conn:
+        for session in await _user_sessions(core, ctx, conn):
+            if session.get("sessionToken") == digest:
+                return _show(core, ctx, session)
+    raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+
+
+async def get_session(core: Core, ctx: RequestContext, object_id: str) -> dict[str, Any]:
+    if not ctx.is_master:
+        require_user(ctx)
+    async with use(core.db, None) as conn:
+        for session in await _user_sessions(core, ctx, conn):
+            if session["objectId"] == object_id:
+                return _show(core, ctx, session)
+    raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+
+
+async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> None:
+    if not ctx.is_master:
+        require_user(ctx)
+    async with core.db.transaction() as tx:
+        d = tx.dialect
+        sql = f'DELETE FROM {quote("_Session")} WHERE "objectId" = {d.placeholder(1)}'
+        params: list[Any] = [object_id]
+        if not ctx.is_master:
+            sql += f' AND "user" = {d.placeholder(2)}'
+            params.append(ctx.user_id)
+        if not await tx.execute(sql, params):
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")

@@ -1,0 +1,264 @@
+"""The write pipeline for create / update / delete of any class.
+
+Each write is a flat list of named steps over one ``Write`` record, read top to bottom:
+
+    create: resolve_class → check_keys → plan_fields → decode → defaults_and_required → store
+    update: resolve_class → check_keys → plan_fields → load_current → decode → required → store
+
+Everything that can fail on bad input fails before the transaction opens, so a refused write
+changes nothing; the transaction covers the row, its relations and any new columns together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chartkeep.access.acl import acl_to_perms, write_principals
+from chartkeep.auth.context import RequestContext
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.codec import decode, infer_spec
+from chartkeep.schema.dates import iso_ms, now_ms
+from chartkeep.schema.ids import new_object_id
+from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FieldSpec, valid_field_name
+from chartkeep.services import classes, update_ops
+from chartkeep.services.core import Core
+from chartkeep.services.present import present
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn, IntegrityError, use
+
+SERVER_OWNED = frozenset({"createdAt", "updatedAt"})
+
+
+@dataclass(slots=True)
+class Write:
+    ctx: RequestContext
+    class_name: str
+    body: dict[str, Any]
+    object_id: str | None = None  # None for create
+    schema: ClassSchema | None = None
+    new_class: bool = False
+    new_fields: dict[str, FieldSpec] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    relations: dict[str, update_ops.RelationChange] = field(default_factory=dict)
+    op_fields: list[str] = field(default_factory=list)
+    perms: tuple[list[str], list[str]] | None = None
+    current: dict[str, Any] | None = None
+    assign_id: str | None = None
+    now: datetime = field(default_factory=now_ms)
+
+    def spec(self, name: str) -> FieldSpec | None:
+        return self.new_fields.get(name) or (self.schema.fields.get(name) if self.schema else None)
+
+
+# ---- steps -------------------------------------------------------------------------------------
+
+
+def resolve_class(core: Core, w: Write) -> None:
+    w.schema = core.registry.get(w.class_name)
+    if w.schema is not None:
+        return
+    if w.object_id is not None:
+        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+    if not w.ctx.is_master:
+        raise ParseError(
+            Code.OPERATION_FORBIDDEN,
+            f"This user is not allowed to access non-existent class: {w.class_name}",
+        )
+    w.new_class = True
+    w.schema = ClassSchema(w.class_name)
+
+
+def check_keys(core: Core, w: Write) -> None:
+    body = w.body
+    if w.object_id is None:
+        if "objectId" in body:
+            if not body["objectId"]:
+                raise ParseError(Code.MISSING_OBJECT_ID, "objectId must not be empty, null or undefined")
+            raise ParseError(Code.INVALID_KEY_NAME, "objectId is an invalid field name.")
+        if "id" in body:
+            raise ParseError(Code.INVALID_KEY_NAME, "id is an invalid field name.")
+    for key in body:
+        if key in SERVER_OWNED or key == "ACL" or (key == "objectId" and w.object_id is not None):
+            continue
+        if not valid_field_name(key):
+            raise ParseError(Code.INVALID_KEY_NAME, f"Invalid field name: {key}.")
+
+
+def plan_fields(core: Core, w: Write) -> None:
+    """Unknown fields: the master key adds them (type inferred); anyone else is refused."""
+    assert w.schema is not None
+    for key, value in w.body.items():
+        if key in DEFAULT_FIELDS or key in w.schema.fields:
+            continue
+        spec = infer_spec(value)
+        if spec is None:
+            continue  # null / Delete on a field that does not exist: nothing to store
+        if not w.ctx.is_master:
+            raise ParseError(
+                Code.OPERATION_FORBIDDEN, f"Permission denied for action addField on class {w.class_name}."
+            )
+        if spec.type in ("Pointer", "Relation") and not spec.target_class:
+            raise ParseError(Code.INVALID_JSON, f"{key}: a pointer needs a className")
+        w.new_fields[key] = spec
+
+
+async def load_current(core: Core, w: Write, conn: Conn) -> None:
+    assert w.schema is not None and w.object_id is not None
+    w.current = await rows.fetch_for_write(conn, w.schema, w.object_id, write_principals(w.ctx))
+    if w.current is None:
+        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+
+
+def decode_values(core: Core, w: Write) -> None:
+    current = w.current or {}
+    for key, value in w.body.items():
+        if key in SERVER_OWNED or key == "objectId":
+            continue
+        if key == "ACL":
+            w.perms = None if value is None else acl_to_perms(value)
+            if value is None:
+                w.values["_rperm"] = w.values["_wperm"] = None
+            continue
+        spec = w.spec(key)
+        if spec is None:
+            continue
+        if update_ops.is_op(value):
+            result = update_ops.apply(key, spec, value, current.get(key))
+            if isinstance(result, update_ops.RelationChange):
+                w.relations[key] = result
+            else:
+                w.values[key] = result
+                if value.get("__op") != "Delete":
+                    w.op_fields.append(key)
+            continue
+        if spec.type == "Relation":
+            if isinstance(value, dict) and value.get("__type") == "Relation":
+                continue  # echo of the relation marker: nothing to write
+            raise ParseError(Code.INCORRECT_TYPE, f"schema mismatch for {w.class_name}.{key}; expected Relation")
+        w.values[key] = decode(w.class_name, key, spec, value)
+    if w.perms is not None:
+        w.values["_rperm"], w.values["_wperm"] = w.perms
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def defaults_and_required(core: Core, w: Write) -> None:
+    """Parse's rule: a required field may not be absent, null or empty; defaults fill gaps."""
+    assert w.schema is not None
+    for name, spec in w.schema.fields.items():
+        if spec.type == "Relation":
+            continue
+        if w.object_id is None:
+            if name not in w.values and spec.default is not None:
+                w.values[name] = spec.default
+            if spec.required and _missing(w.values.get(name)):
+                raise ParseError(Code.VALIDATION_ERROR, f"{name} is required")
+        elif spec.required and name in w.values and _missing(w.values[name]):
+            raise ParseError(Code.VALIDATION_ERROR, f"{name} is required")
+
+
+async def store(core: Core, w: Write, conn: Conn) -> None:
+    assert w.schema is not None
+    if w.new_class:
+        w.schema = await classes.create_class(core, conn, ClassSchema(w.class_name, dict(w.new_fields)))
+    elif w.new_fields:
+        w.schema = await classes.add_fields(core, conn, w.class_name, w.new_fields)
+    try:
+        if w.object_id is None:
+            w.object_id = w.assign_id or new_object_id()
+            row = {"objectId": w.object_id, "createdAt": w.now, "updatedAt": w.now, **w.values}
+            await rows.insert(conn, w.schema, row)
+        else:
+            changes = {**w.values, "updatedAt": w.now}
+            updated = await rows.update(conn, w.schema, w.object_id, changes, write_principals(w.ctx))
+            if not updated:
+                raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+    except IntegrityError:
+        raise ParseError(
+            Code.DUPLICATE_VALUE, "A duplicate value for a field with unique values was provided"
+        ) from None
+    for name, change in w.relations.items():
+        await _check_related(conn, w.schema.fields[name], change.add)
+        await rows.relation_add(conn, w.class_name, name, w.object_id, change.add)
+        await rows.relation_remove(conn, w.class_name, name, w.object_id, change.remove)
+
+
+async def _check_related(conn: Conn, spec: FieldSpec, ids: list[str]) -> None:
+    for object_id in ids:
+        if spec.target_class and not await rows.exists(conn, spec.target_class, object_id):
+            raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: {spec.target_class} {object_id}")
+
+
+# ---- use cases ---------------------------------------------------------------------------------
+
+
+def _needs_current(w: Write) -> bool:
+    return any(update_ops.is_op(v) and v.get("__op") not in ("Delete",) for v in w.body.values())
+
+
+async def create(
+    core: Core,
+    ctx: RequestContext,
+    class_name: str,
+    body: dict[str, Any],
+    conn: Conn | None = None,
+    *,
+    hidden: dict[str, Any] | None = None,
+    assign_id: str | None = None,
+) -> dict[str, Any]:
+    """Create an object. ``hidden`` columns (e.g. a password hash) and a pre-assigned id come
+    from the system-class services that wrap this pipeline."""
+    w = Write(ctx, class_name, body)
+    resolve_class(core, w)
+    check_keys(core, w)
+    plan_fields(core, w)
+    decode_values(core, w)
+    defaults_and_required(core, w)
+    w.values.update(hidden or {})
+    w.assign_id = assign_id
+    async with use(core.db, conn, write=True) as tx:
+        await store(core, w, tx)
+    return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_op_results(w)}
+
+
+async def update(
+    core: Core,
+    ctx: RequestContext,
+    class_name: str,
+    object_id: str,
+    body: dict[str, Any],
+    conn: Conn | None = None,
+    *,
+    hidden: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    w = Write(ctx, class_name, body, object_id=object_id)
+    resolve_class(core, w)
+    check_keys(core, w)
+    plan_fields(core, w)
+    async with use(core.db, conn, write=True) as tx:
+        if _needs_current(w):
+            await load_current(core, w, tx)
+        decode_values(core, w)
+        defaults_and_required(core, w)
+        w.values.update(hidden or {})
+        await store(core, w, tx)
+    return {"updatedAt": iso_ms(w.now), **_op_results(w)}
+
+
+def _op_results(w: Write) -> dict[str, Any]:
+    """Fields whose final value the server computed (Increment, Add…), as Parse echoes them."""
+    if not w.op_fields or w.schema is None:
+        return {}
+    shown = present(w.schema, {"objectId": w.object_id or "", **w.values}, w.ctx, keys=set(w.op_fields))
+    return {k: shown[k] for k in w.op_fields if k in shown}
+
+
+async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None = None) -> None:
+    schema = core.schema_or_404(class_name)
+    async with use(core.db, conn, write=True) as tx:
+        if not await rows.delete(tx, schema, object_id, write_principals(ctx)):
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")

@@ -1,0 +1,71 @@
+"""Every setting, declared once. Read from ``CHARTKEEP_*`` environment variables and CLI flags.
+
+The CLI builds its ``--flags`` from these fields and ``docs/configuration.md`` lists them; a test
+fails when a field is missing from the docs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHARTKEEP_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
+    port: int = Field(1337, description="TCP port of the HTTP server.")
+    app_id: str = Field("chartkeep", description="Parse application id clients must send.")
+    master_key: str | None = Field(
+        None,
+        description="Parse master key. When unset, one is generated at first start and kept in "
+        "DATA_DIR/master.key.",
+    )
+    rest_api_key: str | None = Field(
+        None, description="Optional REST API key; when set, non-master requests must send it."
+    )
+    database_url: str | None = Field(
+        None,
+        description="sqlite:///relative.db, sqlite:////abs/path.db or postgresql://user@host:port/db. "
+        "Default: SQLite at DATA_DIR/chartkeep.db.",
+    )
+    data_dir: Path = Field(Path("data"), description="Directory for the SQLite file and generated keys.")
+    mount_path: str = Field("/parse", description="Where the Parse REST API is mounted.")
+    public_url: str | None = Field(
+        None, description="Public base URL of the API (used in Location headers and file URLs)."
+    )
+    templates: list[str] = Field(
+        default_factory=lambda: ["ehr", "behavioral_health"],
+        description="Seed templates loaded at init (comma-separated in env/flags).",
+    )
+    master_key_ips: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Client IPs (or CIDR ranges) allowed to use the master key.",
+    )
+    session_length: int = Field(31536000, description="Session lifetime in seconds (Parse default: 1 year).")
+    max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
+    max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
+    log_level: str = Field("info", description="Log level of the server.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chartkeep.db').as_posix()}"
+
+    def ensure_master_key(self) -> tuple[str, bool]:
+        """The configured master key, or the one kept in the data dir (created if absent)."""
+        if self.master_key:
+            return self.master_key, False
+        path = self.data_dir / "master.key"
+        if path.exists():
+            self.master_key = path.read_text().strip()
+            return self.master_key, False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        self.master_key = key
+        return key, True

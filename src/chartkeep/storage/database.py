@@ -1,0 +1,93 @@
+"""The narrow database contract both back-ends implement.
+
+Services never see a driver: they get a ``Conn`` (fetch/execute with dialect placeholders) from
+``Database.read()`` or ``Database.transaction()``. A transaction's ``on_commit`` queue runs only
+after a successful COMMIT, so live events and caches never see a rolled-back write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from chartkeep.storage.dialect import Dialect
+
+Row = Mapping[str, Any]
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+class IntegrityError(Exception):
+    """A unique constraint refused the write (mapped to Parse 137/202/203 above)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Conn(Protocol):
+    dialect: Dialect
+    in_transaction: bool
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    def on_commit(self, callback: AfterCommit) -> None: ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+    url: str
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def read(self) -> Any: ...  # async context manager yielding Conn
+
+    def transaction(self) -> Any: ...  # async context manager yielding Conn
+
+
+class CommitQueue:
+    """Callbacks to run once the surrounding transaction has committed."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[AfterCommit] = []
+
+    def add(self, callback: AfterCommit) -> None:
+        self._callbacks.append(callback)
+
+    async def run(self) -> None:
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            result = callback()
+            if result is not None:
+                await result
+
+
+@asynccontextmanager
+async def use(db: Database, conn: Conn | None, write: bool = False) -> AsyncIterator[Conn]:
+    """Reuse ``conn`` when the caller already holds one (e.g. inside a batch transaction)."""
+    if conn is not None:
+        yield conn
+        return
+    ctx = db.transaction() if write else db.read()
+    async with ctx as fresh:
+        yield fresh
+
+
+def open_database(url: str) -> Database:
+    if url.startswith("sqlite"):
+        from chartkeep.storage.sqlite import SqliteDatabase
+
+        return SqliteDatabase(url)
+    if url.startswith(("postgresql", "postgres")):
+        from chartkeep.storage.postgres import PostgresDatabase
+
+        return PostgresDatabase(url)
+    raise ValueError(f"unsupported database URL: {url!r} (use sqlite:///path or postgresql://...)")

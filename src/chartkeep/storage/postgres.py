@@ -1,0 +1,98 @@
+"""PostgreSQL back-end on an asyncpg pool; jsonb values travel as Python objects via orjson."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import orjson
+
+from chartkeep.storage.database import AfterCommit, CommitQueue, IntegrityError, Row
+from chartkeep.storage.dialect import PostgresDialect
+
+POOL_MIN, POOL_MAX = 2, 16
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
+
+
+class PgConn:
+    def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool) -> None:
+        self._raw = raw
+        self.dialect = dialect
+        self.in_transaction = in_tx
+        self.commit_queue = CommitQueue()
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            return await self._raw.fetch(sql, *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        try:
+            return await self._raw.fetchrow(sql, *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            return await self._raw.fetchval(sql, *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            status = await self._raw.execute(sql, *params)
+        except asyncpg.UniqueViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    def on_commit(self, callback: AfterCommit) -> None:
+        if not self.in_transaction:  # pragma: no cover
+            raise RuntimeError("on_commit outside a transaction")
+        self.commit_queue.add(callback)
+
+
+class PostgresDatabase:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = PostgresDialect()
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.url.replace("postgresql+asyncpg://", "postgresql://"),
+            min_size=POOL_MIN,
+            max_size=POOL_MAX,
+            init=_init_connection,
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PgConn]:
+        assert self._pool is not None, "database not connected"
+        async with self._pool.acquire() as raw:
+            yield PgConn(raw, self.dialect, in_tx=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConn]:
+        assert self._pool is not None, "database not connected"
+        async with self._pool.acquire() as raw:
+            conn = PgConn(raw, self.dialect, in_tx=True)
+            async with raw.transaction():
+                yield conn
+        await conn.commit_queue.run()

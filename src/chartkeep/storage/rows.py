@@ -1,0 +1,148 @@
+"""Row-level reads and writes for one class: the only place objects become SQL rows and back.
+
+Internal object dicts carry ``objectId``, ``createdAt``, ``updatedAt``, ``_rperm``, ``_wperm``,
+each declared field by name, and (for system classes) hidden columns such as ``_hashed_password``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chartkeep.schema.model import ClassSchema
+from chartkeep.storage.database import Conn, Row
+from chartkeep.storage.ddl import HIDDEN_COLUMNS
+from chartkeep.storage.dialect import Params, join_table, quote
+
+PERM_COLUMNS = ("_rperm", "_wperm")
+
+
+def _column_types(schema: ClassSchema) -> dict[str, str]:
+    types = {"createdAt": "Date", "updatedAt": "Date", "objectId": "String"}
+    for name, spec in schema.column_fields().items():
+        types[name] = spec.type
+    types.update(HIDDEN_COLUMNS.get(schema.name, {}))
+    return types
+
+
+def decode_row(schema: ClassSchema, row: Row, conn: Conn) -> dict[str, Any]:
+    d = conn.dialect
+    types = _column_types(schema)
+    out: dict[str, Any] = {}
+    for key in row.keys():  # noqa: SIM118 - sqlite3.Row has keys() but no iteration by key
+        raw = row[key]
+        if key in PERM_COLUMNS:
+            out[key] = d.perm_from_db(raw)
+        elif key in types:
+            if raw is not None:
+                out[key] = d.from_db(types[key], raw)
+    return out
+
+
+def _encode(schema: ClassSchema, conn: Conn, column: str, value: Any) -> Any:
+    if column in PERM_COLUMNS:
+        return conn.dialect.perm_to_db(value)
+    return conn.dialect.to_db(_column_types(schema)[column], value)
+
+
+async def insert(conn: Conn, schema: ClassSchema, obj: dict[str, Any]) -> None:
+    params = Params(conn.dialect)
+    cols = list(obj)
+    marks = [params.add(_encode(schema, conn, c, obj[c])) for c in cols]
+    await conn.execute(
+        f"INSERT INTO {quote(schema.name)} ({', '.join(quote(c) for c in cols)}) VALUES ({', '.join(marks)})",
+        params.values,
+    )
+
+
+def _guard(conn: Conn, params: Params, object_id: str, write_principals: list[str] | None) -> str:
+    where = f'"objectId" = {params.add(object_id)}'
+    if write_principals is not None:
+        where += " AND " + conn.dialect.perm_overlap("_wperm", write_principals, params)
+    return where
+
+
+async def update(
+    conn: Conn,
+    schema: ClassSchema,
+    object_id: str,
+    changes: dict[str, Any],
+    write_principals: list[str] | None,
+) -> bool:
+    """Apply ``changes``; False when no row matched (missing, or the ACL refused the write)."""
+    params = Params(conn.dialect)
+    sets = [f"{quote(c)} = {params.add(_encode(schema, conn, c, v))}" for c, v in changes.items()]
+    where = _guard(conn, params, object_id, write_principals)
+    count = await conn.execute(f"UPDATE {quote(schema.name)} SET {', '.join(sets)} WHERE {where}", params.values)
+    return count > 0
+
+
+async def delete(conn: Conn, schema: ClassSchema, object_id: str, write_principals: list[str] | None) -> bool:
+    params = Params(conn.dialect)
+    where = _guard(conn, params, object_id, write_principals)
+    count = await conn.execute(f"DELETE FROM {quote(schema.name)} WHERE {where}", params.values)
+    if count:
+        for name, spec in schema.fields.items():
+            if spec.type == "Relation":
+                await conn.execute(
+                    f'DELETE FROM {quote(join_table(schema.name, name))} WHERE "owningId" = '
+                    f"{conn.dialect.placeholder(1)}",
+                    [object_id],
+                )
+    return count > 0
+
+
+async def fetch_for_write(
+    conn: Conn, schema: ClassSchema, object_id: str, write_principals: list[str] | None
+) -> dict[str, Any] | None:
+    """The current row, locked for the rest of the transaction on PostgreSQL."""
+    params = Params(conn.dialect)
+    where = _guard(conn, params, object_id, write_principals)
+    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    row = await conn.fetchrow(f"SELECT * FROM {quote(schema.name)} WHERE {where}{lock}", params.values)
+    return None if row is None else decode_row(schema, row, conn)
+
+
+async def exists(conn: Conn, class_name: str, object_id: str) -> bool:
+    row = await conn.fetchrow(
+        f'SELECT 1 FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}', [object_id]
+    )
+    return row is not None
+
+
+async def relation_add(conn: Conn, class_name: str, field: str, owning_id: str, related: Iterable[str]) -> None:
+    d = conn.dialect
+    table = quote(join_table(class_name, field))
+    for related_id in related:
+        await conn.execute(
+            f'INSERT INTO {table} ("owningId", "relatedId") VALUES ({d.placeholder(1)}, {d.placeholder(2)}) '
+            f"ON CONFLICT DO NOTHING",
+            [owning_id, related_id],
+        )
+
+
+async def relation_remove(
+    conn: Conn, class_name: str, field: str, owning_id: str, related: Iterable[str]
+) -> None:
+    d = conn.dialect
+    table = quote(join_table(class_name, field))
+    for related_id in related:
+        await conn.execute(
+            f'DELETE FROM {table} WHERE "owningId" = {d.placeholder(1)} AND "relatedId" = {d.placeholder(2)}',
+            [owning_id, related_id],
+        )
+
+
+async def fetch_many(
+    conn: Conn, schema: ClassSchema, object_ids: list[str], read_principals: list[str] | None
+) -> list[dict[str, Any]]:
+    """Objects by id (one statement), filtered by the reader's ACL principals."""
+    if not object_ids:
+        return []
+    params = Params(conn.dialect)
+    marks = ", ".join(params.add(i) for i in object_ids)
+    where = f'"objectId" IN ({marks})'
+    if read_principals is not None:
+        where += " AND " + conn.dialect.perm_overlap("_rperm", read_principals, params)
+    found = await conn.fetch(f"SELECT * FROM {quote(schema.name)} WHERE {where}", params.values)
+    return [decode_row(schema, row, conn) for row in found]

@@ -1,0 +1,136 @@
+"""SQLite back-end: WAL mode, one writer connection (serialised), a few reader connections."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from chartkeep.storage.database import AfterCommit, CommitQueue, IntegrityError, Row
+from chartkeep.storage.dialect import SqliteDialect
+
+READERS = 4
+
+
+def _regexp(pattern: str, value: Any) -> int:
+    """REGEXP(pattern, value) with Parse's inline options carried as a ``(?flags)`` prefix."""
+    if value is None or not isinstance(value, str):
+        return 0
+    try:
+        return 1 if re.search(pattern, value) else 0
+    except re.error:
+        return 0
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``."""
+    path = url.split("://", 1)[1]
+    if path.startswith("/"):
+        path = path[1:]  # as SQLAlchemy: three slashes relative, four absolute
+    return path or ":memory:"
+
+
+class SqliteConn:
+    def __init__(self, raw: aiosqlite.Connection, dialect: SqliteDialect, in_tx: bool) -> None:
+        self._raw = raw
+        self.dialect = dialect
+        self.in_transaction = in_tx
+        self.commit_queue = CommitQueue()
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            async with self._raw.execute(sql, tuple(params)) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchrow(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            cur = await self._raw.execute(sql, tuple(params))
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        count = cur.rowcount
+        await cur.close()
+        return count
+
+    def on_commit(self, callback: AfterCommit) -> None:
+        if self.in_transaction:
+            self.commit_queue.add(callback)
+        else:  # pragma: no cover - reads never queue work
+            raise RuntimeError("on_commit outside a transaction")
+
+
+class SqliteDatabase:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = SqliteDialect()
+        self.path = sqlite_path(url)
+        self._writer: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all: list[aiosqlite.Connection] = []
+
+    async def _open(self) -> aiosqlite.Connection:
+        raw = await aiosqlite.connect(self.path, isolation_level=None)
+        raw.row_factory = sqlite3.Row
+        await raw.execute("PRAGMA journal_mode=WAL")
+        await raw.execute("PRAGMA synchronous=NORMAL")
+        await raw.execute("PRAGMA foreign_keys=ON")
+        await raw.execute("PRAGMA busy_timeout=5000")
+        await raw.create_function("REGEXP", 2, _regexp, deterministic=True)
+        self._all.append(raw)
+        return raw
+
+    async def connect(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._open()
+        if self.path == ":memory:":
+            return  # readers would see another database; reads share the writer
+        for _ in range(READERS):
+            await self._readers.put(await self._open())
+
+    async def close(self) -> None:
+        for raw in self._all:
+            await raw.close()
+        self._all.clear()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteConn]:
+        if self._readers.empty() and self.path == ":memory:":
+            async with self._write_lock:
+                yield SqliteConn(self._writer, self.dialect, in_tx=False)  # type: ignore[arg-type]
+            return
+        raw = await self._readers.get()
+        try:
+            yield SqliteConn(raw, self.dialect, in_tx=False)
+        finally:
+            self._readers.put_nowait(raw)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteConn]:
+        assert self._writer is not None, "database not connected"
+        async with self._write_lock:
+            conn = SqliteConn(self._writer, self.dialect, in_tx=True)
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+        await conn.commit_queue.run()
