@@ -516,3 +516,15 @@ def test_malformed_template_is_rejected(monkeypatch, mutate, message):
     _broken(monkeypatch, mutate)
     with pytest.raises(TemplateError, match=message):
         load_template("behavioral_health")
+
+
+def test_docs_list_every_class_and_extension():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    for name in TEMPLATE_NAMES:
+        t = load_template(name)
+        for cls, schema in t.classes.items():
+            assert f"`{cls}`" in doc, cls
+            for fname, spec in schema.fields.items():
+                assert f"| `{fname}` | {spec.type}" in doc, (cls, fname)
+        for alias in (*t.class_aliases, *t.field_aliases):
+            assert alias.split(".")[-1] in doc, alias
