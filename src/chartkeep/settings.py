@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -37,11 +40,11 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None, description="Public base URL of the API (used in Location headers and file URLs)."
     )
-    templates: list[str] = Field(
+    templates: CommaList = Field(
         default_factory=lambda: ["ehr", "behavioral_health"],
         description="Seed templates loaded at init (comma-separated in env/flags).",
     )
-    master_key_ips: list[str] = Field(
+    master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",
     )
@@ -49,6 +52,13 @@ class Settings(BaseSettings):
     max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
     log_level: str = Field("info", description="Log level of the server.")
+
+    @field_validator("templates", "master_key_ips", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

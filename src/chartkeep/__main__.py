@@ -1,0 +1,3 @@
+from chartkeep.cli import main
+
+main()

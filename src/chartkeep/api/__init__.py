@@ -1,0 +1,1 @@
+"""Wire protocols: parse the request, build a RequestContext, call one service, serialise."""

@@ -1,0 +1,157 @@
+"""Thin handlers: one service call each; they only shape the reply."""
+
+from __future__ import annotations
+
+from chartkeep.api.rest.router import Reply, Router
+from chartkeep.api.rest.wire import Call
+from chartkeep.auth.context import RequestContext
+from chartkeep.errors import Code, ParseError
+from chartkeep.services import reads, schemas, sessions, users, writes
+from chartkeep.services.core import Core
+from chartkeep.storage.database import Conn
+
+# Classes whose writes go through a dedicated service rather than the generic pipeline.
+USER = "_User"
+SESSION = "_Session"
+
+
+def _created(ctx: RequestContext, path: str, body: dict) -> Reply:
+    return Reply(body, status=201, headers={"Location": f"{ctx.base_url}{path}/{body['objectId']}"})
+
+
+async def find(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    class_name = call.path_params["className"]
+    if class_name == SESSION and not ctx.is_master:
+        return Reply(await sessions.list_sessions(core, ctx))
+    return Reply(await reads.find(core, ctx, class_name, call.params, conn))
+
+
+async def get(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    class_name, object_id = call.path_params["className"], call.path_params["objectId"]
+    if class_name == SESSION and not ctx.is_master:
+        return Reply(await sessions.get_session(core, ctx, object_id))
+    return Reply(await reads.get(core, ctx, class_name, object_id, call.params, conn))
+
+
+async def create(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    class_name = call.path_params["className"]
+    if class_name == USER:
+        return _created(ctx, f"/users", await users.sign_up(core, ctx, call.body, conn))
+    if class_name == SESSION and not ctx.is_master:
+        raise ParseError(Code.OPERATION_FORBIDDEN, "Sessions are created by logging in.")
+    return _created(ctx, f"/classes/{class_name}", await writes.create(core, ctx, class_name, call.body, conn))
+
+
+async def update(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    class_name, object_id = call.path_params["className"], call.path_params["objectId"]
+    if class_name == USER:
+        return Reply(await users.update_user(core, ctx, object_id, call.body, conn))
+    if class_name == SESSION and not ctx.is_master:
+        raise ParseError(Code.OPERATION_FORBIDDEN, "Sessions cannot be edited.")
+    return Reply(await writes.update(core, ctx, class_name, object_id, call.body, conn))
+
+
+async def delete(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    class_name, object_id = call.path_params["className"], call.path_params["objectId"]
+    if class_name == USER:
+        await users.delete_user(core, ctx, object_id, conn)
+    elif class_name == SESSION and not ctx.is_master:
+        await sessions.delete_session(core, ctx, object_id)
+    else:
+        await writes.delete(core, ctx, class_name, object_id, conn)
+    return Reply({})
+
+
+def _with_class(class_name: str, handler):  # type: ignore[no-untyped-def]
+    async def bound(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+        call.path_params = {**call.path_params, "className": class_name}
+        return await handler(core, ctx, call, conn)
+
+    return bound
+
+
+async def sign_up(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return _created(ctx, "/users", await users.sign_up(core, ctx, call.body, conn))
+
+
+async def log_in(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    params = call.body if call.body else call.params
+    return Reply(await users.log_in(core, ctx, params))
+
+
+async def log_out(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    if ctx.session_token:
+        await sessions.revoke_token(core, ctx.session_token)
+    return Reply({})
+
+
+async def me(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await users.me(core, ctx))
+
+
+async def sessions_list(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await sessions.list_sessions(core, ctx))
+
+
+async def session_me(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await sessions.current_session(core, ctx))
+
+
+async def session_get(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await sessions.get_session(core, ctx, call.path_params["objectId"]))
+
+
+async def session_delete(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    await sessions.delete_session(core, ctx, call.path_params["objectId"])
+    return Reply({})
+
+
+async def schema_list(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(schemas.list_schemas(core))
+
+
+async def schema_get(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(schemas.get_schema(core, call.path_params["className"]))
+
+
+async def schema_create(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await schemas.create_schema(core, call.path_params["className"], call.body))
+
+
+async def schema_update(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await schemas.update_schema(core, call.path_params["className"], call.body))
+
+
+async def schema_delete(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await schemas.delete_schema(core, call.path_params["className"]))
+
+
+async def health(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply({"status": "ok"})
+
+
+async def config(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply({"params": {}, "masterKeyOnly": {}} if ctx.is_master else {"params": {}})
+
+
+def build_router() -> Router:
+    r = Router()
+    r.add("/health", {"GET": health, "POST": health}, public=True)
+    r.add("/classes/{className}", {"GET": find, "POST": create})
+    r.add("/classes/{className}/{objectId}", {"GET": get, "PUT": update, "DELETE": delete})
+    r.add("/users/me", {"GET": me})
+    r.add("/users", {"GET": _with_class(USER, find), "POST": sign_up})
+    r.add("/users/{objectId}", {m: _with_class(USER, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
+    r.add("/login", {"GET": log_in, "POST": log_in})
+    r.add("/logout", {"POST": log_out})
+    r.add("/sessions/me", {"GET": session_me})
+    r.add("/sessions", {"GET": sessions_list})
+    r.add("/sessions/{objectId}", {"GET": session_get, "DELETE": session_delete})
+    r.add("/schemas", {"GET": schema_list}, master_only=True)
+    r.add(
+        "/schemas/{className}",
+        {"GET": schema_get, "POST": schema_create, "PUT": schema_update, "DELETE": schema_delete},
+        master_only=True,
+    )
+    r.add("/config", {"GET": config})
+    return r

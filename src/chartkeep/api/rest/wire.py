@@ -1,0 +1,98 @@
+"""Reading a Parse REST call off the wire: headers, the JS SDK's JSON-body auth and ``_method``.
+
+The JS SDK sends every call as ``POST`` with ``Content-Type: text/plain`` and a JSON body holding
+``_method``, ``_ApplicationId``, ``_SessionToken``… plus, for reads, the query options. Both forms
+end up as one ``Call``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from chartkeep.auth.resolve import Credentials
+from chartkeep.errors import Code, ParseError
+
+BODY_AUTH_KEYS = {
+    "_ApplicationId": "app_id",
+    "_MasterKey": "master_key",
+    "_SessionToken": "session_token",
+    "_InstallationId": "installation_id",
+    "_JavaScriptKey": "javascript_key",
+    "_RestAPIKey": "rest_key",
+}
+BODY_DROP_KEYS = ("_ClientVersion", "_RevocableSession", "_ContentType", "_context", "_noBody")
+
+
+@dataclass(slots=True)
+class Call:
+    method: str
+    path: str  # below the mount, e.g. /classes/Patient/abc
+    params: dict[str, Any]  # read options (query string, or body keys of a GET sent as POST)
+    body: dict[str, Any]
+    creds: Credentials
+    path_params: dict[str, str] = field(default_factory=dict)
+
+
+def decode_body(raw: bytes) -> Any:
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ParseError(Code.INVALID_JSON, "Invalid JSON") from None
+
+
+def base_url(request: Request, mount: str, public_url: str | None) -> str:
+    if public_url:
+        return public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}{mount}"
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ParseError(Code.OBJECT_TOO_LARGE, f"The request body is larger than {max_bytes} bytes.")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > max_bytes:
+            raise ParseError(Code.OBJECT_TOO_LARGE, f"The request body is larger than {max_bytes} bytes.")
+    return raw
+
+
+async def read_call(request: Request, path: str, mount: str, public_url: str | None, max_bytes: int) -> Call:
+    headers = request.headers
+    creds = Credentials(
+        app_id=headers.get("x-parse-application-id"),
+        master_key=headers.get("x-parse-master-key"),
+        session_token=headers.get("x-parse-session-token"),
+        installation_id=headers.get("x-parse-installation-id"),
+        rest_key=headers.get("x-parse-rest-api-key"),
+        javascript_key=headers.get("x-parse-javascript-key") or headers.get("x-parse-client-key"),
+        client_ip=request.client.host if request.client else None,
+        base_url=base_url(request, mount, public_url),
+    )
+    method = request.method
+    body: Any = {}
+    if method in ("POST", "PUT", "DELETE"):
+        body = decode_body(await read_body(request, max_bytes))
+    if not isinstance(body, dict):
+        raise ParseError(Code.INVALID_JSON, "Invalid JSON")
+    if method == "POST" and isinstance(body.get("_method"), str):
+        method = body.pop("_method").upper()
+    for key, attr in BODY_AUTH_KEYS.items():
+        if key in body:
+            value = body.pop(key)
+            if getattr(creds, attr) is None and value is not None:
+                setattr(creds, attr, str(value))
+    for key in BODY_DROP_KEYS:
+        body.pop(key, None)
+    params: dict[str, Any] = dict(request.query_params)
+    if method == "GET" and request.method == "POST":
+        params = body
+        body = {}
+    return Call(method=method, path=path, params=params, body=body, creds=creds)

@@ -1,0 +1,37 @@
+"""The composition root: ``create_app(settings)`` builds everything; nothing is built at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from chartkeep.api.rest.app import rest_routes
+from chartkeep.schema.registry import Registry
+from chartkeep.services.bootstrap import initialize
+from chartkeep.services.core import Core
+from chartkeep.settings import Settings
+from chartkeep.storage.database import open_database
+
+
+def build_core(settings: Settings) -> Core:
+    settings.ensure_master_key()
+    return Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
+
+
+def create_app(settings: Settings, core: Core | None = None) -> Starlette:
+    core = core or build_core(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await core.db.connect()
+        try:
+            await initialize(core)
+            yield
+        finally:
+            await core.db.close()
+
+    app = Starlette(routes=rest_routes(core), lifespan=lifespan)
+    app.state.core = core
+    return app

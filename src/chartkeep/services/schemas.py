@@ -1,0 +1,100 @@
+"""The ``/schemas`` API (master key only): list, read, create, change and drop classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FIELD_TYPES, FieldSpec, SYSTEM_CLASSES, valid_field_name
+from chartkeep.schema.system import default_clp
+from chartkeep.services import classes
+from chartkeep.services.core import Core
+from chartkeep.storage import ddl, schema_store
+from chartkeep.storage.dialect import quote
+
+
+def _spec(class_name: str, name: str, raw: Any) -> FieldSpec:
+    if not valid_field_name(name):
+        raise ParseError(Code.INVALID_KEY_NAME, f"invalid field name: {name}")
+    if not isinstance(raw, dict) or raw.get("type") not in FIELD_TYPES or raw.get("type") == "ACL":
+        kind = raw.get("type") if isinstance(raw, dict) else raw
+        raise ParseError(Code.INCORRECT_TYPE, f"invalid field type: {kind}")
+    kind = raw["type"]
+    target = raw.get("targetClass")
+    if kind in ("Pointer", "Relation"):
+        if not isinstance(target, str):
+            raise ParseError(135, f"type {kind} needs a class name")
+    return FieldSpec(kind, target, bool(raw.get("required", False)), raw.get("defaultValue"))
+
+
+def _show(schema: ClassSchema) -> dict[str, Any]:
+    return schema.to_json()
+
+
+def list_schemas(core: Core) -> dict[str, Any]:
+    return {"results": [_show(s) for s in core.registry.all()]}
+
+
+def get_schema(core: Core, class_name: str) -> dict[str, Any]:
+    schema = core.registry.get(class_name)
+    if schema is None:
+        raise ParseError(Code.INVALID_CLASS_NAME, f"Class {class_name} does not exist.")
+    return _show(schema)
+
+
+async def create_schema(core: Core, class_name: str, body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("className") not in (None, class_name):
+        raise ParseError(
+            Code.INVALID_CLASS_NAME, f"Class name mismatch between {body.get('className')} and {class_name}."
+        )
+    if core.registry.get(class_name) is not None:
+        raise ParseError(Code.INVALID_CLASS_NAME, f"Class {class_name} already exists.")
+    fields = {n: _spec(class_name, n, raw) for n, raw in (body.get("fields") or {}).items() if n not in DEFAULT_FIELDS}
+    clp = body.get("classLevelPermissions") or default_clp()
+    schema = ClassSchema(class_name, fields, clp, body.get("indexes") or {})
+    async with core.db.transaction() as tx:
+        await classes.create_class(core, tx, schema)
+    return _show(schema)
+
+
+async def update_schema(core: Core, class_name: str, body: dict[str, Any]) -> dict[str, Any]:
+    schema = core.registry.get(class_name)
+    if schema is None:
+        raise ParseError(Code.INVALID_CLASS_NAME, f"Class {class_name} does not exist.")
+    adds: dict[str, FieldSpec] = {}
+    drops: list[str] = []
+    for name, raw in (body.get("fields") or {}).items():
+        if isinstance(raw, dict) and raw.get("__op") == "Delete":
+            if name not in schema.fields:
+                raise ParseError(255, f"Field {name} does not exist, cannot delete.")
+            drops.append(name)
+        elif name in schema.fields or name in DEFAULT_FIELDS:
+            raise ParseError(255, f"Field {name} exists, cannot update.")
+        else:
+            adds[name] = _spec(class_name, name, raw)
+    async with core.db.transaction() as tx:
+        merged = await classes.add_fields(core, tx, class_name, adds) if adds else schema
+        merged = ClassSchema(merged.name, dict(merged.fields), dict(merged.clp), dict(merged.indexes))
+        for name in drops:
+            await ddl.drop_field(tx, class_name, name, merged.fields.pop(name))
+        if "classLevelPermissions" in body and isinstance(body["classLevelPermissions"], dict):
+            merged.clp = body["classLevelPermissions"]
+        await schema_store.save(tx, merged)
+        tx.on_commit(lambda: core.registry.put(merged))
+    return _show(merged)
+
+
+async def delete_schema(core: Core, class_name: str) -> dict[str, Any]:
+    schema = core.registry.get(class_name)
+    if schema is None:
+        return {}
+    if class_name in SYSTEM_CLASSES:
+        raise ParseError(Code.INVALID_CLASS_NAME, f"Cannot delete system class {class_name}")
+    async with core.db.transaction() as tx:
+        count = await tx.fetchval(f"SELECT COUNT(*) FROM {quote(class_name)}")
+        if count:
+            raise ParseError(255, f"Class {class_name} is not empty, contains {count} objects, cannot drop schema.")
+        await ddl.drop_class_table(tx, schema)
+        await schema_store.delete(tx, class_name)
+        tx.on_commit(lambda: core.registry.remove(class_name))
+    return {}

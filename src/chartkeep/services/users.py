@@ -1,0 +1,134 @@
+"""Sign-up, login, logout, ``/users/me`` and updates of ``_User`` (password hashing, uniqueness).
+
+``_User`` objects go through the same write pipeline as every class; this module adds what Parse
+does around it: username/password rules, case-insensitive uniqueness, the hash in a hidden column,
+a default ACL (public read, self write) and a session for the new user.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chartkeep.auth.context import RequestContext
+from chartkeep.auth.passwords import hash_password, needs_rehash, verify_password
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.ids import new_object_id
+from chartkeep.services import reads, writes
+from chartkeep.services.core import Core
+from chartkeep.services.present import present
+from chartkeep.services.sessions import create_session
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn, use
+from chartkeep.storage.dialect import quote
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVALID_LOGIN = "Invalid username/password."
+
+
+async def _taken(conn: Conn, column: str, value: str, except_id: str | None = None) -> bool:
+    d = conn.dialect
+    sql = f'SELECT "objectId" FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})'
+    found = await conn.fetch(sql, [value])
+    return any(r[0] != except_id for r in found)
+
+
+async def _check_unique(conn: Conn, body: dict[str, Any], except_id: str | None = None) -> None:
+    if isinstance(body.get("username"), str) and await _taken(conn, "username", body["username"], except_id):
+        raise ParseError(Code.USERNAME_TAKEN, "Account already exists for this username.")
+    if isinstance(body.get("email"), str) and await _taken(conn, "email", body["email"], except_id):
+        raise ParseError(Code.EMAIL_TAKEN, "Account already exists for this email address.")
+
+
+def _check_email(body: dict[str, Any]) -> None:
+    email = body.get("email")
+    if email is not None and (not isinstance(email, str) or not EMAIL_RE.match(email)):
+        raise ParseError(Code.INVALID_EMAIL_ADDRESS, "Email address format is invalid.")
+
+
+async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: Conn | None = None) -> dict[str, Any]:
+    body = dict(body)
+    username, password = body.get("username"), body.pop("password", None)
+    if not isinstance(username, str) or not username:
+        raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
+    if not isinstance(password, str) or not password:
+        raise ParseError(Code.PASSWORD_MISSING, "password is required")
+    _check_email(body)
+    hashed = await hash_password(password)
+    user_id = new_object_id()
+    body.setdefault("ACL", {"*": {"read": True}, user_id: {"read": True, "write": True}})
+    async with use(core.db, conn, write=True) as tx:
+        await _check_unique(tx, body)
+        created = await writes.create(
+            core, ctx, "_User", body, tx, hidden={"_hashed_password": hashed}, assign_id=user_id
+        )
+        token = await create_session(core, tx, user_id, "signup", ctx.installation_id)
+    return {**created, "sessionToken": token}
+
+
+async def update_user(
+    core: Core, ctx: RequestContext, object_id: str, body: dict[str, Any], conn: Conn | None = None
+) -> dict[str, Any]:
+    if not ctx.is_master and ctx.user_id != object_id:
+        raise ParseError(Code.SESSION_MISSING, f"Cannot modify user {object_id}.")
+    body = dict(body)
+    hidden: dict[str, Any] = {}
+    if "password" in body:
+        password = body.pop("password")
+        if not isinstance(password, str) or not password:
+            raise ParseError(Code.PASSWORD_MISSING, "password is required")
+        hidden["_hashed_password"] = await hash_password(password)
+    if "username" in body and (not isinstance(body["username"], str) or not body["username"]):
+        raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
+    _check_email(body)
+    async with use(core.db, conn, write=True) as tx:
+        await _check_unique(tx, body, except_id=object_id)
+        return await writes.update(core, ctx, "_User", object_id, body, tx, hidden=hidden)
+
+
+async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Conn | None = None) -> None:
+    if not ctx.is_master and ctx.user_id != object_id:
+        raise ParseError(Code.SESSION_MISSING, f"Cannot modify user {object_id}.")
+    async with use(core.db, conn, write=True) as tx:
+        await writes.delete(core, ctx, "_User", object_id, tx)
+        await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
+
+
+async def _find_login_user(conn: Conn, core: Core, username: str | None, email: str | None) -> dict | None:
+    schema = core.registry.get("_User")
+    assert schema is not None
+    d = conn.dialect
+    column, value = ("username", username) if username else ("email", email)
+    found = await conn.fetch(f'SELECT * FROM {quote("_User")} WHERE {quote(column)} = {d.placeholder(1)}', [value])
+    if not found:
+        found = await conn.fetch(
+            f'SELECT * FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})', [value]
+        )
+    return rows.decode_row(schema, found[0], conn) if len(found) == 1 else None
+
+
+async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    username, email, password = params.get("username"), params.get("email"), params.get("password")
+    if not (isinstance(username, str) and username) and not (isinstance(email, str) and email):
+        raise ParseError(Code.USERNAME_MISSING, "username/email is required.")
+    if not isinstance(password, str) or not password:
+        raise ParseError(Code.PASSWORD_MISSING, "password is required.")
+    async with core.db.read() as conn:
+        user = await _find_login_user(conn, core, username if isinstance(username, str) else None, email)
+    if user is None or not await verify_password(user.get("_hashed_password"), password):
+        raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
+    schema = core.registry.get("_User")
+    assert schema is not None
+    async with core.db.transaction() as tx:
+        if needs_rehash(user["_hashed_password"]):
+            await rows.update(tx, schema, user["objectId"], {"_hashed_password": await hash_password(password)}, None)
+        token = await create_session(core, tx, user["objectId"], "login", ctx.installation_id)
+    me = RequestContext(ctx.app_id, user=user, base_url=ctx.base_url)
+    return {**present(schema, user, me), "sessionToken": token}
+
+
+async def me(core: Core, ctx: RequestContext) -> dict[str, Any]:
+    if ctx.user is None or ctx.session_token is None:
+        raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+    found = await reads.get(core, ctx, "_User", ctx.user["objectId"], {})
+    return {**found, "sessionToken": ctx.session_token}

@@ -1,0 +1,142 @@
+"""Sign-up, login, sessions, /users/me, and what one user must not see or change of another."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import Api, row_count
+
+
+async def test_signup_returns_session_and_hides_password(api: Api, core) -> None:
+    r = await api.post("/users", {"username": "alice", "password": "s3cret!", "role": "patient",
+                                  "email": "alice@example.org"})
+    assert r.status_code == 201
+    body = r.json()
+    assert set(body) == {"objectId", "createdAt", "sessionToken"}
+    assert re.fullmatch(r"r:[0-9a-f]{32}", body["sessionToken"])
+    assert r.headers["location"].endswith(f"/users/{body['objectId']}")
+    me = (await api.get("/users/me", session=body["sessionToken"])).json()
+    assert me["username"] == "alice" and me["email"] == "alice@example.org"
+    assert me["sessionToken"] == body["sessionToken"]
+    assert "password" not in me and "_hashed_password" not in me
+    assert me["ACL"] == {"*": {"read": True}, body["objectId"]: {"read": True, "write": True}}
+    async with core.db.read() as conn:
+        stored = await conn.fetchval('SELECT "_hashed_password" FROM "_User"')
+    assert stored.startswith("$argon2id$")
+
+
+async def test_signup_errors(api: Api, core) -> None:
+    cases = [
+        ({"password": "x", "role": "patient"}, 200, "bad or missing username"),
+        ({"username": "bob", "role": "patient"}, 201, "password is required"),
+        ({"username": "bob", "password": "x", "role": "patient", "email": "not-an-email"}, 125,
+         "Email address format is invalid."),
+        ({"username": "bob", "password": "x"}, 142, "role is required"),
+    ]
+    for body, code, message in cases:
+        r = await api.post("/users", body)
+        assert (r.status_code, r.json()) == (400, {"code": code, "error": message}), body
+    assert await row_count(core, "_User") == 0
+
+
+async def test_duplicate_username_and_email(api: Api, core) -> None:
+    await api.signup("carol", email="carol@example.org")
+    r = await api.post("/users", {"username": "CAROL", "password": "x", "role": "patient"})
+    assert r.json() == {"code": 202, "error": "Account already exists for this username."}
+    r = await api.post("/users", {"username": "carol2", "password": "x", "role": "patient",
+                                  "email": "Carol@example.org"})
+    assert r.json() == {"code": 203, "error": "Account already exists for this email address."}
+    assert await row_count(core, "_User") == 1
+    assert await row_count(core, "_Session") == 1
+
+
+async def test_login_get_and_post_and_logout(api: Api) -> None:
+    user = await api.signup("dave", password="correct horse")
+    r = await api.get("/login", params={"username": "dave", "password": "correct horse"})
+    assert r.status_code == 200
+    token = r.json()["sessionToken"]
+    assert r.json()["objectId"] == user["objectId"] and r.json()["username"] == "dave"
+    r = await api.post("/login", {"username": "dave", "password": "correct horse"})
+    assert r.status_code == 200 and r.json()["sessionToken"] != token
+    for params in ({"username": "dave", "password": "wrong"}, {"username": "nobody", "password": "x"}):
+        r = await api.post("/login", params)
+        assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Invalid username/password."})
+    r = await api.post("/login", {"password": "x"})
+    assert r.json() == {"code": 200, "error": "username/email is required."}
+    r = await api.post("/login", {"username": "dave"})
+    assert r.json() == {"code": 201, "error": "password is required."}
+    assert (await api.post("/logout", {}, session=token)).json() == {}
+    r = await api.get("/users/me", session=token)
+    assert (r.status_code, r.json()) == (400, {"code": 209, "error": "Invalid session token"})
+
+
+async def test_invalid_session_token_is_209(api: Api) -> None:
+    r = await api.get("/classes/Patient", session="r:doesnotexist")
+    assert (r.status_code, r.json()) == (400, {"code": 209, "error": "Invalid session token"})
+    r = await api.get("/users/me")
+    assert r.json()["code"] == 209
+
+
+async def test_users_cannot_modify_or_delete_each_other(api: Api) -> None:
+    a = await api.signup("erin", email="erin@example.org")
+    b = await api.signup("frank")
+    r = await api.put(f"/users/{a['objectId']}", {"displayName": "hacked"}, session=b["sessionToken"])
+    assert (r.status_code, r.json()) == (400, {"code": 206, "error": f"Cannot modify user {a['objectId']}."})
+    r = await api.delete(f"/users/{a['objectId']}", session=b["sessionToken"])
+    assert r.json()["code"] == 206
+    seen = (await api.get(f"/users/{a['objectId']}", session=b["sessionToken"])).json()
+    assert seen["username"] == "erin"
+    assert "email" not in seen and "displayName" not in seen
+    r = await api.put(f"/users/{a['objectId']}", {"displayName": "Erin E."}, session=a["sessionToken"])
+    assert r.status_code == 200
+    assert (await api.get("/users/me", session=a["sessionToken"])).json()["displayName"] == "Erin E."
+
+
+async def test_password_change_keeps_login_working(api: Api) -> None:
+    a = await api.signup("gina", password="first-pass")
+    r = await api.put(f"/users/{a['objectId']}", {"password": "second-pass"}, session=a["sessionToken"])
+    assert r.status_code == 200
+    assert (await api.post("/login", {"username": "gina", "password": "first-pass"})).status_code == 404
+    assert (await api.post("/login", {"username": "gina", "password": "second-pass"})).status_code == 200
+
+
+async def test_sessions_endpoints(api: Api) -> None:
+    a = await api.signup("hank", password="pw")
+    login = (await api.post("/login", {"username": "hank", "password": "pw"})).json()
+    b = await api.signup("ivy")
+    mine = (await api.get("/sessions", session=a["sessionToken"])).json()["results"]
+    assert len(mine) == 2
+    assert all(s["user"]["objectId"] == a["objectId"] for s in mine)
+    current = (await api.get("/sessions/me", session=a["sessionToken"])).json()
+    assert current["sessionToken"] == a["sessionToken"]
+    assert current["createdWith"] == {"action": "signup", "authProvider": "password"}
+    other = next(s for s in mine if s["objectId"] != current["objectId"])
+    assert "sessionToken" not in other
+    r = await api.delete(f"/sessions/{other['objectId']}", session=b["sessionToken"])
+    assert r.status_code == 404
+    r = await api.delete(f"/sessions/{other['objectId']}", session=a["sessionToken"])
+    assert r.status_code == 200
+    r = await api.get("/users/me", session=login["sessionToken"])
+    assert r.json()["code"] == 209
+
+
+async def test_acl_hides_objects_from_other_users(api: Api) -> None:
+    a, b = await api.signup("jack"), await api.signup("kate")
+    body = {"mrn": "M-9", "fullName": "Private", "status": "active",
+            "dateOfBirth": {"__type": "Date", "iso": "1990-01-01T00:00:00.000Z"},
+            "ACL": {a["objectId"]: {"read": True, "write": True}}}
+    p = (await api.post("/classes/Patient", body, session=a["sessionToken"])).json()
+    path = f"/classes/Patient/{p['objectId']}"
+    assert (await api.get(path, session=a["sessionToken"])).status_code == 200
+    for session in (b["sessionToken"], None):
+        r = await api.get(path, session=session)
+        assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
+        found = (await api.get("/classes/Patient", session=session)).json()["results"]
+        assert found == []
+        r = await api.put(path, {"fullName": "changed"}, session=session)
+        assert r.json()["code"] == 101
+        r = await api.delete(path, session=session)
+        assert r.json()["code"] == 101
+    got = (await api.get(path, master=True)).json()
+    assert got["fullName"] == "Private"
+    assert got["ACL"] == {a["objectId"]: {"read": True, "write": True}}
