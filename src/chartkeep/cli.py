@@ -47,7 +47,7 @@ def _announce(settings: Settings, created: bool) -> None:
     console.print(f"[bold]Chartkeep[/bold] database: {settings.resolved_database_url()}")
     console.print(f"  application id: [cyan]{settings.app_id}[/cyan]")
     if created:
-        console.print(f"  master key (generated, kept in {settings.data_dir / 'master.key'}): [yellow]{settings.master_key}[/yellow]")
+        console.print(f"  master key (generated, kept in {settings.data_dir / 'master.key'}): {settings.master_key}", soft_wrap=True)
 
 
 async def _init(settings: Settings) -> list[str]:

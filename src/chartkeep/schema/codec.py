@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from chartkeep.errors import Code, ParseError
-from chartkeep.schema.model import FieldSpec
 from chartkeep.schema.dates import iso_ms, parse_iso
+from chartkeep.schema.model import FieldSpec
 
 
 def type_label(spec: FieldSpec) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
 from chartkeep.settings import Settings
 from chartkeep.storage.database import Database
-from chartkeep.errors import Code, ParseError
 
 
 @dataclass(slots=True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.errors import Code, ParseError
-from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FIELD_TYPES, FieldSpec, SYSTEM_CLASSES, valid_field_name
+from chartkeep.schema.model import (
+    DEFAULT_FIELDS,
+    FIELD_TYPES,
+    SYSTEM_CLASSES,
+    ClassSchema,
+    FieldSpec,
+    valid_field_name,
+)
 from chartkeep.schema.system import default_clp
 from chartkeep.services import classes
 from chartkeep.services.core import Core
@@ -21,9 +28,8 @@ def _spec(class_name: str, name: str, raw: Any) -> FieldSpec:
         raise ParseError(Code.INCORRECT_TYPE, f"invalid field type: {kind}")
     kind = raw["type"]
     target = raw.get("targetClass")
-    if kind in ("Pointer", "Relation"):
-        if not isinstance(target, str):
-            raise ParseError(135, f"type {kind} needs a class name")
+    if kind in ("Pointer", "Relation") and not isinstance(target, str):
+        raise ParseError(135, f"type {kind} needs a class name")
     return FieldSpec(kind, target, bool(raw.get("required", False)), raw.get("defaultValue"))
 
 

@@ -33,9 +33,8 @@ def decode_row(schema: ClassSchema, row: Row, conn: Conn) -> dict[str, Any]:
         raw = row[key]
         if key in PERM_COLUMNS:
             out[key] = d.perm_from_db(raw)
-        elif key in types:
-            if raw is not None:
-                out[key] = d.from_db(types[key], raw)
+        elif key in types and raw is not None:
+            out[key] = d.from_db(types[key], raw)
     return out
 
 

@@ -36,7 +36,7 @@ async def get(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) ->
 async def create(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     class_name = call.path_params["className"]
     if class_name == USER:
-        return _created(ctx, f"/users", await users.sign_up(core, ctx, call.body, conn))
+        return _created(ctx, "/users", await users.sign_up(core, ctx, call.body, conn))
     if class_name == SESSION and not ctx.is_master:
         raise ParseError(Code.OPERATION_FORBIDDEN, "Sessions are created by logging in.")
     return _created(ctx, f"/classes/{class_name}", await writes.create(core, ctx, class_name, call.body, conn))
