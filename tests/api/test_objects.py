@@ -130,8 +130,14 @@ async def test_update_missing_object_is_101(api: Api) -> None:
 async def test_unknown_class_refused_without_master_key(api: Api, core) -> None:
     r = await api.post("/classes/Unknown", {"a": 1})
     assert r.status_code == 400
-    assert r.json() == {"code": 119, "error": "This user is not allowed to access non-existent class: Unknown"}
+    assert r.json() == {"code": 119, "error": "Permission denied"}
     assert core.registry.get("Unknown") is None
+    for method in ("get", "delete"):
+        r = await getattr(api, method)("/classes/Unknown/abcdefghij")
+        assert r.json() == {"code": 119, "error": "Permission denied"} if method == "get" else r.json() == {}
+    r = await api.get("/classes/Unknown")
+    assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied"})
+    assert (await api.get("/classes/Unknown", master=True)).json() == {"results": []}
     r = await api.post("/classes/Unknown", {"a": 1, "when": DOB}, master=True)
     assert r.status_code == 201
     schema = (await api.get("/schemas/Unknown", master=True)).json()

@@ -19,7 +19,7 @@ async def test_signup_returns_session_and_hides_password(api: Api, core) -> None
     assert me["username"] == "alice" and me["email"] == "alice@example.org"
     assert me["sessionToken"] == body["sessionToken"]
     assert "password" not in me and "_hashed_password" not in me
-    assert me["ACL"] == {"*": {"read": True}, body["objectId"]: {"read": True, "write": True}}
+    assert me["ACL"] == {body["objectId"]: {"read": True, "write": True}}  # private by default
     async with core.db.read() as conn:
         stored = await conn.fetchval('SELECT "_hashed_password" FROM "_User"')
     assert stored.startswith("$argon2id$")
@@ -74,19 +74,28 @@ async def test_invalid_session_token_is_209(api: Api) -> None:
     r = await api.get("/classes/Patient", session="r:doesnotexist")
     assert (r.status_code, r.json()) == (400, {"code": 209, "error": "Invalid session token"})
     r = await api.get("/users/me")
-    assert r.json()["code"] == 209
+    assert (r.status_code, r.json()) == (400, {"code": 209, "error": "Permission denied"})
+    r = await api.get("/sessions/me")
+    assert r.json() == {"code": 209, "error": "Session token required."}
 
 
 async def test_users_cannot_modify_or_delete_each_other(api: Api) -> None:
     a = await api.signup("erin", email="erin@example.org")
     b = await api.signup("frank")
     r = await api.put(f"/users/{a['objectId']}", {"displayName": "hacked"}, session=b["sessionToken"])
-    assert (r.status_code, r.json()) == (400, {"code": 206, "error": f"Cannot modify user {a['objectId']}."})
+    assert (r.status_code, r.json()) == (400, {"code": 206, "error": "Permission denied"})
     r = await api.delete(f"/users/{a['objectId']}", session=b["sessionToken"])
-    assert r.json()["code"] == 206
+    assert r.json() == {"code": 206, "error": "Insufficient auth to delete user"}
+    r = await api.get(f"/users/{a['objectId']}", session=b["sessionToken"])
+    assert (r.status_code, r.json()["code"]) == (404, 101)  # users are private by default
+    assert (await api.get("/users", session=b["sessionToken"])).json()["results"][0]["username"] == "frank"
+    acl = {"*": {"read": True}, a["objectId"]: {"read": True, "write": True}}
+    await api.put(f"/users/{a['objectId']}", {"ACL": acl}, master=True)
     seen = (await api.get(f"/users/{a['objectId']}", session=b["sessionToken"])).json()
     assert seen["username"] == "erin"
-    assert "email" not in seen and "displayName" not in seen
+    assert "email" not in seen and "sessionToken" not in seen
+    own = (await api.get(f"/users/{a['objectId']}", session=a["sessionToken"])).json()
+    assert own["email"] == "erin@example.org" and own["sessionToken"] == a["sessionToken"]
     r = await api.put(f"/users/{a['objectId']}", {"displayName": "Erin E."}, session=a["sessionToken"])
     assert r.status_code == 200
     assert (await api.get("/users/me", session=a["sessionToken"])).json()["displayName"] == "Erin E."
@@ -96,6 +105,9 @@ async def test_password_change_keeps_login_working(api: Api) -> None:
     a = await api.signup("gina", password="first-pass")
     r = await api.put(f"/users/{a['objectId']}", {"password": "second-pass"}, session=a["sessionToken"])
     assert r.status_code == 200
+    assert list(r.json()) == ["updatedAt", "sessionToken"]
+    assert (await api.get("/users/me", session=a["sessionToken"])).json()["code"] == 209
+    assert (await api.get("/users/me", session=r.json()["sessionToken"])).json()["username"] == "gina"
     assert (await api.post("/login", {"username": "gina", "password": "first-pass"})).status_code == 404
     assert (await api.post("/login", {"username": "gina", "password": "second-pass"})).status_code == 200
 

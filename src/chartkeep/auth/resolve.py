@@ -2,7 +2,7 @@
 
 * the application id must match (else 403 ``unauthorized``);
 * a matching master key makes the request master, but only from an allowed IP (else 403);
-  a wrong master key is simply ignored, as in Parse;
+  a wrong master key is refused (119 ``Permission denied``, as Parse Server 9);
 * when a REST/JavaScript key is configured, one of them must match;
 * a session token must name a live session (else 209); ``/login`` ignores any token.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from chartkeep.auth.context import RequestContext
 from chartkeep.auth.sessions import user_for_token
-from chartkeep.errors import Unauthorized
+from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.services.core import Core
 
 
@@ -63,7 +63,9 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
         client_ip=creds.client_ip,
         base_url=creds.base_url,
     )
-    if _same(creds.master_key, settings.master_key):
+    if creds.master_key:
+        if not _same(creds.master_key, settings.master_key):
+            raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
         if not ip_allowed(creds.client_ip, settings.master_key_ips):
             raise Unauthorized()
         ctx.is_master = True

@@ -2,7 +2,7 @@
 
 Pointers are gathered across every result first, then fetched with one ``IN (...)`` statement per
 target class under the reader's ACL, so a page of 100 notes with ``include=author`` costs two
-queries, never 101. A pointer the reader may not see (or that no longer exists) stays a pointer.
+queries, never 101. A pointer the reader may not see (or that no longer exists) is removed from the result, as in Parse.
 """
 
 from __future__ import annotations
@@ -90,7 +90,11 @@ class Expander:
             if key not in out:
                 continue
             sub_keys = keys.get(key) if keys is not None else None
-            out[key] = self._expand(schema, obj, key, out[key], subtree, sub_keys or None)
+            expanded = self._expand(schema, obj, key, out[key], subtree, sub_keys or None)
+            if expanded is None:
+                del out[key]  # as Parse: a pointer the reader cannot see is dropped, not leaked
+            else:
+                out[key] = expanded
         return out
 
     def _expand(
@@ -98,7 +102,7 @@ class Expander:
     ) -> Any:
         spec = schema.fields[key]
         if spec.type == "Pointer":
-            return self._object(spec.target_class or "", obj[key], tree, keys) or shown
+            return self._object(spec.target_class or "", obj[key], tree, keys)
         if spec.type == "Array" and isinstance(shown, list):
             return [
                 (self._object(v["className"], v["objectId"], tree, keys) or v)
@@ -113,4 +117,4 @@ class Expander:
         target = self.core.registry.get(class_name)
         if item is None or target is None:
             return None
-        return {"__type": "Object", "className": class_name, **self.render(target, item, tree, keys)}
+        return {**self.render(target, item, tree, keys), "__type": "Object", "className": class_name}

@@ -10,6 +10,11 @@ import orjson
 from chartkeep.errors import Code, ParseError
 
 DEFAULT_LIMIT = 100
+FIND_PARAMS = frozenset({
+    "where", "limit", "skip", "order", "keys", "excludeKeys", "include", "includeAll", "count",
+    "readPreference", "includeReadPreference", "subqueryReadPreference", "hint", "explain", "comment",
+})
+GET_PARAMS = frozenset({"keys", "excludeKeys", "include", "includeAll", "readPreference", "includeReadPreference"})
 
 
 @dataclass(slots=True)
@@ -22,14 +27,19 @@ class FindOptions:
     exclude_keys: list[str] | None = None
     include: list[str] | None = None
     count: bool = False
+    include_all: bool = False
 
 
-def _json(value: Any, what: str) -> Any:
+def _where(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
     if isinstance(value, (str, bytes)):
         try:
-            return orjson.loads(value)
+            value = orjson.loads(value)
         except orjson.JSONDecodeError:
-            raise ParseError(Code.INVALID_JSON, f"Invalid JSON in {what}") from None
+            value = None
+    if not isinstance(value, dict):
+        raise ParseError(Code.INVALID_JSON, "where parameter is not valid JSON")
     return value
 
 
@@ -38,11 +48,11 @@ def _int(value: Any, what: str) -> int:
         raise ParseError(Code.INVALID_QUERY, f"Invalid {what} value")
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float):
+        return int(value + 0.5)  # Parse rounds: limit=1.5 behaves like 2
     if isinstance(value, str):
         try:
-            return int(value)
+            return _int(float(value), what) if "." in value else int(value)
         except ValueError:
             pass
     raise ParseError(Code.INVALID_QUERY, f"Invalid {what} value")
@@ -62,20 +72,24 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def check_params(raw: dict[str, Any], allowed: frozenset[str], message: str | None = None) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise ParseError(Code.INVALID_QUERY, message or f"Invalid parameter for query: {key}")
+
+
 def parse_find_options(raw: dict[str, Any], max_limit: int | None = None) -> FindOptions:
-    where = _json(raw.get("where"), "where") if raw.get("where") not in (None, "") else {}
-    if not isinstance(where, dict):
-        raise ParseError(Code.INVALID_QUERY, "where must be an object")
-    opts = FindOptions(where=where)
+    """Options of a find; unknown parameters and malformed values are Parse errors, never 500s."""
+    opts = FindOptions(where=_where(raw.get("where")))
     if raw.get("limit") is not None:
         opts.limit = _int(raw["limit"], "limit")
+        if opts.limit < 0:
+            raise ParseError(Code.INVALID_QUERY, "Invalid limit value")
     if raw.get("skip") is not None:
         opts.skip = _int(raw["skip"], "skip")
         if opts.skip < 0:
             raise ParseError(Code.INVALID_QUERY, "Invalid skip value")
-    if opts.limit < 0:
-        opts.limit = -1  # Parse: a negative limit means no limit
-    if max_limit is not None and (opts.limit < 0 or opts.limit > max_limit):
+    if max_limit is not None and opts.limit > max_limit:
         opts.limit = max_limit
     if raw.get("order") not in (None, ""):
         order = raw["order"]
@@ -87,4 +101,7 @@ def parse_find_options(raw: dict[str, Any], max_limit: int | None = None) -> Fin
     if raw.get("include") not in (None, ""):
         opts.include = _names(raw["include"], "include")
     opts.count = _flag(raw.get("count", False))
+    opts.include_all = _flag(raw.get("includeAll", False)) or (opts.include is not None and "*" in opts.include)
+    if opts.include_all and opts.include:
+        opts.include = [p for p in opts.include if p != "*"]
     return opts

@@ -29,23 +29,24 @@ def present(
     keys: set[str] | None = None,
     exclude: set[str] | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    hidden = hidden_fields(schema, ctx, obj)
-    files_url = ctx.files_url
-    for name, spec in schema.fields.items():
-        if name in hidden or (keys is not None and name not in keys) or (exclude and name in exclude):
-            continue
-        if spec.type == "Relation":
-            out[name] = {"__type": "Relation", "className": spec.target_class}
-            continue
-        if name in obj:
-            value = obj[name]
-            out[name] = encode(spec, value, files_url) if value is not None else None
-    out["objectId"] = obj["objectId"]
+    """Parse's key order: objectId, createdAt, updatedAt, fields, relations, ACL."""
+    out: dict[str, Any] = {"objectId": obj["objectId"]}
     if "createdAt" in obj:
         out["createdAt"] = iso_ms(obj["createdAt"])
     if "updatedAt" in obj:
         out["updatedAt"] = iso_ms(obj["updatedAt"])
+    hidden = hidden_fields(schema, ctx, obj)
+    files_url = ctx.files_url
+    relations = []
+    for name, spec in schema.fields.items():
+        if name in hidden or (keys is not None and name not in keys) or (exclude and name in exclude):
+            continue
+        if spec.type == "Relation":
+            relations.append((name, spec))
+        elif obj.get(name) is not None:
+            out[name] = encode(spec, obj[name], files_url)
+    for name, spec in relations:
+        out[name] = {"__type": "Relation", "className": spec.target_class}
     acl = perms_to_acl(obj.get("_rperm"), obj.get("_wperm"))
     if acl is not None and (keys is None or "ACL" in keys) and not (exclude and "ACL" in exclude):
         out["ACL"] = acl

@@ -17,7 +17,7 @@ from chartkeep.query.sql import compile_count, compile_select
 from chartkeep.schema.model import ClassSchema
 from chartkeep.services.core import Core
 from chartkeep.services.include import Expander, path_tree
-from chartkeep.services.options import FindOptions, parse_find_options
+from chartkeep.services.options import FIND_PARAMS, GET_PARAMS, FindOptions, check_params, parse_find_options
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
 
@@ -38,9 +38,12 @@ def build_where(core: Core, ctx: RequestContext, schema: ClassSchema, where: dic
 async def find(
     core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
+    check_params(raw, FIND_PARAMS)
     opts = parse_find_options(raw, core.settings.max_limit)
     schema = core.registry.get(class_name)
     if schema is None:
+        if not ctx.is_master:
+            raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
         return _empty(opts)
     where = build_where(core, ctx, schema, opts.where)
     order = parse_order(opts.order, schema) if opts.order else []
@@ -65,19 +68,30 @@ def _empty(opts: FindOptions) -> dict[str, Any]:
 async def get(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
-    opts = parse_find_options({k: v for k, v in raw.items() if k in ("keys", "excludeKeys", "include")})
-    schema = core.schema_or_404(class_name)
+    check_params(raw, GET_PARAMS, "Improper encode of parameter")
+    opts = parse_find_options(raw)
+    schema = core.registry.get(class_name)
+    if schema is None:
+        if not ctx.is_master:
+            raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
+        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
     async with use(core.db, conn) as c:
         found = await rows.fetch_many(c, schema, [object_id], read_principals(ctx))
         if not found:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-        return (await _render(core, ctx, c, schema, found, opts))[0]
+        shown = (await _render(core, ctx, c, schema, found, opts))[0]
+    if class_name == "_User" and object_id == ctx.user_id and ctx.session_token:
+        shown["sessionToken"] = ctx.session_token  # Parse returns the caller's token on self-get
+    return shown
 
 
 async def _render(
     core: Core, ctx: RequestContext, conn: Conn, schema: ClassSchema, found: list[dict[str, Any]], opts: FindOptions
 ) -> list[dict[str, Any]]:
-    tree = path_tree(opts.include)
+    include = list(opts.include or [])
+    if opts.include_all:
+        include += [n for n, s in schema.fields.items() if s.type == "Pointer" and n not in include]
+    tree = path_tree(include)
     keys = path_tree(opts.keys) if opts.keys is not None else None
     exclude = set(opts.exclude_keys) if opts.exclude_keys else None
     expander = Expander(core, ctx, conn)

@@ -35,7 +35,6 @@ async def create_session(
             "sessionToken": token_digest(token),
             "user": user_id,
             "createdWith": {"action": action, "authProvider": "password"},
-            "restricted": False,
             "expiresAt": now + timedelta(seconds=core.settings.session_length),
             "installationId": installation_id,
         },
@@ -76,9 +75,9 @@ async def _user_sessions(core: Core, ctx: RequestContext, conn: Conn) -> list[di
     return [rows.decode_row(schema, r, conn) for r in found]
 
 
-def require_user(ctx: RequestContext) -> str:
+def require_user(ctx: RequestContext, message: str = "Permission denied") -> str:
     if not ctx.user_id:
-        raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+        raise ParseError(Code.INVALID_SESSION_TOKEN, message)
     return ctx.user_id
 
 
@@ -91,7 +90,7 @@ async def list_sessions(core: Core, ctx: RequestContext) -> dict[str, Any]:
 
 
 async def current_session(core: Core, ctx: RequestContext) -> dict[str, Any]:
-    require_user(ctx)
+    require_user(ctx, "Session token required.")
     assert ctx.session_token is not None
     digest = token_digest(ctx.session_token)
     async with use(core.db, None) as conn:

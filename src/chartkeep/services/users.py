@@ -2,7 +2,7 @@
 
 ``_User`` objects go through the same write pipeline as every class; this module adds what Parse
 does around it: username/password rules, case-insensitive uniqueness, the hash in a hidden column,
-a default ACL (public read, self write) and a session for the new user.
+a private default ACL (the user alone, as Parse Server 9) and a session for the new user.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
     _check_email(body)
     hashed = await hash_password(password)
     user_id = new_object_id()
-    body.setdefault("ACL", {"*": {"read": True}, user_id: {"read": True, "write": True}})
+    body.setdefault("ACL", {user_id: {"read": True, "write": True}})  # private users, as Parse 9
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body)
         created = await writes.create(
@@ -70,7 +70,7 @@ async def update_user(
     core: Core, ctx: RequestContext, object_id: str, body: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
     if not ctx.is_master and ctx.user_id != object_id:
-        raise ParseError(Code.SESSION_MISSING, f"Cannot modify user {object_id}.")
+        raise ParseError(Code.SESSION_MISSING, "Permission denied")
     body = dict(body)
     hidden: dict[str, Any] = {}
     if "password" in body:
@@ -83,12 +83,19 @@ async def update_user(
     _check_email(body)
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body, except_id=object_id)
-        return await writes.update(core, ctx, "_User", object_id, body, tx, hidden=hidden)
+        result = await writes.update(core, ctx, "_User", object_id, body, tx, hidden=hidden)
+        if hidden and not ctx.is_master:
+            # A password change ends every session of the user and opens a fresh one (as Parse).
+            await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
+            result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
+        elif hidden:
+            await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
+    return result
 
 
 async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Conn | None = None) -> None:
     if not ctx.is_master and ctx.user_id != object_id:
-        raise ParseError(Code.SESSION_MISSING, f"Cannot modify user {object_id}.")
+        raise ParseError(Code.SESSION_MISSING, "Insufficient auth to delete user")
     async with use(core.db, conn, write=True) as tx:
         await writes.delete(core, ctx, "_User", object_id, tx)
         await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
@@ -111,8 +118,10 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
     username, email, password = params.get("username"), params.get("email"), params.get("password")
     if not (isinstance(username, str) and username) and not (isinstance(email, str) and email):
         raise ParseError(Code.USERNAME_MISSING, "username/email is required.")
-    if not isinstance(password, str) or not password:
+    if password is None or password == "":
         raise ParseError(Code.PASSWORD_MISSING, "password is required.")
+    if not isinstance(password, str):
+        raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
     async with core.db.read() as conn:
         user = await _find_login_user(conn, core, username if isinstance(username, str) else None, email)
     if user is None or not await verify_password(user.get("_hashed_password"), password):
@@ -129,6 +138,5 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
 
 async def me(core: Core, ctx: RequestContext) -> dict[str, Any]:
     if ctx.user is None or ctx.session_token is None:
-        raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
-    found = await reads.get(core, ctx, "_User", ctx.user["objectId"], {})
-    return {**found, "sessionToken": ctx.session_token}
+        raise ParseError(Code.INVALID_SESSION_TOKEN, "Permission denied")
+    return await reads.get(core, ctx, "_User", ctx.user["objectId"], {})

@@ -59,13 +59,10 @@ def resolve_class(core: Core, w: Write) -> None:
     w.schema = core.registry.get(w.class_name)
     if w.schema is not None:
         return
+    if not w.ctx.is_master:
+        raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
     if w.object_id is not None:
         raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-    if not w.ctx.is_master:
-        raise ParseError(
-            Code.OPERATION_FORBIDDEN,
-            f"This user is not allowed to access non-existent class: {w.class_name}",
-        )
     w.new_class = True
     w.schema = ClassSchema(w.class_name)
 
@@ -80,7 +77,16 @@ def check_keys(core: Core, w: Write) -> None:
         if "id" in body:
             raise ParseError(Code.INVALID_KEY_NAME, "id is an invalid field name.")
     for key in body:
-        if key in SERVER_OWNED or key == "ACL" or (key == "objectId" and w.object_id is not None):
+        if key in SERVER_OWNED:
+            value = body[key]
+            if not (isinstance(value, dict) and value.get("__type") == "Date"):
+                got = infer_spec(value)
+                raise ParseError(
+                    Code.INCORRECT_TYPE,
+                    f"schema mismatch for {w.class_name}.{key}; expected Date but got {got.type if got else 'null'}",
+                )
+            continue  # a Date value is accepted and ignored: the server owns these timestamps
+        if key == "ACL" or (key == "objectId" and w.object_id is not None):
             continue
         if not valid_field_name(key):
             raise ParseError(Code.INVALID_KEY_NAME, f"Invalid field name: {key}.")
@@ -222,7 +228,7 @@ async def create(
     w.assign_id = assign_id
     async with use(core.db, conn, write=True) as tx:
         await store(core, w, tx)
-    return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_op_results(w)}
+    return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
 
 
 async def update(
@@ -246,7 +252,17 @@ async def update(
         defaults_and_required(core, w)
         w.values.update(hidden or {})
         await store(core, w, tx)
-    return {"updatedAt": iso_ms(w.now), **_op_results(w)}
+    return {**_op_results(w), "updatedAt": iso_ms(w.now)}
+
+
+def _defaults_applied(w: Write) -> dict[str, Any]:
+    """Schema default values the server filled in, echoed as Parse does on create."""
+    assert w.schema is not None
+    names = [n for n, s in w.schema.fields.items() if s.default is not None and n not in w.body]
+    if not names:
+        return {}
+    shown = present(w.schema, {"objectId": w.object_id or "", **w.values}, w.ctx, keys=set(names))
+    return {n: shown[n] for n in names if n in shown}
 
 
 def _op_results(w: Write) -> dict[str, Any]:
@@ -258,7 +274,9 @@ def _op_results(w: Write) -> dict[str, Any]:
 
 
 async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None = None) -> None:
-    schema = core.schema_or_404(class_name)
+    schema = core.registry.get(class_name)
+    if schema is None:
+        return None  # deleting in a class that does not exist is a no-op, as in Parse
     async with use(core.db, conn, write=True) as tx:
         if not await rows.delete(tx, schema, object_id, write_principals(ctx)):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")

@@ -55,4 +55,4 @@ class Router:
 
 def require_master(ctx: RequestContext) -> None:
     if not ctx.is_master:
-        raise Unauthorized("unauthorized: master key is required")
+        raise Unauthorized("Permission denied")
