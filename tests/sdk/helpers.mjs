@@ -58,11 +58,17 @@ export async function rest(method, path, { body, master = false, session, header
   if (master) h['X-Parse-Master-Key'] = MASTER_KEY;
   if (session) h['X-Parse-Session-Token'] = session;
   if (body !== undefined) h['Content-Type'] = 'application/json';
-  const res = await fetch(SERVER_URL + path, {
-    method,
-    headers: h,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) };
+  let res;
+  try {
+    res = await fetch(SERVER_URL + path, init);
+  } catch (e) {
+    // A pooled keep-alive socket the server had already closed (Parse Server
+    // closes the connection after some 403 answers): the request never reached
+    // the server, so one retry on a fresh socket is safe.
+    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    res = await fetch(SERVER_URL + path, init);
+  }
   const text = await res.text();
   let json;
   try {
