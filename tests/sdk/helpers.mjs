@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
 
 const require = createRequire(import.meta.url);
 export const Parse = require('parse/node');
@@ -52,31 +54,41 @@ export function uid(prefix = 'x') {
 // ---------------------------------------------------------------------------
 // Raw REST access (for things the SDK hides: exact status codes and bodies).
 // ---------------------------------------------------------------------------
-export async function rest(method, path, { body, master = false, session, headers = {}, appId = APP_ID } = {}) {
+export function rest(method, path, { body, master = false, session, headers = {}, appId = APP_ID, contentType = 'application/json' } = {}) {
   const h = { ...headers };
   if (appId !== null) h['X-Parse-Application-Id'] = appId;
   if (master) h['X-Parse-Master-Key'] = MASTER_KEY;
   if (session) h['X-Parse-Session-Token'] = session;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  const init = { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) };
-  let res;
-  try {
-    res = await fetch(SERVER_URL + path, init);
-  } catch (e) {
-    // A pooled keep-alive socket the server had already closed (Parse Server
-    // closes the connection after some 403 answers): the request never reached
-    // the server, so one retry on a fresh socket is safe.
-    if (e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
-    res = await fetch(SERVER_URL + path, init);
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  if (payload) {
+    h['Content-Type'] = contentType;
+    h['Content-Length'] = String(payload.length);
   }
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text, headers: res.headers };
+  // node:http with a fresh connection per request (agent: false): Parse Server
+  // closes keep-alive connections after some 403 answers, and a pooled fetch()
+  // would then fail with "other side closed" on its next request.
+  const url = new URL(SERVER_URL + path);
+  const lib = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method, headers: h, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode, json, text, headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])) });
+      });
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -94,7 +106,36 @@ export function ensureSeedSchema() {
   return seedPromise;
 }
 
+// PARSE_EXPECT_SEEDED=1 (set by the pytest wrapper against Chartkeep): never
+// create anything; instead fail if a seed class/field is missing or differs
+// (type, targetClass, required), since Chartkeep must load the seeds itself.
+const EXPECT_SEEDED = ['1', 'true', 'yes'].includes(String(process.env.PARSE_EXPECT_SEEDED || '').toLowerCase());
+
+async function verifySeedSchema() {
+  const problems = [];
+  for (const cls of SEED_CLASSES) {
+    const got = await rest('GET', `/schemas/${cls.className}`, { master: true });
+    if (got.status !== 200) {
+      problems.push(`${cls.className}: GET /schemas/${cls.className} -> ${got.status} ${got.text}`);
+      continue;
+    }
+    const fields = got.json.fields || {};
+    for (const [name, want] of Object.entries(cls.fields)) {
+      const have = fields[name];
+      if (!have) {
+        problems.push(`${cls.className}.${name}: missing (want ${JSON.stringify(want)})`);
+        continue;
+      }
+      if (have.type !== want.type || (have.targetClass ?? null) !== (want.targetClass ?? null) || !!have.required !== !!want.required) {
+        problems.push(`${cls.className}.${name}: have ${JSON.stringify(have)}, want ${JSON.stringify(want)}`);
+      }
+    }
+  }
+  if (problems.length) throw new Error(`seed schema not loaded as expected:\n  ${problems.join('\n  ')}`);
+}
+
 async function doEnsureSeedSchema() {
+  if (EXPECT_SEEDED) return verifySeedSchema();
   for (const cls of SEED_CLASSES) {
     const got = await rest('GET', `/schemas/${cls.className}`, { master: true });
     if (got.status === 200) {

@@ -173,10 +173,10 @@ test('POST /batch -> 200 with a per-request array of {success}|{error}', async (
 test('SDK envelope: POST text/plain with _method/_ApplicationId/_SessionToken in the body', async () => {
   // This is how the JS SDK sends *every* request (find, get, PUT, DELETE included).
   const p = await newPatient({ fullName: 'Envelope' });
-  const res = await fetch(`${SERVER_URL}/classes/Patient`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'text/plain' },
-    body: JSON.stringify({
+  const res = await rest('POST', '/classes/Patient', {
+    appId: null,
+    contentType: 'text/plain',
+    body: {
       where: { objectId: p.id },
       keys: 'fullName',
       limit: 1,
@@ -184,21 +184,21 @@ test('SDK envelope: POST text/plain with _method/_ApplicationId/_SessionToken in
       _ApplicationId: APP_ID,
       _ClientVersion: 'js8.6.2',
       _InstallationId: '00000000-0000-4000-8000-000000000000',
-    }),
+    },
   });
   assert.equal(res.status, 200);
-  const body = await res.json();
-  assert.equal(body.results.length, 1);
-  assert.equal(body.results[0].fullName, 'Envelope');
-  assert.equal(body.results[0].status, undefined, 'keys honoured');
+  assert.equal(res.json.results.length, 1);
+  assert.equal(res.json.results[0].fullName, 'Envelope');
+  assert.equal(res.json.results[0].status, undefined, 'keys honoured');
 
-  const del = await fetch(`${SERVER_URL}/classes/Patient/${p.id}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'text/plain' },
-    body: JSON.stringify({ _method: 'DELETE', _ApplicationId: APP_ID, _MasterKey: MASTER_KEY }),
+  const del = await rest('POST', `/classes/Patient/${p.id}`, {
+    appId: null,
+    contentType: 'text/plain',
+    body: { _method: 'DELETE', _ApplicationId: APP_ID, _MasterKey: MASTER_KEY },
   });
   assert.equal(del.status, 200);
-  assert.deepEqual(await del.json(), {});
+  assert.deepEqual(del.json, {});
+  assert.equal((await rest('GET', `/classes/Patient/${p.id}`)).status, 404);
 });
 
 test('count=1&limit=0 -> {"results":[],"count":N}', async () => {
