@@ -134,8 +134,35 @@ async function verifySeedSchema() {
   if (problems.length) throw new Error(`seed schema not loaded as expected:\n  ${problems.join('\n  ')}`);
 }
 
+// Fields the suite itself needs beyond the seeds (the seeds have no GeoPoint/Bytes/Relation).
+// Chartkeep lets only the master key add fields, as an administrator would through /schemas.
+const SUITE_FIELDS = {
+  Patient: {
+    homeLocation: { type: 'GeoPoint' },
+    fingerprint: { type: 'Bytes' },
+    relatedNotes: { type: 'Relation', targetClass: 'MedicalNote' },
+    careTeam: { type: 'Relation', targetClass: '_User' },
+  },
+};
+
+async function ensureSuiteFields() {
+  for (const [className, fields] of Object.entries(SUITE_FIELDS)) {
+    const got = await rest('GET', `/schemas/${className}`, { master: true });
+    const existing = got.json?.fields || {};
+    const missing = Object.fromEntries(Object.entries(fields).filter(([k]) => !(k in existing)));
+    if (!Object.keys(missing).length) continue;
+    const put = await rest('PUT', `/schemas/${className}`, { master: true, body: { className, fields: missing } });
+    if (put.status !== 200 && put.json?.code !== 255) {
+      throw new Error(`PUT /schemas/${className} -> ${put.status} ${put.text}`);
+    }
+  }
+}
+
 async function doEnsureSeedSchema() {
-  if (EXPECT_SEEDED) return verifySeedSchema();
+  if (EXPECT_SEEDED) {
+    await verifySeedSchema();
+    return ensureSuiteFields();
+  }
   for (const cls of SEED_CLASSES) {
     const got = await rest('GET', `/schemas/${cls.className}`, { master: true });
     if (got.status === 200) {
@@ -162,6 +189,7 @@ async function doEnsureSeedSchema() {
       throw new Error(`POST /schemas/${cls.className} -> ${post.status} ${post.text}`);
     }
   }
+  await ensureSuiteFields();
 }
 
 // ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 
 

@@ -13,7 +13,8 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
+from chartkeep.auth.roles import role_names
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.services.core import Core
@@ -77,4 +78,5 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
     if creds.session_token and not ignore_session:
         ctx.user = await user_for_token(core, creds.session_token)
         ctx.session_token = creds.session_token
+        ctx.roles = await role_names(core, ctx.user["objectId"])
     return ctx

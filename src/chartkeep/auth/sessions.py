@@ -20,7 +20,7 @@ async def user_for_token(core: Core, token: str) -> dict[str, Any]:
         params = Params(conn.dialect)
         digest = params.add(token_digest(token))
         found = await conn.fetchrow(
-            f'SELECT s."expiresAt" AS "_expiresAt", u.* FROM {quote("_Session")} s '
+            f'SELECT s."expiresAt" AS "_expiresAt", {rows.select_list(user_schema, "u")} FROM {quote("_Session")} s '
             f'JOIN {quote("_User")} u ON u."objectId" = s."user" WHERE s."sessionToken" = {digest}',
             params.values,
         )

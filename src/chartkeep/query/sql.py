@@ -17,6 +17,7 @@ from chartkeep.query.sql_pg import PostgresCompiler
 from chartkeep.query.sql_sqlite import SqliteCompiler
 from chartkeep.schema.model import ClassSchema
 from chartkeep.storage.dialect import Dialect, quote
+from chartkeep.storage.rows import select_list
 
 __all__ = ["Params", "compile_where", "compile_select", "compile_count", "compile_values", "compiler_for"]
 
@@ -63,11 +64,11 @@ def compile_select(
     limit: int | None = None,
     skip: int = 0,
 ) -> tuple[str, list[Any]]:
-    """``SELECT * FROM "Class" WHERE ... ORDER BY ... LIMIT ... OFFSET ...``."""
+    """``SELECT <columns> FROM "Class" WHERE ... ORDER BY ... LIMIT ... OFFSET ...``."""
     params = Params(dialect)
     compiler = compiler_for(dialect, params)
     table = quote(class_schema.name)
-    sql = f"SELECT * FROM {table}"
+    sql = f"SELECT {select_list(class_schema)} FROM {table}"
     if where is not None and not isinstance(where, ir.TrueNode):
         sql += f" WHERE {compiler.node(where, table)}"
     sql += _order_by(compiler, class_schema, order, table)

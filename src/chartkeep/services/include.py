@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.acl import read_principals
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.schema.model import ClassSchema
 from chartkeep.services.core import Core
 from chartkeep.services.present import ALWAYS, present

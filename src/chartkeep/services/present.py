@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.acl import perms_to_acl
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.schema.codec import encode
 from chartkeep.schema.dates import iso_ms
 from chartkeep.schema.model import ClassSchema

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.acl import read_principals
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
 from chartkeep.query.order import parse_order
@@ -30,9 +30,7 @@ def access_filter(ctx: RequestContext, class_name: str) -> ir.Node | None:
 def build_where(core: Core, ctx: RequestContext, schema: ClassSchema, where: dict[str, Any]) -> ir.Node | None:
     node = parse_where(schema.name, where, core.registry, scope=lambda name: access_filter(ctx, name))
     guard = access_filter(ctx, schema.name)
-    if guard is None:
-        return node
-    return ir.And((node, guard)) if node is not None else guard
+    return node if guard is None else ir.and_(node, guard)
 
 
 async def find(

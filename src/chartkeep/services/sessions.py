@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
@@ -65,11 +65,12 @@ async def _user_sessions(core: Core, ctx: RequestContext, conn: Conn) -> list[di
     schema = core.registry.get("_Session")
     assert schema is not None
     d = conn.dialect
+    cols = rows.select_list(schema)
     if ctx.is_master:
-        found = await conn.fetch(f'SELECT * FROM {quote("_Session")} ORDER BY "createdAt"')
+        found = await conn.fetch(f'SELECT {cols} FROM {quote("_Session")} ORDER BY "createdAt"')
     else:
         found = await conn.fetch(
-            f'SELECT * FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)} ORDER BY "createdAt"',
+            f'SELECT {cols} FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)} ORDER BY "createdAt"',
             [ctx.user_id],
         )
     return [rows.decode_row(schema, r, conn) for r in found]

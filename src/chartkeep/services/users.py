@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chartkeep.auth.context import RequestContext
-from chartkeep.auth.passwords import hash_password, needs_rehash, verify_password
+from chartkeep.context import RequestContext
+from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.ids import new_object_id
 from chartkeep.services import reads, writes
@@ -106,10 +106,11 @@ async def _find_login_user(conn: Conn, core: Core, username: str | None, email: 
     assert schema is not None
     d = conn.dialect
     column, value = ("username", username) if username else ("email", email)
-    found = await conn.fetch(f'SELECT * FROM {quote("_User")} WHERE {quote(column)} = {d.placeholder(1)}', [value])
+    cols = rows.select_list(schema)
+    found = await conn.fetch(f'SELECT {cols} FROM {quote("_User")} WHERE {quote(column)} = {d.placeholder(1)}', [value])
     if not found:
         found = await conn.fetch(
-            f'SELECT * FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})', [value]
+            f'SELECT {cols} FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})', [value]
         )
     return rows.decode_row(schema, found[0], conn) if len(found) == 1 else None
 
@@ -131,6 +132,13 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
     async with core.db.transaction() as tx:
         if needs_rehash(user["_hashed_password"]):
             await rows.update(tx, schema, user["objectId"], {"_hashed_password": await hash_password(password)}, None)
+        if ctx.installation_id:
+            # As Parse: a new login replaces the user's older session on the same installation.
+            await tx.execute(
+                f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)} '
+                f'AND "installationId" = {tx.dialect.placeholder(2)}',
+                [user["objectId"], ctx.installation_id],
+            )
         token = await create_session(core, tx, user["objectId"], "login", ctx.installation_id)
     me = RequestContext(ctx.app_id, user=user, base_url=ctx.base_url)
     return {**present(schema, user, me), "sessionToken": token}

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from chartkeep.access.acl import acl_to_perms, write_principals
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.codec import decode, infer_spec
 from chartkeep.schema.dates import iso_ms, now_ms

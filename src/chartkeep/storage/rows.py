@@ -18,11 +18,19 @@ PERM_COLUMNS = ("_rperm", "_wperm")
 
 
 def _column_types(schema: ClassSchema) -> dict[str, str]:
-    types = {"createdAt": "Date", "updatedAt": "Date", "objectId": "String"}
+    types = {"objectId": "String", "createdAt": "Date", "updatedAt": "Date"}
     for name, spec in schema.column_fields().items():
         types[name] = spec.type
     types.update(HIDDEN_COLUMNS.get(schema.name, {}))
     return types
+
+
+def select_list(schema: ClassSchema, alias: str | None = None) -> str:
+    """The class's columns, named. Never ``SELECT *``: a cached PostgreSQL plan over named
+    columns survives another request adding a column to the table; one over ``*`` does not."""
+    prefix = f"{alias}." if alias else ""
+    columns = [*_column_types(schema), *PERM_COLUMNS]
+    return ", ".join(prefix + quote(c) for c in columns)
 
 
 def decode_row(schema: ClassSchema, row: Row, conn: Conn) -> dict[str, Any]:
@@ -98,7 +106,9 @@ async def fetch_for_write(
     params = Params(conn.dialect)
     where = _guard(conn, params, object_id, write_principals)
     lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    row = await conn.fetchrow(f"SELECT * FROM {quote(schema.name)} WHERE {where}{lock}", params.values)
+    row = await conn.fetchrow(
+        f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}{lock}", params.values
+    )
     return None if row is None else decode_row(schema, row, conn)
 
 
@@ -143,5 +153,5 @@ async def fetch_many(
     where = f'"objectId" IN ({marks})'
     if read_principals is not None:
         where += " AND " + conn.dialect.perm_overlap("_rperm", read_principals, params)
-    found = await conn.fetch(f"SELECT * FROM {quote(schema.name)} WHERE {where}", params.values)
+    found = await conn.fetch(f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}", params.values)
     return [decode_row(schema, row, conn) for row in found]

@@ -14,7 +14,7 @@ from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.handlers import build_router
 from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.auth.resolve import resolve
 from chartkeep.services.core import Core
 

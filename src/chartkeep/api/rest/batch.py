@@ -8,17 +8,19 @@ Parse error (e.g. 142 with the field named), so the SDK's ``saveAll`` rejects wi
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from typing import Any
 
 from chartkeep.api.rest.router import Reply, Router
 from chartkeep.api.rest.wire import Call
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
 
 MAX_REQUESTS = 1000
+log = logging.getLogger("chartkeep.api")
 
 
 def routable(path: Any, prefixes: list[str]) -> str:
@@ -50,7 +52,9 @@ async def _run_one(
     path = routable(item.get("path"), prefixes)
     method = item["method"].upper()
     found = router.match(method, path)
-    if found is None or path.startswith("/batch"):
+    if path.rstrip("/") == "/batch":
+        raise ParseError(Code.INVALID_JSON, "nested batch requests are not allowed")
+    if found is None:
         raise ParseError(Code.INVALID_JSON, f"cannot route {method} {path}")
     route, handler, path_params = found
     if route.master_only and not ctx.is_master:
@@ -75,6 +79,9 @@ def make_batch(router: Router, prefixes: list[str]):  # type: ignore[no-untyped-
                 results.append({"success": await _run_one(core, ctx, router, prefixes, item, None)})
             except ParseError as exc:
                 results.append({"error": {"code": exc.code, "error": exc.message}})
+            except Exception:  # noqa: BLE001 - one broken sub-request must not void the others' results
+                log.exception("batch sub-request failed")
+                results.append({"error": {"code": Code.INTERNAL_SERVER_ERROR, "error": "Internal server error."}})
         return Reply(results)
 
     return batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chartkeep.api.rest.router import Reply, Router
 from chartkeep.api.rest.wire import Call
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.services import reads, schemas, sessions, users, writes
 from chartkeep.services.core import Core

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chartkeep.api.rest.wire import Call
-from chartkeep.auth.context import RequestContext
+from chartkeep.context import RequestContext
 from chartkeep.errors import Unauthorized
 from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
