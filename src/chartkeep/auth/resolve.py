@@ -13,9 +13,9 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-from chartkeep.context import RequestContext
 from chartkeep.auth.roles import role_names
 from chartkeep.auth.sessions import user_for_token
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.services.core import Core
 

@@ -11,11 +11,11 @@ import re
 from typing import Any
 
 from chartkeep.context import RequestContext
-from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.ids import new_object_id
 from chartkeep.services import reads, writes
 from chartkeep.services.core import Core
+from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.services.present import present
 from chartkeep.services.sessions import create_session
 from chartkeep.storage import rows

@@ -14,8 +14,8 @@ from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.handlers import build_router
 from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
-from chartkeep.context import RequestContext
 from chartkeep.auth.resolve import resolve
+from chartkeep.context import RequestContext
 from chartkeep.services.core import Core
 
 ALLOW_HEADERS = (
