@@ -21,7 +21,8 @@ from chartkeep.schema.templates import (
     raw_template,
 )
 
-SEEDS_DIR = Path(os.environ.get("CHARTKEEP_SEEDS_DIR", "/work/shared/seeds"))
+# The seeds live in ../shared/seeds beside the repository (as in CI); override with CHARTKEEP_SEEDS_DIR.
+SEEDS_DIR = Path(os.environ.get("CHARTKEEP_SEEDS_DIR", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 SEED_FILES = {"ehr": "000_5c7a70cf76674c86.txt", "behavioral_health": "002_99cb112e1de824d4.txt"}
 
 # The seeds' "Schema (JSON)" blocks, field by field: (type, required, targetClass) exactly as written.
