@@ -115,7 +115,10 @@ async def schema_get(core: Core, ctx: RequestContext, call: Call, conn: Conn | N
 
 
 async def schema_create(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(await schemas.create_schema(core, call.path_params["className"], call.body))
+    class_name = call.path_params.get("className") or call.body.get("className")
+    if not isinstance(class_name, str) or not class_name:
+        raise ParseError(135, "POST /schemas needs a class name.")
+    return Reply(await schemas.create_schema(core, class_name, call.body))
 
 
 async def schema_update(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
@@ -147,7 +150,7 @@ def build_router() -> Router:
     r.add("/sessions/me", {"GET": session_me})
     r.add("/sessions", {"GET": sessions_list})
     r.add("/sessions/{objectId}", {"GET": session_get, "DELETE": session_delete})
-    r.add("/schemas", {"GET": schema_list}, master_only=True)
+    r.add("/schemas", {"GET": schema_list, "POST": schema_create}, master_only=True)
     r.add(
         "/schemas/{className}",
         {"GET": schema_get, "POST": schema_create, "PUT": schema_update, "DELETE": schema_delete},
