@@ -6,19 +6,21 @@ from datetime import UTC, datetime
 
 
 def iso_ms(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_iso(text: str) -> datetime:
     """Parse an ISO-8601 timestamp; naive values are taken as UTC. Raises ValueError."""
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    value = datetime.fromisoformat(text)
+    value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("z") else text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.microsecond % 1000:
+        value = value.replace(microsecond=(value.microsecond // 1000) * 1000)
+    return value
 
 
 def now_ms() -> datetime:

@@ -50,7 +50,7 @@ async def find(
         if opts.limit != 0:
             limit = None if opts.limit < 0 else opts.limit
             sql, params = compile_select(schema, where, c.dialect, order=order, limit=limit, skip=opts.skip)
-            found = [rows.decode_row(schema, r, c) for r in await c.fetch(sql, params)]
+            found = rows.decode_rows(schema, await c.fetch(sql, params), c)
             results = await _render(core, ctx, c, schema, found, opts)
         out: dict[str, Any] = {"results": results}
         if opts.count:

@@ -33,9 +33,14 @@ def select_list(schema: ClassSchema, alias: str | None = None) -> str:
     return ", ".join(prefix + quote(c) for c in columns)
 
 
-def decode_row(schema: ClassSchema, row: Row, conn: Conn) -> dict[str, Any]:
-    d = conn.dialect
+def decode_rows(schema: ClassSchema, found: list[Row], conn: Conn) -> list[dict[str, Any]]:
     types = _column_types(schema)
+    return [decode_row(schema, row, conn, types) for row in found]
+
+
+def decode_row(schema: ClassSchema, row: Row, conn: Conn, types: dict[str, str] | None = None) -> dict[str, Any]:
+    d = conn.dialect
+    types = types or _column_types(schema)
     out: dict[str, Any] = {}
     for key in row.keys():  # noqa: SIM118 - sqlite3.Row has keys() but no iteration by key
         raw = row[key]
@@ -154,4 +159,4 @@ async def fetch_many(
     if read_principals is not None:
         where += " AND " + conn.dialect.perm_overlap("_rperm", read_principals, params)
     found = await conn.fetch(f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}", params.values)
-    return [decode_row(schema, row, conn) for row in found]
+    return decode_rows(schema, found, conn)

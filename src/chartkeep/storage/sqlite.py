@@ -45,8 +45,7 @@ class SqliteConn:
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
-            async with self._raw.execute(sql, tuple(params)) as cur:
-                return list(await cur.fetchall())
+            return list(await self._raw.execute_fetchall(sql, tuple(params)))  # one thread hop
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(str(exc)) from exc
 
