@@ -6,13 +6,26 @@ through SQL on both databases and through the in-memory matcher.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from tests.query.conftest import D, date_json, ptr
+
+def D(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def ptr(cls: str, oid: str) -> dict[str, str]:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+def date_json(text: str) -> dict[str, str]:
+    return {"__type": "Date", "iso": text}
+
 
 USERS = [
     {"objectId": "u1", "username": "ann", "age": 30, "team": "t1"},
-    {"objectId": "u2", "username": "bob", "age": 40, "team": "t2"},
+    # bob is readable by himself only (subquery scope tests)
+    {"objectId": "u2", "username": "bob", "age": 40, "team": "t2", "_rperm": ["u2"]},
     {"objectId": "u3", "username": "cat"},
 ]
 TEAMS = [
