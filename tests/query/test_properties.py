@@ -35,7 +35,7 @@ DATES = [
     datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
 ]
 
-strings = st.sampled_from(["a", "b", "B", "ab", "é", "", "a\nb", "A"])
+strings = st.sampled_from(["a", "b", "B", "ab", "é", "", "a\nb", "A", "a\n", "b a"])
 numbers = st.sampled_from([-2, -1, 0, 1, 2, 0.5, 1.5, -0.5, 1000.0])
 scalars = st.one_of(strings, numbers, st.booleans(), st.none())
 elements = st.one_of(scalars, st.sampled_from([ptr("_User", "u1"), {"k": 1}, {"k": 1.0, "j": [1]}]))
@@ -74,7 +74,26 @@ json_values = st.one_of(
         ]
     ),
 )
-patterns = st.sampled_from(["a", "^a", "b$", "^\\Qa\\E", "A", ".", "a.b", "^$", "^b", "(?i)^a"])
+patterns = st.sampled_from(
+    [
+        "a",
+        "^a",
+        "b$",
+        "a$",
+        "^\\Qa\\E",
+        "A",
+        ".",
+        "a.b",
+        "^$",
+        "^b",
+        "(?i)^a",
+        "\\ba",
+        "a\\b",
+        "\\Ba",
+        "^a{,1}$",
+        "[^a]",
+    ]
+)
 options = st.sampled_from([None, "i", "m", "s", "ms"])
 ORDER_OPS = ["$eq", "$ne", "$lt", "$lte", "$gt", "$gte"]
 
@@ -142,7 +161,11 @@ async def prop_backend(empty_backend: Backend) -> Backend:
     return empty_backend
 
 
-@settings(max_examples=int(os.environ.get("QUERY_PROPERTY_EXAMPLES", "250")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("QUERY_PROPERTY_EXAMPLES", "250")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(objs=objects(), where=wheres)
 async def test_sql_and_matcher_agree(
     prop_backend: Backend, objs: list[dict[str, Any]], where: dict[str, Any]

@@ -39,7 +39,38 @@ def test_prepare_folds_leading_inline_flags() -> None:
     assert prepare("(?i)(?m)abc", "s") == ("abc", "ims")
 
 
-@pytest.mark.parametrize("bad", ["(", "[a", "(?L)x", "(?P<n>a)(?P<n>b)"])
+@pytest.mark.parametrize(
+    ("pattern", "flags", "expected"),
+    [
+        ("a$", "", "a\\Z"),  # "$" is the very end, as in PostgreSQL, unless multi-line
+        ("a$", "m", "a$"),
+        ("[$]\\$", "", "[$]\\$"),
+        ("(?:a)(?=b)(?!c)(?<=d)(?#e)", "", "(?:a)(?=b)(?!c)(?<=d)(?#e)"),
+    ],
+)
+def test_prepare_normalises(pattern: str, flags: str, expected: str) -> None:
+    assert prepare(pattern, flags)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "(",
+        "[a",
+        "(?L)x",
+        "(?P<n>a)(?P<n>b)",
+        "(?P<n>a)",
+        "(?>a)",
+        "a++",
+        "a*+",
+        "a{1,2}+",
+        "(?i:a)",
+        "(?-i:a)",
+        "(a)(?(1)b|c)",
+        "[[:alpha:]]",
+        "\\N{DIGIT ONE}",
+    ],
+)
 def test_prepare_rejects_invalid(bad: str) -> None:
     with pytest.raises(ParseError):
         prepare(bad, "")
@@ -47,14 +78,25 @@ def test_prepare_rejects_invalid(bad: str) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "prefix"),
-    [("", "(?p)"), ("m", "(?n)"), ("s", "(?s)"), ("ms", "(?w)"), ("i", "(?pi)"), ("imsx", "(?wix)")],
+    [
+        ("", "(?s)a[^\\n]"),
+        ("m", "(?w)a[^\\n]"),
+        ("s", "(?s)a."),
+        ("ms", "(?w)a."),
+        ("i", "(?si)a[^\\n]"),
+        ("imsx", "(?wix)a."),
+    ],
 )
 def test_pg_options(flags: str, prefix: str) -> None:
-    assert pg_pattern("a", flags) == prefix + "a"
+    assert pg_pattern("a.", flags) == prefix
 
 
 def test_pg_word_boundaries() -> None:
-    assert pg_pattern("\\bx\\B[\\b]", "") == "(?p)\\yx\\Y[\\b]"
+    assert pg_pattern("\\bx\\B[\\b]", "") == "(?s)\\yx\\Y[\\b]"
+
+
+def test_pg_open_lower_bound() -> None:
+    assert pg_pattern("a{,2}[.]\\.", "") == "(?s)a{0,2}[.]\\."
 
 
 def test_sqlite_regexp_is_total() -> None:
