@@ -121,6 +121,38 @@ def test_where_must_be_an_object(where: Any) -> None:
     assert info.value.code == Code.INVALID_QUERY
 
 
+def nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"name": "a\x00b"},
+        {"meta.k": {"$in": ["\x00"]}},
+        {"n": 10**400},
+        {"n": {"$gt": float("inf")}},
+        {"n": float("nan")},
+        {"meta.k": nested(70)},
+    ],
+)
+def test_values_no_database_can_hold(where: Any) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_where("Item", where, SCHEMAS)
+    assert info.value.code in (Code.INVALID_JSON, Code.INVALID_QUERY)
+
+
+def test_deep_json_value_does_not_exhaust_the_stack() -> None:
+    value: Any = 1
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(ParseError):
+        parse_where("Item", {"tags": {"$in": value}}, SCHEMAS)
+
+
 def test_nesting_is_bounded() -> None:
     where: dict[str, Any] = {"name": "a"}
     for _ in range(40):
