@@ -7,6 +7,7 @@ unreachable they fail under ``CI=true`` and are skipped with the reason otherwis
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -134,7 +135,7 @@ class Backend:
 
     async def run(self, schema: ClassSchema, node: ir.Node, **kw: Any) -> list[str]:
         sql, params = compile_select(schema, node, self.dialect, **kw)
-        sql = sql.replace("SELECT *", f'SELECT {quote(schema.name)}."objectId"', 1)
+        sql = re.sub(r"^SELECT .*? FROM ", f'SELECT {quote(schema.name)}."objectId" FROM ', sql, count=1)
         return [str(v) for v in await self.fetch_column(sql, params)]
 
     async def find(
