@@ -7,10 +7,10 @@ unreachable they fail under ``CI=true`` and are skipped with the reason otherwis
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,18 +24,7 @@ from chartkeep.query.sqlite_functions import register_sqlite_functions
 from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.storage.dialect import Dialect, PostgresDialect, SqliteDialect, join_table, quote
 from tests.conftest import PG_URL, require_service
-
-
-def D(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def ptr(cls: str, oid: str) -> dict[str, str]:
-    return {"__type": "Pointer", "className": cls, "objectId": oid}
-
-
-def date_json(text: str) -> dict[str, str]:
-    return {"__type": "Date", "iso": text}
+from tests.query.data import FANS, ITEMS, TEAMS, USERS, D
 
 
 class Schemas:
@@ -146,7 +135,7 @@ class Backend:
 
     async def run(self, schema: ClassSchema, node: ir.Node, **kw: Any) -> list[str]:
         sql, params = compile_select(schema, node, self.dialect, **kw)
-        sql = sql.replace("SELECT *", f'SELECT {quote(schema.name)}."objectId"', 1)
+        sql = re.sub(r"^SELECT .*? FROM ", f'SELECT {quote(schema.name)}."objectId" FROM ', sql, count=1)
         return [str(v) for v in await self.fetch_column(sql, params)]
 
     async def find(
@@ -230,3 +219,14 @@ async def empty_backend(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncI
         yield backend
     finally:
         await backend.close()
+
+
+@pytest.fixture
+async def backend(empty_backend: Backend) -> Backend:
+    """Both databases loaded with ``data.py``'s users, teams, items and relations."""
+    await empty_backend.insert_all(SCHEMAS.classes["_User"], USERS)
+    await empty_backend.insert_all(SCHEMAS.classes["Team"], TEAMS)
+    await empty_backend.insert_all(SCHEMAS.classes["Item"], ITEMS)
+    for owning, related in FANS:
+        await empty_backend.relate("Item", "fans", owning, related)
+    return empty_backend

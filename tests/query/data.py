@@ -6,13 +6,26 @@ through SQL on both databases and through the in-memory matcher.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from tests.query.conftest import D, date_json, ptr
+
+def D(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def ptr(cls: str, oid: str) -> dict[str, str]:
+    return {"__type": "Pointer", "className": cls, "objectId": oid}
+
+
+def date_json(text: str) -> dict[str, str]:
+    return {"__type": "Date", "iso": text}
+
 
 USERS = [
     {"objectId": "u1", "username": "ann", "age": 30, "team": "t1"},
-    {"objectId": "u2", "username": "bob", "age": 40, "team": "t2"},
+    # bob is readable by himself only (subquery scope tests)
+    {"objectId": "u2", "username": "bob", "age": 40, "team": "t2", "_rperm": ["u2"]},
     {"objectId": "u3", "username": "cat"},
 ]
 TEAMS = [
@@ -122,6 +135,10 @@ def _cases() -> list[tuple[str, dict[str, Any], list[str]]]:
         ("date eq ms", {"when": d("2023-12-31T23:59:59.999Z")}, ["c"]),
         ("date as iso string", {"when": {"$lt": "2024-01-01T00:00:00Z"}}, ["c"]),
         ("date vs number", {"when": {"$lt": 5}}, []),
+        ("relative time ago", {"when": {"$gt": {"$relativeTime": "100 years ago"}}}, ["a", "b", "c"]),
+        ("relative time future", {"when": {"$lt": {"$relativeTime": "in 1 day 2 hrs"}}}, ["a", "b", "c"]),
+        ("relative time now", {"when": {"$gt": {"$relativeTime": "now"}}}, []),
+        ("relative time unknown field", {"nope": {"$gt": {"$relativeTime": "now"}}}, []),
         ("createdAt gt", {"createdAt": {"$gt": d("2024-01-02T00:00:00.000Z")}}, ["c", "d", "e"]),
         ("updatedAt lte", {"updatedAt": {"$lte": d("2024-01-01T00:00:00.000Z")}}, ALL),
         # pointers and objectId
@@ -204,12 +221,16 @@ def _cases() -> list[tuple[str, dict[str, Any], list[str]]]:
         ("regex m", {"name": {"$regex": "^line", "$options": "m"}}, ["c"]),
         ("regex no m", {"name": {"$regex": "^line"}}, []),
         ("regex dot excludes newline", {"name": {"$regex": "gamma.line"}}, []),
+        ("regex negated class matches newline", {"name": {"$regex": "a[^x]l"}}, ["c"]),
         ("regex s", {"name": {"$regex": "gamma.line", "$options": "s"}}, ["c"]),
         ("regex x", {"name": {"$regex": "al pha # comment", "$options": "x"}}, ["a"]),
         ("regex quoted literal", {"name": {"$regex": "^\\Qépsi\\E"}}, ["e"]),
         ("regex quoted dot", {"name": {"$regex": "\\Qa.\\E"}}, []),
         ("regex word boundary", {"name": {"$regex": "\\balpha\\b"}}, ["a"]),
         ("regex end", {"file": {"$regex": "txt$"}}, ["a"]),
+        ("regex open lower bound", {"name": {"$regex": "^x{,2}alpha"}}, ["a"]),
+        ("regex end of a line", {"name": {"$regex": "gamma$", "$options": "m"}}, ["c"]),
+        ("regex end is not a line end", {"name": {"$regex": "gamma$"}}, []),
         ("regex on number", {"n": {"$regex": "1"}}, []),
         ("regex empty", {"name": {"$regex": ""}}, ALL),
         ("regex inline flag", {"name": {"$regex": "(?i)^BETA"}}, ["b"]),

@@ -9,19 +9,9 @@ import pytest
 from chartkeep.query.matcher import matches
 from chartkeep.query.parse import parse_where
 from tests.query.conftest import SCHEMAS, Backend, internal_row
-from tests.query.data import CASES, FANS, ITEMS, TEAMS, USERS
+from tests.query.data import CASES, ITEMS
 
 IDS = [c[0] for c in CASES]
-
-
-@pytest.fixture
-async def backend(empty_backend: Backend) -> Backend:
-    await empty_backend.insert_all(SCHEMAS.classes["_User"], USERS)
-    await empty_backend.insert_all(SCHEMAS.classes["Team"], TEAMS)
-    await empty_backend.insert_all(SCHEMAS.classes["Item"], ITEMS)
-    for owning, related in FANS:
-        await empty_backend.relate("Item", "fans", owning, related)
-    return empty_backend
 
 
 @pytest.mark.parametrize(("name", "where", "expected"), CASES, ids=IDS)

@@ -6,11 +6,13 @@ Error codes and messages are Parse Server's (its Mongo transform and DatabaseCon
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
 from chartkeep.query.regex import OPTIONS_RE, prepare
+from chartkeep.query.reltime import relative_time
 from chartkeep.query.values import (
     JSON_COLUMN_TYPES,
     TEXT_TYPES,
@@ -23,6 +25,7 @@ from chartkeep.query.values import (
     path_value,
     to_internal,
 )
+from chartkeep.schema.dates import now_ms
 
 # Operators Parse knows but Chartkeep does not evaluate (yet): a clear 108, not a wrong answer.
 UNSUPPORTED = frozenset(
@@ -176,9 +179,9 @@ class _Constraint:
 
     def _order(self, op: str, arg: Any) -> ir.Node:
         cmp = _ORDER_OPS[op]
-        if isinstance(arg, dict) and "$relativeTime" in arg:
-            raise ParseError(Code.COMMAND_UNAVAILABLE, "the $relativeTime constraint is not supported")
         ref = self.ref
+        if isinstance(arg, dict) and "$relativeTime" in arg:
+            return ir.Compare(ref, cmp, self._relative_time(op, arg["$relativeTime"]))
         if arg is None:  # only null <= null: $lte/$gte null match what null matches
             return ir.IsNull(ref) if cmp in ("lte", "gte") else ir.FALSE
         if _loose(ref):
@@ -286,6 +289,16 @@ class _Constraint:
         return ir.Select(ref, sub, key_ref)
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _relative_time(self, op: str, text: Any) -> datetime:
+        if self.ref.path or self.ref.type not in ("Date", UNKNOWN):
+            raise ParseError(Code.INVALID_JSON, "$relativeTime can only be used with Date field")
+        try:
+            if not isinstance(text, str):
+                raise ValueError(f"'{js_str(text)}' is not a string.")
+            return relative_time(text, now_ms())
+        except (ValueError, OverflowError) as exc:
+            raise ParseError(Code.INVALID_JSON, f"bad $relativeTime ({op}) value. {exc}") from None
 
     @staticmethod
     def _no_relative_time(arg: Any) -> None:

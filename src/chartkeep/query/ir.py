@@ -281,6 +281,17 @@ def walk(node: Node) -> Iterator[Node]:
                 yield from walk(value.where)
 
 
+def unresolved(node: Node) -> Iterator[Node]:
+    """The nodes a matcher resolver must answer (outside subqueries, which SQL evaluates)."""
+    if isinstance(node, And | Or):
+        for item in node.items:
+            yield from unresolved(item)
+    elif isinstance(node, Not):
+        yield from unresolved(node.item)
+    elif isinstance(node, UNRESOLVED):
+        yield node
+
+
 def field_refs(node: Node) -> Iterator[FieldRef]:
     """The fields a tree reads on its own class (not inside subqueries)."""
     if isinstance(node, And | Or):
@@ -322,5 +333,6 @@ __all__ = [
     "or_",
     "not_",
     "walk",
+    "unresolved",
     "field_refs",
 ]

@@ -16,7 +16,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
 from chartkeep.query.constraints import is_constraint, parse_field
 from chartkeep.query.matcher import matches
-from chartkeep.query.values import PATH_TYPES, UNKNOWN, js_str, js_truthy
+from chartkeep.query.values import PATH_TYPES, UNKNOWN, check_json, js_str, js_truthy
 from chartkeep.schema.model import ClassSchema, SchemaLookup, valid_class_name
 
 Scope = Callable[[str], ir.Node | None]
@@ -41,6 +41,7 @@ def parse_where(
     Raises ``ParseError`` for a malformed query.
     """
     schema = schemas.get(class_name) or ClassSchema(class_name)
+    check_json(where)
     return _Parser(schemas, scope).parse(schema, {} if where is None else where, 0)
 
 

@@ -3,13 +3,14 @@
 The Parse SDKs quote literal text as ``\\Q...\\E`` (``startsWith``, ``endsWith``, ``contains``);
 neither Python nor PostgreSQL understands that, so quoted runs are rewritten as escaped
 literals, as Parse Server's PostgreSQL adapter does. ``$options`` letters (i, m, s, x) keep
-JavaScript/Python meaning on every back end: PostgreSQL gets the matching embedded options
-(its default treats newline as an ordinary character, which is Python's ``s``).
+JavaScript/Python meaning on every back end: PostgreSQL gets embedded options and a few
+rewrites (``pg_pattern``); Python-only syntax PostgreSQL would reject is refused up front.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from chartkeep.errors import Code, ParseError
@@ -63,6 +64,8 @@ def prepare(pattern: str, options: str) -> tuple[str, str]:
         pattern = pattern[m.end() :]
         m = _LEADING_FLAGS.match(pattern)
     flag_text = "".join(sorted(flags))
+    _check_portable(pattern)
+    pattern = _portable(pattern, flag_text)
     try:
         compiled(pattern, flag_text)
     except re.error as exc:
@@ -83,46 +86,88 @@ def search(pattern: str, flags: str, value: str) -> bool:
     return compiled(pattern, flags).search(value) is not None
 
 
-def _pg_translate(pattern: str) -> str:
-    """Python escapes PostgreSQL spells differently: word boundaries ``\\b``/``\\B``."""
-    out: list[str] = []
+def _tokens(pattern: str) -> Iterator[tuple[str, bool]]:
+    """Split into atoms (``\\x`` escapes or single characters), each with "inside [...]"."""
     i, n, in_class = 0, len(pattern), False
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if not in_class and nxt == "b":
-                out.append("\\y")
-            elif not in_class and nxt == "B":
-                out.append("\\Y")
-            else:
-                out.append(pattern[i : i + 2])
+            yield pattern[i : i + 2], in_class
             i += 2
             continue
         if c == "[" and not in_class:
             in_class = True
-            out.append(c)
-            # "]" right after "[" or "[^" is a literal member
-            if pattern[i + 1 : i + 2] == "^":
-                out.append("^")
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":
-                out.append("]")
-                i += 1
-        elif c == "]" and in_class:
+            yield c, False
+            i += 1
+            # "^" then "]" right after "[" are members, not the end of the class
+            for lead in ("^", "]"):
+                if pattern[i : i + 1] == lead:
+                    yield lead, True
+                    i += 1
+            continue
+        if c == "]" and in_class:
             in_class = False
-            out.append(c)
+            yield c, False
         else:
-            out.append(c)
+            yield c, in_class
         i += 1
+
+
+_SCOPED_FLAGS = re.compile(r"^(?:[a-zA-Z]+(?:-[a-zA-Z]*)?|-[a-zA-Z]+):")
+
+
+def _check_portable(pattern: str) -> None:
+    """Refuse Python-only syntax PostgreSQL rejects or reads differently, rather than disagree."""
+    tokens = list(_tokens(pattern))
+    for k, (tok, in_class) in enumerate(tokens):
+        nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+        bad = None
+        if in_class and tok == "[" and nxt in (":", "=", "."):
+            bad = "POSIX character classes"
+        elif not in_class and tok == "(" and nxt == "?":
+            after = "".join(t for t, _ in tokens[k + 2 : k + 14])
+            if after.startswith(("P", ">", "(")) or _SCOPED_FLAGS.match(after):
+                bad = "this group syntax"
+        elif not in_class and tok in ("*", "+", "?", "}") and nxt == "+":
+            bad = "possessive quantifiers"
+        elif tok == "\\N":
+            bad = "named characters"
+        if bad:
+            raise ParseError(Code.INVALID_QUERY, f"Invalid regular expression: {bad} are not supported")
+
+
+def _portable(pattern: str, flags: str) -> str:
+    """One meaning everywhere: without ``m``, ``$`` is the very end (PostgreSQL's reading)."""
+    if "m" in flags:
+        return pattern
+    return "".join("\\Z" if (t == "$" and not c) else t for t, c in _tokens(pattern))
+
+
+def _pg_translate(pattern: str, dotall: bool) -> str:
+    """Python spellings PostgreSQL writes differently: ``\\b``/``\\B``, ``{,n}``, and ``.``.
+
+    PostgreSQL has no mode where ``.`` stops at a newline but ``[^x]`` does not (Python's
+    default), so newline-insensitive matching is used and ``.`` becomes ``[^\\n]``.
+    """
+    out: list[str] = []
+    for tok, in_class in _tokens(pattern):
+        if not in_class and tok == "\\b":
+            out.append("\\y")
+        elif not in_class and tok == "\\B":
+            out.append("\\Y")
+        elif not in_class and tok == "," and out and out[-1] == "{":
+            out.append("0,")
+        elif not in_class and tok == "." and not dotall:
+            out.append("[^\\n]")
+        else:
+            out.append(tok)
     return "".join(out)
 
 
 def pg_pattern(pattern: str, flags: str) -> str:
-    """The PostgreSQL ARE with embedded options equivalent to Python's ``(?flags)pattern``."""
-    multiline, dotall = "m" in flags, "s" in flags
-    newline = {(False, False): "p", (True, False): "n", (False, True): "s", (True, True): "w"}[
-        (multiline, dotall)
-    ]
-    options = newline + ("i" if "i" in flags else "") + ("x" if "x" in flags else "")
-    return f"(?{options}){_pg_translate(pattern)}"
+    """The PostgreSQL ARE with embedded options equivalent to Python's ``(?flags)pattern``.
+
+    ``w`` (``^``/``$`` at line breaks) stands for Python's ``m``; ``s`` otherwise.
+    """
+    options = ("w" if "m" in flags else "s") + ("i" if "i" in flags else "") + ("x" if "x" in flags else "")
+    return f"(?{options}){_pg_translate(pattern, 's' in flags)}"

@@ -7,6 +7,7 @@ use them, and the PostgreSQL spelling (``jsonb`` equality) agrees with them.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +89,35 @@ def js_truthy(value: Any) -> bool:
     if value is None or value is False or value == "":
         return False
     return not (is_number(value) and value == 0)
+
+
+MAX_JSON_DEPTH = 64
+
+
+def check_json(where: Any) -> None:
+    """Reject what no database can compare, before any recursive work: nesting deeper than
+    ``MAX_JSON_DEPTH``, strings with NUL (PostgreSQL text cannot hold one), numbers a double
+    cannot hold. Iterative, so hostile input cannot exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(where, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ParseError(Code.INVALID_QUERY, "query is nested too deeply")
+        if isinstance(value, dict):
+            stack.extend((k, depth + 1) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise ParseError(Code.INVALID_JSON, "bad atom: strings cannot contain NUL characters")
+        elif is_number(value):
+            try:
+                ok = math.isfinite(float(value))
+            except OverflowError:
+                ok = False
+            if not ok:
+                raise ParseError(Code.INVALID_JSON, f"bad atom: {value!r} is not a finite double")
 
 
 def _bad_atom(value: Any) -> ParseError:
