@@ -42,6 +42,17 @@ async def create_session(
     return token
 
 
+async def revoke_user_sessions(conn: Conn, user_id: str, installation_id: str | None = None) -> None:
+    """End every session of a user (or only those of one installation)."""
+    d = conn.dialect
+    sql = f'DELETE FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)}'
+    params: list[Any] = [user_id]
+    if installation_id is not None:
+        sql += f' AND "installationId" = {d.placeholder(2)}'
+        params.append(installation_id)
+    await conn.execute(sql, params)
+
+
 async def revoke_token(core: Core, token: str) -> None:
     async with core.db.transaction() as tx:
         await tx.execute(

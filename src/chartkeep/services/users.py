@@ -17,7 +17,7 @@ from chartkeep.services import reads, writes
 from chartkeep.services.core import Core
 from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.services.present import present
-from chartkeep.services.sessions import create_session
+from chartkeep.services.sessions import create_session, revoke_user_sessions
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
 from chartkeep.storage.dialect import quote
@@ -84,12 +84,11 @@ async def update_user(
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body, except_id=object_id)
         result = await writes.update(core, ctx, "_User", object_id, body, tx, hidden=hidden)
-        if hidden and not ctx.is_master:
-            # A password change ends every session of the user and opens a fresh one (as Parse).
-            await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
-            result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
-        elif hidden:
-            await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
+        if hidden:
+            # A password change ends every session of the user; the user gets a fresh one (as Parse).
+            await revoke_user_sessions(tx, object_id)
+            if not ctx.is_master:
+                result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
     return result
 
 
@@ -98,7 +97,7 @@ async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Con
         raise ParseError(Code.SESSION_MISSING, "Insufficient auth to delete user")
     async with use(core.db, conn, write=True) as tx:
         await writes.delete(core, ctx, "_User", object_id, tx)
-        await tx.execute(f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)}', [object_id])
+        await revoke_user_sessions(tx, object_id)
 
 
 async def _find_login_user(conn: Conn, core: Core, username: str | None, email: str | None) -> dict | None:
@@ -134,11 +133,7 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
             await rows.update(tx, schema, user["objectId"], {"_hashed_password": await hash_password(password)}, None)
         if ctx.installation_id:
             # As Parse: a new login replaces the user's older session on the same installation.
-            await tx.execute(
-                f'DELETE FROM {quote("_Session")} WHERE "user" = {tx.dialect.placeholder(1)} '
-                f'AND "installationId" = {tx.dialect.placeholder(2)}',
-                [user["objectId"], ctx.installation_id],
-            )
+            await revoke_user_sessions(tx, user["objectId"], ctx.installation_id)
         token = await create_session(core, tx, user["objectId"], "login", ctx.installation_id)
     me = RequestContext(ctx.app_id, user=user, base_url=ctx.base_url)
     return {**present(schema, user, me), "sessionToken": token}

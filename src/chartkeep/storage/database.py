@@ -70,6 +70,20 @@ class CommitQueue:
                 await result
 
 
+class TxState:
+    """What both connection types share: the dialect, and the on-commit queue of a transaction."""
+
+    def __init__(self, dialect: Dialect, in_tx: bool) -> None:
+        self.dialect = dialect
+        self.in_transaction = in_tx
+        self.commit_queue = CommitQueue()
+
+    def on_commit(self, callback: AfterCommit) -> None:
+        if not self.in_transaction:  # pragma: no cover - reads never queue work
+            raise RuntimeError("on_commit outside a transaction")
+        self.commit_queue.add(callback)
+
+
 @asynccontextmanager
 async def use(db: Database, conn: Conn | None, write: bool = False) -> AsyncIterator[Conn]:
     """Reuse ``conn`` when the caller already holds one (e.g. inside a batch transaction)."""

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from chartkeep.storage.database import AfterCommit, CommitQueue, IntegrityError, Row
+from chartkeep.storage.database import IntegrityError, Row, TxState
 from chartkeep.storage.dialect import PostgresDialect
 
 POOL_MIN, POOL_MAX = 2, 16
@@ -24,12 +24,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
-class PgConn:
+class PgConn(TxState):
     def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool) -> None:
+        super().__init__(dialect, in_tx)
         self._raw = raw
-        self.dialect = dialect
-        self.in_transaction = in_tx
-        self.commit_queue = CommitQueue()
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
@@ -56,11 +54,6 @@ class PgConn:
             raise IntegrityError(str(exc)) from exc
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
-
-    def on_commit(self, callback: AfterCommit) -> None:
-        if not self.in_transaction:  # pragma: no cover
-            raise RuntimeError("on_commit outside a transaction")
-        self.commit_queue.add(callback)
 
 
 class PostgresDatabase:

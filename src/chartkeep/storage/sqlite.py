@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from chartkeep.storage.database import AfterCommit, CommitQueue, IntegrityError, Row
+from chartkeep.storage.database import IntegrityError, Row, TxState
 from chartkeep.storage.dialect import SqliteDialect
 
 READERS = 4
@@ -36,12 +36,10 @@ def sqlite_path(url: str) -> str:
     return path or ":memory:"
 
 
-class SqliteConn:
+class SqliteConn(TxState):
     def __init__(self, raw: aiosqlite.Connection, dialect: SqliteDialect, in_tx: bool) -> None:
+        super().__init__(dialect, in_tx)
         self._raw = raw
-        self.dialect = dialect
-        self.in_transaction = in_tx
-        self.commit_queue = CommitQueue()
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
@@ -65,12 +63,6 @@ class SqliteConn:
         count = cur.rowcount
         await cur.close()
         return count
-
-    def on_commit(self, callback: AfterCommit) -> None:
-        if self.in_transaction:
-            self.commit_queue.add(callback)
-        else:  # pragma: no cover - reads never queue work
-            raise RuntimeError("on_commit outside a transaction")
 
 
 class SqliteDatabase:
