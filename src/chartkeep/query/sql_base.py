@@ -96,10 +96,6 @@ class SqlCompiler:
     def _AclWritable(self, node: ir.AclWritable, qual: str) -> str:
         return self.acl(self.col(qual, "_wperm"), node.principals)
 
-    @staticmethod
-    def principals(principals: tuple[str, ...]) -> list[str]:
-        return ["*", *(p for p in dict.fromkeys(principals) if p != "*")]
-
     # --- leaves, per dialect ----------------------------------------------------------------
 
     def id_list(self, ids: tuple[str, ...]) -> str:
@@ -107,7 +103,7 @@ class SqlCompiler:
         raise NotImplementedError
 
     def acl(self, column: str, principals: tuple[str, ...]) -> str:
-        raise NotImplementedError
+        return self.dialect.perm_overlap(column, list(principals), self.params)
 
     def order_expr(self, ref: ir.FieldRef, qual: str) -> str:
         raise NotImplementedError

@@ -147,8 +147,6 @@ class PostgresCompiler(SqlCompiler):
     def id_list(self, ids: tuple[str, ...]) -> str:
         return f"SELECT unnest({self.p(list(ids))}::text[])"
 
-    def acl(self, column: str, principals: tuple[str, ...]) -> str:
-        return f"({column} IS NULL OR {column} && {self.p(self.principals(principals))}::text[])"
 
     # --- order ------------------------------------------------------------------------------
 

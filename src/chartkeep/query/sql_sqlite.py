@@ -183,14 +183,6 @@ class SqliteCompiler(SqlCompiler):
     def id_list(self, ids: tuple[str, ...]) -> str:
         return f"SELECT value FROM json_each({self.p(json_text(list(ids)))})"
 
-    def acl(self, column: str, principals: tuple[str, ...]) -> str:
-        a = self.alias("e")
-        listed = self.p(json_text(self.principals(principals)))
-        return (
-            f"({column} IS NULL OR EXISTS (SELECT 1 FROM json_each({column}) AS {a} "
-            f"WHERE {a}.value IN (SELECT value FROM json_each({listed}))))"
-        )
-
     # --- order ------------------------------------------------------------------------------
 
     def order_expr(self, ref: ir.FieldRef, qual: str) -> str:

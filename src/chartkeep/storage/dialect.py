@@ -51,6 +51,11 @@ def number_out(value: float | int) -> int | float:
     return value
 
 
+def with_public(principals: list[str] | tuple[str, ...]) -> list[str]:
+    """``*`` always applies; duplicates dropped, order kept."""
+    return ["*", *(p for p in dict.fromkeys(principals) if p != "*")]
+
+
 class Params:
     """Collects bind values; ``add`` returns the placeholder to splice into the SQL."""
 
@@ -89,7 +94,8 @@ class Dialect:
         raise NotImplementedError
 
     def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
-        """SQL true when the permission column is NULL (public) or shares a principal."""
+        """SQL true when the permission column (an SQL expression) is NULL (public) or shares a
+        principal. The one spelling of an ACL test: row writes, gets, includes and finds use it."""
         raise NotImplementedError
 
 
@@ -141,8 +147,7 @@ class PostgresDialect(Dialect):
         return list(raw) if raw is not None else None
 
     def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
-        col = quote(column)
-        return f"({col} IS NULL OR {col} && {params.add(list(principals))}::text[])"
+        return f"({column} IS NULL OR {column} && {params.add(with_public(principals))}::text[])"
 
 
 class SqliteDialect(Dialect):
@@ -203,9 +208,11 @@ class SqliteDialect(Dialect):
         return None if raw is None else orjson.loads(raw)
 
     def perm_overlap(self, column: str, principals: list[str], params: Params) -> str:
-        col = quote(column)
-        marks = ", ".join(params.add(p) for p in principals) or "NULL"
-        return f"({col} IS NULL OR EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({marks})))"
+        listed = params.add(orjson.dumps(with_public(principals)).decode())
+        return (
+            f"({column} IS NULL OR EXISTS (SELECT 1 FROM json_each({column}) AS __perm "
+            f"WHERE __perm.value IN (SELECT value FROM json_each({listed}))))"
+        )
 
 
 def dialect_for(url: str) -> Dialect:

@@ -70,7 +70,7 @@ async def insert(conn: Conn, schema: ClassSchema, obj: dict[str, Any]) -> None:
 def _guard(conn: Conn, params: Params, object_id: str, write_principals: list[str] | None) -> str:
     where = f'"objectId" = {params.add(object_id)}'
     if write_principals is not None:
-        where += " AND " + conn.dialect.perm_overlap("_wperm", write_principals, params)
+        where += " AND " + conn.dialect.perm_overlap(quote("_wperm"), write_principals, params)
     return where
 
 
@@ -157,6 +157,6 @@ async def fetch_many(
     marks = ", ".join(params.add(i) for i in object_ids)
     where = f'"objectId" IN ({marks})'
     if read_principals is not None:
-        where += " AND " + conn.dialect.perm_overlap("_rperm", read_principals, params)
+        where += " AND " + conn.dialect.perm_overlap(quote("_rperm"), read_principals, params)
     found = await conn.fetch(f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}", params.values)
     return decode_rows(schema, found, conn)
