@@ -151,7 +151,7 @@ async def test_new_field_follows_the_addfield_permission(api: Api, core) -> None
     r = await api.post("/classes/OpenPatient", patient(favouriteColour="blue"))
     assert r.status_code == 201
     assert (await api.get("/schemas/OpenPatient", master=True)).json()["fields"]["favouriteColour"] == {"type": "String"}
-    clp = {"addField": {}}
+    clp = {op: {"*": True} for op in ("get", "find", "count", "create", "update", "delete")} | {"addField": {}}
     assert (await api.put("/schemas/OpenPatient", {"classLevelPermissions": clp}, master=True)).status_code == 200
     r = await api.post("/classes/OpenPatient", patient(favouriteFood="soup"))
     assert r.json() == {"code": 119, "error": "Permission denied for action addField on class OpenPatient."}

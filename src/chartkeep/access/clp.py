@@ -109,8 +109,12 @@ def _check_protected(entities: Any, schema: ClassSchema) -> None:
                 raise _invalid(f"Field '{name}' in protectedFields:{entity} does not exist")
 
 
+EMPTY: dict[str, Any] = {op: {} for op in OPERATIONS} | {"protectedFields": {}}
+
+
 def validate(clp: Any, schema: ClassSchema) -> dict[str, Any]:
-    """Parse's ``validateCLP``: the same keys, value shapes and messages (error 107)."""
+    """Parse's ``validateCLP``: the same keys, value shapes and messages (error 107). Returns the
+    CLP as Parse stores it: an operation left out is master-only (``{}``)."""
     if not isinstance(clp, dict):
         raise _invalid(f"'{_js(clp)}' is not a valid value for class level permissions - must be an object")
     for key, value in clp.items():
@@ -137,4 +141,4 @@ def validate(clp: Any, schema: ClassSchema) -> dict[str, Any]:
                     _check_pointer_field(name, schema, key)
             elif permit is not True:
                 raise _invalid(f"'{_js(permit)}' is not a valid value for class level permissions {key}:{entity}:{_js(permit)}")
-    return clp
+    return {**EMPTY, **clp}

@@ -9,6 +9,7 @@ and joins the new one, in the same transaction.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chartkeep.errors import Code, ParseError
@@ -20,6 +21,8 @@ from chartkeep.services.seed_roles import role_ids
 from chartkeep.storage import rows
 
 STAFF_READERS = ["role:clinician", "role:auditor"]
+ROLE_NAME = re.compile(r"^[0-9A-Za-z_\- ]+$")
+TEAM_PREFIX = "careTeam_"
 
 
 def known_roles(core: Any) -> list[str]:
@@ -69,6 +72,26 @@ async def role_after_save(core: Any, event: WriteEvent) -> None:
     event.conn.on_commit(lambda: core.roles.invalidate([user_id]))
 
 
+async def role_object_before_save(core: Any, event: WriteEvent) -> None:
+    """A role's name: set once, from the characters Parse's SDKs allow; ``careTeam_`` names belong
+    to the server (one per chart)."""
+    if event.is_new or "name" in event.values:
+        name = event.values.get("name")
+        if not event.is_new:
+            current = await event.load_current()
+            if current is not None and current.get("name") != name:
+                raise ParseError(Code.INVALID_ROLE_NAME, "A role's name can only be set before it has been saved.")
+            return
+        if not isinstance(name, str) or not name:
+            raise ParseError(Code.INVALID_ROLE_NAME, "A role's name must be set.")
+        if not ROLE_NAME.match(name):
+            raise ParseError(
+                Code.INVALID_ROLE_NAME, "A role's name can be only contain alphanumeric characters, _, -, and spaces."
+            )
+        if name.startswith(TEAM_PREFIX) and not event.ctx.is_master:
+            raise ParseError(Code.INVALID_ROLE_NAME, f"Role names starting with {TEAM_PREFIX} are reserved for care teams.")
+
+
 async def role_class_written(core: Any, event: WriteEvent) -> None:
     """Any write to ``_Role`` may change anyone's roles: forget them all (as Parse does)."""
     event.conn.on_commit(lambda: core.roles.invalidate())
@@ -77,5 +100,6 @@ async def role_class_written(core: Any, event: WriteEvent) -> None:
 def register(hooks: Hooks) -> None:
     hooks.add("before_save", "_User", role_before_save)
     hooks.add("after_save", "_User", role_after_save)
+    hooks.add("before_save", "_Role", role_object_before_save)
     hooks.add("after_save", "_Role", role_class_written)
     hooks.add("after_delete", "_Role", role_class_written)
