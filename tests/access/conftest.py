@@ -4,7 +4,8 @@ The seed classes ship with Chartkeep's clinical policy; these tests exercise Par
 (CLPs, pointer permissions, protectedFields, ACLs) on plain classes an app developer would create:
 
 * ``Doc`` — the class whose permissions each test changes;
-* ``Other`` — a second class ``Doc.ref`` points to (include, subqueries).
+* ``Other`` — a second class ``Doc.ref`` points to, and that points back with ``doc``
+  (include, subqueries).
 
 ``world`` signs up alice, bob and carol and builds a role chain: ``Chief.roles ∋ Lead``,
 ``Lead.roles ∋ Reader``, ``Reader.users ∋ carol`` — so carol holds Reader directly and Lead and
@@ -115,6 +116,8 @@ async def create_classes(api: Api) -> None:
     for name, fields in (("Other", OTHER_FIELDS), ("Doc", DOC_FIELDS)):
         r = await api.post(f"/schemas/{name}", {"className": name, "fields": fields}, master=True)
         assert r.status_code == 200, r.text
+    r = await api.put("/schemas/Other", {"fields": {"doc": {"type": "Pointer", "targetClass": "Doc"}}}, master=True)
+    assert r.status_code == 200, r.text
 
 
 async def make_role(api: Api, name: str, users: list[str] = (), roles: list[str] = ()) -> str:  # type: ignore[assignment]
