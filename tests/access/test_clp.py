@@ -512,3 +512,110 @@ async def test_user_class_protects_email_and_auth_data(world: World) -> None:
     r = await w.api.get("/users", master=True, params=q(where={"email": "bob@example.com"}))
     assert [o["username"] for o in r.json()["results"]] == ["bob"]
     assert r.json()["results"][0]["email"] == "bob@example.com"
+
+
+# ---- include ----------------------------------------------------------------------------------
+
+
+async def test_include_obeys_clp_acl_and_protected_fields(world: World) -> None:
+    w = world
+    o1 = await w.make("Other", name="public", hidden="h1")
+    o2 = await w.make("Other", name="alice's", hidden="h2", ACL={w.alice.id: {"read": True}})
+    d1 = await w.make(title="1", ref=ptr("Other", o1))
+    d2 = await w.make(title="2", ref=ptr("Other", o2))
+    d3 = await w.make(title="3", refs=[ptr("Other", o1), ptr("Other", o2), "plain"])
+    # Parse fetches included objects as a get (RestQuery.js includePath: execute({op: 'get'}))
+    await w.open_with("Other", get={})
+    for include in ("ref", "refs"):
+        r = await w.api.get("/classes/Doc", session=w.bob.token, params={"include": include})
+        assert (r.status_code, r.json()) == (400, denied("get", "Other")), include
+    await w.open_with("Other", find={}, protectedFields={"*": ["hidden"]})
+
+    async def shown(who: User, **params: str) -> dict[str, dict[str, Any]]:
+        r = await w.api.get("/classes/Doc", session=who.token, params={"order": "title", **params})
+        assert r.status_code == 200, r.text
+        return {o["objectId"]: o for o in r.json()["results"]}
+
+    bob = await shown(w.bob, include="ref,refs")
+    assert bob[d1]["ref"] == {
+        "objectId": o1,
+        "createdAt": bob[d1]["ref"]["createdAt"],
+        "updatedAt": bob[d1]["ref"]["updatedAt"],
+        "name": "public",
+        "__type": "Object",
+        "className": "Other",
+    }
+    assert "ref" not in bob[d2]  # an included pointer the reader cannot see is dropped
+    # Parse (replacePointers) drops unreadable pointers from an included array
+    assert [v if isinstance(v, str) else (v["objectId"], v["__type"]) for v in bob[d3]["refs"]] == [
+        (o1, "Object"),
+        "plain",
+    ]
+    alice = await shown(w.alice, include="ref,refs")
+    assert alice[d2]["ref"]["name"] == "alice's" and "hidden" not in alice[d2]["ref"]
+    assert [v["objectId"] for v in alice[d3]["refs"][:2]] == [o1, o2]
+    # without include, the pointers themselves are the parent's data
+    plain = await shown(w.bob)
+    assert plain[d2]["ref"] == ptr("Other", o2)
+    assert len(plain[d3]["refs"]) == 3
+    # the master key sees protected fields of included objects
+    r = await w.api.get(f"/classes/Doc/{d2}", master=True, params={"include": "ref"})
+    assert r.json()["ref"]["hidden"] == "h2"
+    # nested include back into Doc applies Doc's rules too
+    await w.make("Other", name="loop", doc=ptr("Doc", d1))
+    await w.open_with("Other")
+    await w.open_with(protectedFields={"*": ["title"]})
+    r = await w.api.get("/classes/Other", session=w.bob.token, params={"include": "doc", "where": '{"name":"loop"}'})
+    [loop] = r.json()["results"]
+    assert loop["doc"]["objectId"] == d1 and "title" not in loop["doc"]
+
+
+# ---- subqueries -------------------------------------------------------------------------------
+
+
+def subquery_wheres(inner: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        "$inQuery": {"ref": {"$inQuery": {"className": "Other", "where": inner}}},
+        "$notInQuery": {"ref": {"$notInQuery": {"className": "Other", "where": inner}}},
+        "$select": {"title": {"$select": {"query": {"className": "Other", "where": inner}, "key": "name"}}},
+        "$dontSelect": {"title": {"$dontSelect": {"query": {"className": "Other", "where": inner}, "key": "name"}}},
+    }
+
+
+async def test_subqueries_run_with_the_callers_permissions(world: World) -> None:
+    w = world
+    o1 = await w.make("Other", name="x")
+    o2 = await w.make("Other", name="y", ACL={w.alice.id: {"read": True}})
+    d1 = await w.make(title="x", ref=ptr("Other", o1))
+    d2 = await w.make(title="y", ref=ptr("Other", o2))
+    d3 = await w.make(title="z")
+    # the subquery's class refuses find: the whole query is refused
+    await w.open_with("Other", find={})
+    for op, where in subquery_wheres({}).items():
+        r = await w.api.get("/classes/Doc", session=w.alice.token, params=q(where=where))
+        assert (r.status_code, r.json()) == (400, denied("find", "Other")), op
+        r = await w.api.get("/classes/Doc", master=True, params=q(where=where))
+        assert r.status_code == 200, op
+    await w.open_with("Other", find={"requiresAuthentication": True})
+    r = await w.api.get("/classes/Doc", params=q(where=subquery_wheres({})["$inQuery"]))
+    assert (r.status_code, r.json()) == (404, NEEDS_AUTH)
+    # Parse runs the inner query with the caller's auth (RestQuery.js replaceInQuery & co.):
+    # it sees only readable rows, so the negated forms match objects whose pointed row (or
+    # value) the caller cannot read — the pointer itself is the parent's own data.
+    await w.open_with("Other")
+    expected = {
+        "alice": {"$inQuery": [d1, d2], "$notInQuery": [d3], "$select": [d1, d2], "$dontSelect": [d3]},
+        "bob": {"$inQuery": [d1], "$notInQuery": [d2, d3], "$select": [d1], "$dontSelect": [d2, d3]},
+    }
+    for who in (w.alice, w.bob):
+        for op, where in subquery_wheres({}).items():
+            assert await w.ids(who, where=where) == sorted(expected[who.name][op]), (who.name, op)
+            r = await w.api.get("/classes/Doc", session=who.token, params={**q(where=where), "count": "1", "limit": "0"})
+            assert r.json()["count"] == len(expected[who.name][op]), (who.name, op)
+    # a constraint on a hidden row's value finds nothing for bob
+    assert await w.ids(w.bob, where=subquery_wheres({"name": "y"})["$inQuery"]) == []
+    assert await w.ids(w.alice, where=subquery_wheres({"name": "y"})["$inQuery"]) == [d2]
+    # pointer permissions of the inner class apply as well
+    await w.open_with("Other", find={}, readUserFields=[])
+    r = await w.api.get("/classes/Doc", session=w.bob.token, params=q(where=subquery_wheres({})["$select"]))
+    assert (r.status_code, r.json()) == (400, denied("find", "Other"))
