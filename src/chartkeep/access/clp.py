@@ -138,7 +138,9 @@ def validate(clp: Any, schema: ClassSchema) -> dict[str, Any]:
                 if not isinstance(permit, list):
                     raise _invalid(f"'{_js(permit)}' is not a valid value for {key}[{entity}] - expected an array.")
                 for name in permit:
-                    _check_pointer_field(name, schema, key)
+                    # Parse passes the operation's value here, not its name: the message ends
+                    # in "[object Object]" (SchemaController.js validateCLP)
+                    _check_pointer_field(name, schema, _js(value))
             elif permit is not True:
                 raise _invalid(f"'{_js(permit)}' is not a valid value for class level permissions {key}:{entity}:{_js(permit)}")
     return {**EMPTY, **clp}

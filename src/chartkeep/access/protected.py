@@ -14,7 +14,7 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
-from chartkeep.schema.model import ClassSchema
+from chartkeep.schema.model import ClassSchema, SchemaLookup
 
 USER_FIELD = "userField:"
 
@@ -116,3 +116,39 @@ def deny_protected_query(ctx: RequestContext, schema: ClassSchema, where: dict[s
     for key in sorted(_where_keys(where) | {o.lstrip("-").split(".")[0] for o in order}):
         if key in base:
             raise ParseError(Code.OPERATION_FORBIDDEN, f"This user is not allowed to query {key} on class {schema.name}")
+
+
+def _subqueries(where: Any) -> list[tuple[Any, Any, Any]]:
+    """Every ``(className, where, key)`` a ``where`` reads through ``$inQuery``/``$notInQuery``
+    (key None) or ``$select``/``$dontSelect``, at any depth."""
+    found: list[tuple[Any, Any, Any]] = []
+    if isinstance(where, list):
+        for item in where:
+            found += _subqueries(item)
+    elif isinstance(where, dict):
+        for op, value in where.items():
+            if op in ("$inQuery", "$notInQuery") and isinstance(value, dict):
+                found.append((value.get("className"), value.get("where"), None))
+                found += _subqueries(value.get("where"))
+            elif op in ("$select", "$dontSelect") and isinstance(value, dict) and isinstance(value.get("query"), dict):
+                query = value["query"]
+                found.append((query.get("className"), query.get("where"), value.get("key")))
+                found += _subqueries(query.get("where"))
+            else:
+                found += _subqueries(value)
+    return found
+
+
+def deny_protected_subqueries(ctx: RequestContext, where: Any, registry: SchemaLookup) -> None:
+    """A subquery is a query on its class: Parse runs it as a RestQuery of its own, with
+    ``denyProtectedFields``. A ``$select``/``$dontSelect`` key on a protected field would
+    compare its hidden values, so it is refused the same way."""
+    if ctx.is_master:
+        return
+    for class_name, sub_where, key in _subqueries(where):
+        schema = registry.get(class_name) if isinstance(class_name, str) else None
+        if schema is None:
+            continue
+        deny_protected_query(ctx, schema, sub_where if isinstance(sub_where, dict) else {}, [])
+        if isinstance(key, str):
+            deny_protected_query(ctx, schema, {key.split(".")[0]: True}, [])

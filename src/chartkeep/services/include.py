@@ -2,7 +2,8 @@
 
 Pointers are gathered across every result first, then fetched with one ``IN (...)`` statement per
 target class under the reader's ACL, so a page of 100 notes with ``include=author`` costs two
-queries, never 101. A pointer the reader may not see (or that no longer exists) is removed from the result, as in Parse.
+queries, never 101. A pointer the reader may not see (or that no longer exists) is removed from the
+result — a pointer field loses its key, an array its element — as in Parse.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ class Expander:
                         await self.load(target, children, subtree)
 
     async def _fetch(self, schema: ClassSchema, ids: list[str]) -> list[dict[str, Any]]:
-        """One statement per class: the wanted ids under the reader's find guard (ACL + CLP)."""
+        """One statement per class: the wanted ids under the reader's guard (ACL + CLP). Parse
+        fetches included objects as a ``get`` (RestQuery.js ``includePath``), so that is the
+        operation the target class's CLP is asked for."""
         where = parse_where(schema.name, {"objectId": {"$in": ids}}, self.core.registry)
-        guard = read_guard(self.ctx, schema, "find", self.core.registry)
+        guard = read_guard(self.ctx, schema, "get", self.core.registry)
         sql, params = compile_select(schema, where if guard is None else ir.and_(where, guard), self.conn.dialect)
         return rows.decode_rows(schema, await self.conn.fetch(sql, params), self.conn)
 
@@ -114,12 +117,14 @@ class Expander:
         if spec.type == "Pointer":
             return self._object(spec.target_class or "", obj[key], tree, keys)
         if spec.type == "Array" and isinstance(shown, list):
-            return [
-                (self._object(v["className"], v["objectId"], tree, keys) or v)
+            # as Parse's replacePointers: an element the reader cannot see leaves the array
+            expanded = [
+                self._object(v["className"], v["objectId"], tree, keys)
                 if isinstance(v, dict) and v.get("__type") == "Pointer"
                 else v
                 for v in shown
             ]
+            return [v for v in expanded if v is not None]
         return shown
 
     def _object(self, class_name: str, object_id: str, tree: Tree, keys: Tree | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.guards import read_guard
-from chartkeep.access.protected import deny_protected_query
+from chartkeep.access.protected import deny_protected_query, deny_protected_subqueries
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
@@ -56,6 +56,7 @@ async def find(
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
         return _empty(opts)
     deny_protected_query(ctx, schema, opts.where or {}, opts.order.split(",") if opts.order else [])
+    deny_protected_subqueries(ctx, opts.where, core.registry)
     order = parse_order(opts.order, schema) if opts.order else []
     async with use(core.db, conn) as c:
         results: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from chartkeep.access import clp
 from chartkeep.access.acl import acl_to_perms, write_principals
-from chartkeep.access.guards import write_pointer_filter
+from chartkeep.access.guards import pointer_filter, write_pointer_filter
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
@@ -122,11 +122,21 @@ def plan_fields(core: Core, w: Write) -> None:
         spec = infer_spec(value)
         if spec is None:
             continue  # null / Delete on a field that does not exist: nothing to store
-        if not w.new_class:
-            clp.require(w.ctx, w.schema, "addField", "create" if w.object_id is None else "update")
+        if not w.new_class and not w.new_fields:
+            _authorize_add_field(core, w)
         if spec.type in ("Pointer", "Relation") and not spec.target_class:
             raise ParseError(Code.INVALID_JSON, f"{key}: a pointer needs a className")
         w.new_fields[key] = spec
+
+
+def _authorize_add_field(core: Core, w: Write) -> None:
+    """The CLP's addField; its pointer permissions (update only) join the object's condition,
+    as Parse's ``DatabaseController.update`` ANDs them into the update's query."""
+    assert w.schema is not None
+    fields = clp.require(w.ctx, w.schema, "addField", "create" if w.object_id is None else "update")
+    if fields:
+        guard = pointer_filter(w.ctx, w.schema, fields, core.registry)
+        w.pointer_guard = guard if w.pointer_guard is None else ir.and_(w.pointer_guard, guard)
 
 
 async def load_current(core: Core, w: Write, conn: Conn) -> None:
