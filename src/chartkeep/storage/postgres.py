@@ -24,6 +24,19 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
+class _PooledConnection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's reset query.
+
+    asyncpg sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time a
+    connection goes back to the pool: one round trip per acquire, three or more per request. Chartkeep
+    leaves no session state on a connection (no SET, LISTEN, advisory lock or open cursor outlives
+    an acquire), so there is nothing to reset; an open transaction is still rolled back by asyncpg.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class PgConn(TxState):
     def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool) -> None:
         super().__init__(dialect, in_tx)
@@ -68,6 +81,7 @@ class PostgresDatabase:
             min_size=POOL_MIN,
             max_size=POOL_MAX,
             init=_init_connection,
+            connection_class=_PooledConnection,
         )
 
     async def close(self) -> None:

@@ -1,0 +1,204 @@
+"""Markdown tables from the results JSON (printed at the end of a run; pasted into docs)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+SERVER_NAMES = {"chartkeep-pg": "Chartkeep/PG", "parse-pg": "Parse/PG", "chartkeep-sqlite": "Chartkeep/SQLite"}
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            if math.isnan(v):
+                return "–"
+            return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _ratio(a: float | None, b: float | None) -> float:
+    if not a or not b:
+        return float("nan")
+    return a / b
+
+
+def runs_table(results: dict[str, Any]) -> str:
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        for run_name, run in srv.get("runs", {}).items():
+            t = run["total"]
+            cpu = run.get("cpu", {})
+            server_ms = float("nan")
+            if t["ops_s"] and "server_pct" in cpu:
+                server_ms = cpu["server_pct"] / 100 / t["ops_s"] * 1000
+            rows.append(
+                [
+                    SERVER_NAMES.get(kind, kind),
+                    run_name,
+                    t["ops_s"],
+                    t["p50_ms"],
+                    t["p95_ms"],
+                    t["p99_ms"],
+                    t["errors"],
+                    cpu.get("client_pct", float("nan")),
+                    cpu.get("server_pct", float("nan")),
+                    cpu.get("pg_pct", float("nan")),
+                    cpu.get("other_pct", float("nan")),
+                    server_ms,
+                ]
+            )
+    return table(
+        [
+            "server",
+            "run",
+            "ops/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "client CPU %",
+            "server CPU %",
+            "PG CPU %",
+            "other CPU %",
+            "server CPU ms/op",
+        ],
+        rows,
+    )
+
+
+def per_op_table(results: dict[str, Any], run_name: str) -> str:
+    """Per-operation figures inside one mixed run, every server side by side."""
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        run = srv.get("runs", {}).get(run_name)
+        if not run:
+            continue
+        for op, s in run["per_op"].items():
+            rows.append(
+                [SERVER_NAMES.get(kind, kind), op, s["ops_s"], s["p50_ms"], s["p95_ms"], s["p99_ms"], s["errors"]]
+            )
+    return table(["server", "op", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows)
+
+
+def ratio_table(results: dict[str, Any], base: str = "parse-pg") -> str:
+    servers = results.get("servers", {})
+    if base not in servers:
+        return "(no Parse run: no ratios)"
+    rows = []
+    for kind, srv in servers.items():
+        if kind == base:
+            continue
+        for run_name, run in srv.get("runs", {}).items():
+            other = servers[base].get("runs", {}).get(run_name)
+            if not other:
+                continue
+            a, b = run["total"], other["total"]
+            rows.append(
+                [
+                    f"{SERVER_NAMES.get(kind, kind)} / Parse/PG",
+                    run_name,
+                    _ratio(a["ops_s"], b["ops_s"]),
+                    _ratio(a["p50_ms"], b["p50_ms"]),
+                    _ratio(a["p99_ms"], b["p99_ms"]),
+                    f"{a['errors']} / {b['errors']}",
+                ]
+            )
+    return table(["ratio", "run", "ops/s ×", "p50 ×", "p99 ×", "errors (them / Parse)"], rows)
+
+
+def footprint_table(results: dict[str, Any]) -> str:
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        fp = srv.get("footprint", {})
+        if fp:
+            rows.append(
+                [
+                    SERVER_NAMES.get(kind, kind),
+                    fp.get("first_start_s", float("nan")),
+                    fp.get("startup_s", float("nan")),
+                    fp.get("rss_ready_mb", float("nan")),
+                    fp.get("rss_idle_mb", float("nan")),
+                    fp.get("rss_after_chart_mb", float("nan")),
+                ]
+            )
+    return table(
+        ["server", "first start s (empty db)", "start-up s", "RSS ready MB", "RSS idle MB", "RSS after chart load MB"],
+        rows,
+    )
+
+
+def load_table(results: dict[str, Any]) -> str:
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        ld = srv.get("load")
+        if ld:
+            rows.append([SERVER_NAMES.get(kind, kind), ld["objects"], ld["seconds"], ld["objects"] / ld["seconds"]])
+    return table(["server", "objects loaded via /batch", "seconds", "objects/s"], rows)
+
+
+def scale_table(results: dict[str, Any]) -> str:
+    rows = []
+    for stage in results.get("scale", {}).get("stages", []):
+        c1, c16 = stage.get("chart_c1", {}).get("total", {}), stage.get("chart_c16", {}).get("total", {})
+        floor = stage.get("floor_c1", {})
+        rows.append(
+            [
+                stage["patients"],
+                stage["notes"],
+                stage.get("load_s", float("nan")),
+                c1.get("p50_ms", float("nan")),
+                c1.get("p99_ms", float("nan")),
+                c16.get("ops_s", float("nan")),
+                c16.get("p50_ms", float("nan")),
+                c16.get("p99_ms", float("nan")),
+                (c1.get("errors", 0) or 0) + (c16.get("errors", 0) or 0),
+                floor.get("p50_ms", float("nan")),
+            ]
+        )
+    return table(
+        [
+            "patients",
+            "notes",
+            "bulk load s",
+            "chart c1 p50 ms",
+            "chart c1 p99 ms",
+            "chart c16 ops/s",
+            "chart c16 p50 ms",
+            "chart c16 p99 ms",
+            "errors",
+            "floor c1 p50 ms",
+        ],
+        rows,
+    )
+
+
+def floor_table(results: dict[str, Any]) -> str:
+    rows = []
+    for name, f in results.get("floor", {}).items():
+        rows.append([name, f["concurrency"], f["ops_s"], f["p50_ms"], f["p95_ms"], f["p99_ms"]])
+    return table(["floor (asyncpg, no HTTP)", "concurrency", "charts/s", "p50 ms", "p95 ms", "p99 ms"], rows)
+
+
+def render(results: dict[str, Any]) -> str:
+    parts = [f"# Chartkeep vs Parse Server — {results.get('meta', {}).get('date', '')}", ""]
+    meta = results.get("meta", {})
+    parts.append("```\n" + "\n".join(f"{k}: {v}" for k, v in meta.items()) + "\n```")
+    parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 2)", runs_table(results)]
+    parts += ["", "## Ratios", ratio_table(results)]
+    for run_name in ("mix_c16", "mix_c64"):
+        parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]
+    parts += ["", "## Footprint (per process)", footprint_table(results)]
+    parts += ["", "## Loading through REST", load_table(results)]
+    if results.get("hash"):
+        parts += ["", "## Password hashing", "```\n" + "\n".join(f"{k}: {v}" for k, v in results["hash"].items())]
+        parts[-1] += "\n```"
+    if results.get("floor"):
+        parts += ["", "## Floor", floor_table(results)]
+    if results.get("scale"):
+        parts += ["", "## Scale (Chartkeep/PG, bulk-loaded)", scale_table(results)]
+    return "\n".join(parts) + "\n"
