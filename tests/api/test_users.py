@@ -152,3 +152,26 @@ async def test_acl_hides_objects_from_other_users(api: Api) -> None:
     got = (await api.get(path, master=True)).json()
     assert got["fullName"] == "Private"
     assert got["ACL"] == {a["objectId"]: {"read": True, "write": True}}
+
+
+async def test_bcrypt_hash_from_parse_verifies_and_is_rehashed(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+    """A user exported from Parse Server/Back4app keeps their password; the first login moves the
+    hash to argon2id."""
+    import bcrypt
+
+    user = await api.signup("imported")
+    stored = bcrypt.hashpw(b"Parse-exported-1", bcrypt.gensalt(rounds=10)).decode()
+    async with core.db.transaction() as tx:
+        p = tx.dialect.placeholder
+        await tx.execute(f'UPDATE "_User" SET "_hashed_password" = {p(1)} WHERE "objectId" = {p(2)}',
+                         [stored, user["objectId"]])
+    bad = await api.post("/login", {"username": "imported", "password": "wrong-password-1"})
+    assert (bad.status_code, bad.json()["code"]) == (404, 101)
+    r = await api.post("/login", {"username": "imported", "password": "Parse-exported-1"})
+    assert r.status_code == 200, r.text
+    async with core.db.read() as conn:
+        rehashed = await conn.fetchval(
+            f'SELECT "_hashed_password" FROM "_User" WHERE "objectId" = {conn.dialect.placeholder(1)}',
+            [user["objectId"]])
+    assert rehashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert (await api.post("/login", {"username": "imported", "password": "Parse-exported-1"})).status_code == 200
