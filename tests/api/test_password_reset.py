@@ -42,8 +42,11 @@ async def test_request_mails_a_link_and_the_link_sets_the_password(api: Api, cor
     page = await api.client.get(urlsplit(link).path + "?" + urlsplit(link).query)
     assert page.status_code == 200 and 'name="new_password"' in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
+    preflight = await api.client.options(RESET_PATH, headers={"Origin": "https://app.example"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
     r = await _reset(api, {**params, "new_password": "second-pass"})
     assert (r.status_code, r.json()) == (200, "Password successfully reset")
+    assert r.headers["access-control-allow-origin"] == "*"
     r = await api.get("/users/me", session=user["sessionToken"])
     assert r.json() == {"code": 209, "error": "Invalid session token"}  # every session ended
     assert await row_count(core, "_Session") == 0

@@ -72,7 +72,7 @@ def rest_routes(core: Core) -> list[Route]:
 
     methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
     return [
-        *page_routes(core, mount),
+        *page_routes(core, mount, cors_headers),  # before the catch-all; OPTIONS falls through to it
         Route(mount + "/{path:path}", dispatch, methods=methods),
         Route(mount, dispatch, methods=methods),
     ]

@@ -15,6 +15,7 @@ Parse's redirects to its bundled pages.
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -77,8 +78,17 @@ async def _form(request: Request, max_bytes: int) -> dict[str, Any]:
     return body
 
 
-def page_routes(core: Core, mount: str) -> list[Route]:
+def page_routes(core: Core, mount: str, cors: Callable[[Request], dict[str, str]]) -> list[Route]:
+    """The page routes; ``cors`` gives the API's CORS headers (a JSON client may be a web app)."""
     settings = core.settings
+
+    def with_cors(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def wrapped(request: Request) -> Response:
+            response = await endpoint(request)
+            response.headers.update(cors(request))
+            return response
+
+        return wrapped
 
     def right_app(request: Request) -> bool:
         return request.path_params["appId"] == settings.app_id
@@ -126,7 +136,7 @@ def page_routes(core: Core, mount: str) -> list[Route]:
 
     base = mount.rstrip("/") + "/apps/{appId}"
     return [
-        Route(base + "/verify_email", verify_email, methods=["GET"]),
-        Route(base + "/request_password_reset", choose_password, methods=["GET"]),
-        Route(base + "/request_password_reset", reset, methods=["POST"]),
+        Route(base + "/verify_email", with_cors(verify_email), methods=["GET"]),
+        Route(base + "/request_password_reset", with_cors(choose_password), methods=["GET"]),
+        Route(base + "/request_password_reset", with_cors(reset), methods=["POST"]),
     ]
