@@ -141,3 +141,33 @@ async def test_deleting_the_user_deletes_the_secret(api: Api, core) -> None:
     user, _ = await _enrolled(api)
     assert (await api.delete(f"/users/{user['objectId']}", session=user["sessionToken"])).status_code == 200
     assert await count(core, "_MFA") == 0
+
+
+async def test_odd_input_gets_parse_errors_never_a_500(api: Api, core) -> None:
+    user, _ = await _enrolled(api)
+    path, token = f"/users/{user['objectId']}", user["sessionToken"]
+    for auth in ("x", [], {"mfa": []}, {"mfa": {"secret": 5, "token": 5}}, {"mfa": {"secret": SECRET * 100, "token": "é"}},
+                 {"mfa": {"secret": SECRET, "token": totp(), "old": ["x"]}}, {"mfa": {"old": "ü"}}):
+        r = await api.put(path, {"authData": auth}, session=token)
+        assert r.status_code == 400 and r.json()["code"] in (-1, 141), auth
+    for auth in ("x", [], {"mfa": "x"}, {"mfa": {"token": "ü12345"}}, {"mfa": {"token": None}}, {"other": {"id": 1}}):
+        r = await api.post("/login", {"username": "doc", "password": "right-pass", "authData": auth})
+        assert r.status_code == 400 and r.json()["code"] in (-1, 141, 252), auth
+    for body in ({"username": ["doc"], "password": "x"}, {"email": {"a": 1}, "password": "x"},
+                 {"username": "doc", "password": {"x": 1}}):
+        r = await api.post("/login", body)
+        assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Invalid username/password."}), body
+    r = await api.post("/users", {"username": "x1", "password": "pw-123456", "role": "patient", "authData": "x"})
+    assert r.status_code == 400 and await row_count(core, "_User") == 1
+
+
+async def test_signup_can_enrol_at_once(api: Api, core) -> None:
+    r = await api.post("/users", {"username": "doc", "password": "right-pass", "role": "patient",
+                                  "authData": {"mfa": {"secret": SECRET, "token": totp()}}})
+    assert r.status_code == 201 and "sessionToken" in r.json()
+    assert len(r.json()["authDataResponse"]["mfa"]["recovery"].split(", ")) == 2
+    assert await _login(api) == MISSING
+    r = await api.post("/users", {"username": "doc2", "password": "right-pass", "role": "patient",
+                                  "authData": {"mfa": {"secret": SECRET, "token": "000000x"}}})
+    assert (r.status_code, r.json()) == BAD_TOKEN
+    assert await row_count(core, "_User") == 1 and await count(core, "_MFA") == 1

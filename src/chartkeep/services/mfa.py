@@ -91,7 +91,7 @@ def _matching_step(secret: str, token: str, after: int | None) -> int | None:
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD)
     now = int(time.time()) // PERIOD
     for step in range(now - WINDOW, now + WINDOW + 1):
-        if (after is None or step > after) and hmac.compare_digest(totp.at(step * PERIOD), token):
+        if (after is None or step > after) and hmac.compare_digest(totp.at(step * PERIOD).encode(), token.encode()):
             return step
     return None
 
