@@ -9,15 +9,25 @@ from starlette.applications import Starlette
 
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
+from chartkeep.services import chart_hooks, user_roles
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
+from chartkeep.services.role_cache import RoleCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import open_database
 
 
 def build_core(settings: Settings) -> Core:
     settings.ensure_master_key()
-    return Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
+    core = Core(
+        db=open_database(settings.resolved_database_url()),
+        registry=Registry(),
+        settings=settings,
+        roles=RoleCache(settings.role_cache_seconds),
+    )
+    user_roles.register(core.hooks)
+    chart_hooks.register(core.hooks)
+    return core
 
 
 def create_app(settings: Settings, core: Core | None = None) -> Starlette:

@@ -16,6 +16,7 @@ class RequestContext:
     client_ip: str | None = None
     base_url: str = ""  # public URL of the Parse mount, e.g. http://host:1337/parse
     roles: tuple[str, ...] = ()
+    read_roles: tuple[str, ...] = ()  # roles granted for reading only (break-the-glass)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -48,6 +48,20 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",
     )
+    role_cache_seconds: float = Field(
+        10.0,
+        description="How long a user's expanded roles are reused before being read again (0: never cached). "
+        "Changes made through this process take effect at once; this bounds staleness across processes.",
+    )
+    signup_roles: CommaList = Field(
+        default_factory=lambda: ["patient"],
+        description="Roles a client may give itself at sign-up (comma-separated). Every other role is "
+        "assigned by an admin session or the master key. Demo deployments wanting open sign-up can list "
+        "e.g. patient,provider,physician.",
+    )
+    break_glass_minutes: int = Field(
+        60, description="How long break-the-glass read access to a chart lasts, in minutes."
+    )
     session_length: int = Field(31536000, description="Session lifetime in seconds (Parse default: 1 year).")
     max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
@@ -97,7 +111,7 @@ class Settings(BaseSettings):
         True, description="POST /requestPasswordReset answers {} for an unknown email instead of an error."
     )
 
-    @field_validator("templates", "master_key_ips", mode="before")
+    @field_validator("templates", "master_key_ips", "signup_roles", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

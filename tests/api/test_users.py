@@ -19,7 +19,7 @@ async def test_signup_returns_session_and_hides_password(api: Api, core) -> None
     assert me["username"] == "alice" and me["email"] == "alice@example.org"
     assert me["sessionToken"] == body["sessionToken"]
     assert "password" not in me and "_hashed_password" not in me
-    assert me["ACL"] == {body["objectId"]: {"read": True, "write": True}}  # private by default
+    assert me["ACL"] == {body["objectId"]: {"read": True, "write": True}, "role:admin": {"read": True, "write": True}}
     async with core.db.read() as conn:
         stored = await conn.fetchval('SELECT "_hashed_password" FROM "_User"')
     assert stored.startswith("$argon2id$")
@@ -137,13 +137,13 @@ async def test_acl_hides_objects_from_other_users(api: Api) -> None:
     body = {"mrn": "M-9", "fullName": "Private", "status": "active",
             "dateOfBirth": {"__type": "Date", "iso": "1990-01-01T00:00:00.000Z"},
             "ACL": {a["objectId"]: {"read": True, "write": True}}}
-    p = (await api.post("/classes/Patient", body, session=a["sessionToken"])).json()
-    path = f"/classes/Patient/{p['objectId']}"
+    p = (await api.post("/classes/OpenPatient", body, session=a["sessionToken"])).json()
+    path = f"/classes/OpenPatient/{p['objectId']}"
     assert (await api.get(path, session=a["sessionToken"])).status_code == 200
     for session in (b["sessionToken"], None):
         r = await api.get(path, session=session)
         assert (r.status_code, r.json()) == (404, {"code": 101, "error": "Object not found."})
-        found = (await api.get("/classes/Patient", session=session)).json()["results"]
+        found = (await api.get("/classes/OpenPatient", session=session)).json()["results"]
         assert found == []
         r = await api.put(path, {"fullName": "changed"}, session=session)
         assert r.json()["code"] == 101

@@ -9,7 +9,7 @@ from tests.conftest import APP_ID, MASTER_KEY, Api
 
 async def test_missing_or_wrong_app_id_is_403(api: Api) -> None:
     for headers in ({}, {"X-Parse-Application-Id": "wrong"}):
-        r = await api.client.get("/parse/classes/Patient", headers=headers)
+        r = await api.client.get("/parse/classes/OpenPatient", headers=headers)
         assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
 
 
@@ -28,25 +28,25 @@ async def test_js_sdk_body_form(api: Api) -> None:
     assert r.status_code == 200 and r.json()["username"] == "sdkuser"
     create = {"_ApplicationId": APP_ID, "_MasterKey": MASTER_KEY, "mrn": "J1", "fullName": "JS", "status": "active",
               "dateOfBirth": {"__type": "Date", "iso": "2000-01-01T00:00:00.000Z"}}
-    r = await api.client.post("/parse/classes/Patient", content=json.dumps(create), headers={"Content-Type": "text/plain"})
+    r = await api.client.post("/parse/classes/OpenPatient", content=json.dumps(create), headers={"Content-Type": "text/plain"})
     assert r.status_code == 201
     find = {"_method": "GET", "_ApplicationId": APP_ID, "where": {"mrn": "J1"}, "limit": 5}
-    r = await api.client.post("/parse/classes/Patient", content=json.dumps(find), headers={"Content-Type": "text/plain"})
+    r = await api.client.post("/parse/classes/OpenPatient", content=json.dumps(find), headers={"Content-Type": "text/plain"})
     assert [p["fullName"] for p in r.json()["results"]] == ["JS"]
     delete = {"_method": "DELETE", "_ApplicationId": APP_ID}
     oid = r.json()["results"][0]["objectId"]
-    r = await api.client.post(f"/parse/classes/Patient/{oid}", content=json.dumps(delete),
+    r = await api.client.post(f"/parse/classes/OpenPatient/{oid}", content=json.dumps(delete),
                               headers={"Content-Type": "text/plain"})
     assert r.json() == {}
 
 
 async def test_cors_preflight_and_headers(api: Api) -> None:
-    r = await api.client.options("/parse/classes/Patient", headers={"Origin": "http://app.example"})
+    r = await api.client.options("/parse/classes/OpenPatient", headers={"Origin": "http://app.example"})
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == "*"
     assert r.headers["access-control-allow-methods"] == "GET,PUT,POST,DELETE,OPTIONS"
     assert "X-Parse-Session-Token" in r.headers["access-control-allow-headers"]
-    r = await api.get("/classes/Patient")
+    r = await api.get("/classes/OpenPatient")
     assert r.headers["access-control-allow-origin"] == "*"
 
 
@@ -65,7 +65,7 @@ async def test_master_key_from_disallowed_ip_is_403(core, api: Api) -> None:
 
 
 async def test_wrong_master_key_is_refused(api: Api) -> None:
-    r = await api.get("/classes/Patient", headers={"X-Parse-Master-Key": "nope"})
+    r = await api.get("/classes/OpenPatient", headers={"X-Parse-Master-Key": "nope"})
     assert (r.status_code, r.json()) == (400, {"code": 119, "error": "Permission denied"})
 
 
@@ -74,9 +74,9 @@ async def test_config(api: Api) -> None:
 
 
 async def test_schema_of_seed_class(api: Api) -> None:
-    s = (await api.get("/schemas/MedicalNote", master=True)).json()
-    assert s["className"] == "MedicalNote"
-    assert s["fields"]["patient"] == {"type": "Pointer", "targetClass": "Patient", "required": True}
+    s = (await api.get("/schemas/OpenMedicalNote", master=True)).json()
+    assert s["className"] == "OpenMedicalNote"
+    assert s["fields"]["patient"] == {"type": "Pointer", "targetClass": "OpenPatient", "required": True}
     assert s["fields"]["requiresCosign"] == {"type": "Boolean"}
     assert s["fields"]["objectId"] == {"type": "String"}
     u = (await api.get("/schemas/_User", master=True)).json()

@@ -160,8 +160,8 @@ test('logOut invalidates the session token server-side', () => withCurrentUser(a
 test('invalid session token -> 209 on any request', async () => {
   const err = await expectParseError(Parse.User.me('r:not-a-real-token'), 209);
   assert.equal(err.message, 'Invalid session token');
-  await expectParseError(new Parse.Query('Patient').find({ sessionToken: 'r:not-a-real-token' }), 209);
-  const p = new Parse.Object('Patient');
+  await expectParseError(new Parse.Query('OpenPatient').find({ sessionToken: 'r:not-a-real-token' }), 209);
+  const p = new Parse.Object('OpenPatient');
   await expectParseError(
     p.save(
       { mrn: uid('M'), fullName: 'x', dateOfBirth: new Date(), status: 'active' },

@@ -20,17 +20,17 @@ test('required field missing -> 142 and the message names the field', async () =
   for (const missing of ['mrn', 'fullName', 'dateOfBirth', 'status']) {
     const attrs = patientAttrs();
     delete attrs[missing];
-    const p = new Parse.Object('Patient');
+    const p = new Parse.Object('OpenPatient');
     const err = await expectParseError(p.save(attrs), 142, missing);
     assert.equal(err.message, `${missing} is required`);
   }
   // Pointer / Boolean / Number required fields too.
-  const profile = new Parse.Object('PatientProfile');
+  const profile = new Parse.Object('OpenPatientProfile');
   await expectParseError(profile.save({ user: alice.user, medicalRecordNumber: uid('m'), displayName: 'x' }), 142, 'isActive');
-  const note = new Parse.Object('MedicalNote');
+  const note = new Parse.Object('OpenMedicalNote');
   await expectParseError(note.save({ title: 't', noteType: 'n', currentVersionNumber: 1, status: 's' }), 142);
   // A required field set to null counts as missing.
-  await expectParseError(new Parse.Object('Patient').save(patientAttrs({ mrn: null })), 142, 'mrn');
+  await expectParseError(new Parse.Object('OpenPatient').save(patientAttrs({ mrn: null })), 142, 'mrn');
 });
 
 test('wrong type -> 111', async () => {
@@ -41,20 +41,20 @@ test('wrong type -> 111', async () => {
     ['primaryClinician', 'not a pointer'],
   ];
   for (const [key, value] of cases) {
-    const p = new Parse.Object('Patient');
+    const p = new Parse.Object('OpenPatient');
     const err = await expectParseError(p.save(patientAttrs({ [key]: value }), MK), 111);
     assert.match(err.message, new RegExp(key));
   }
   // Pointer to the wrong class
-  const enc = new Parse.Object('Encounter');
-  const wrong = Parse.Object.extend('Encounter').createWithoutData('abcdefghij');
+  const enc = new Parse.Object('OpenEncounter');
+  const wrong = Parse.Object.extend('OpenEncounter').createWithoutData('abcdefghij');
   const err = await expectParseError(
     enc.save({ patient: wrong, encounterNumber: 'E', type: 't', startedAt: new Date(), status: 's' }, MK),
     111,
   );
-  assert.equal(err.message, 'schema mismatch for Encounter.patient; expected Pointer<Patient> but got Pointer<Encounter>');
+  assert.equal(err.message, 'schema mismatch for OpenEncounter.patient; expected Pointer<OpenPatient> but got Pointer<OpenEncounter>');
   // Number field given a string
-  const profile = new Parse.Object('PatientProfile');
+  const profile = new Parse.Object('OpenPatientProfile');
   await expectParseError(
     profile.save({ user: alice.user, medicalRecordNumber: 'm', displayName: 'x', isActive: 'yes' }, MK),
     111,
@@ -64,11 +64,11 @@ test('wrong type -> 111', async () => {
 
 test('wrong type on update -> 111 and the stored value is unchanged', async () => {
   const p = await newPatient({ sexAtBirth: 'F' });
-  const stale = Parse.Object.extend('Patient').createWithoutData(p.id);
+  const stale = Parse.Object.extend('OpenPatient').createWithoutData(p.id);
   stale.set('sexAtBirth', 42);
   const err = await expectParseError(stale.save(null, MK), 111);
-  assert.equal(err.message, 'schema mismatch for Patient.sexAtBirth; expected String but got Number');
-  assert.equal((await new Parse.Query('Patient').get(p.id, MK)).get('sexAtBirth'), 'F');
+  assert.equal(err.message, 'schema mismatch for OpenPatient.sexAtBirth; expected String but got Number');
+  assert.equal((await new Parse.Query('OpenPatient').get(p.id, MK)).get('sexAtBirth'), 'F');
 });
 
 test('unknown class with client class creation off -> 119 for non-master clients', async () => {
@@ -101,19 +101,19 @@ test('the master key may create a class even with client class creation off', as
 });
 
 test('invalid field names -> 105', async () => {
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   const err = await expectParseError(p.save(patientAttrs({ '1bad': 1 }), MK), 105);
   assert.match(err.message, /1bad/);
 });
 
 test('ACL: an object readable only by Alice is invisible to Bob and anonymous', async () => {
   const acl = new Parse.ACL(alice.user);
-  const mine = new Parse.Object('Patient');
+  const mine = new Parse.Object('OpenPatient');
   mine.setACL(acl);
   await mine.save(patientAttrs({ fullName: 'Alice Private' }), { sessionToken: alice.token });
 
   // Alice sees it
-  const own = await new Parse.Query('Patient').get(mine.id, { sessionToken: alice.token });
+  const own = await new Parse.Query('OpenPatient').get(mine.id, { sessionToken: alice.token });
   assert.equal(own.get('fullName'), 'Alice Private');
   const ownAcl = own.getACL();
   assert.equal(ownAcl.getReadAccess(alice.user.id), true);
@@ -122,33 +122,33 @@ test('ACL: an object readable only by Alice is invisible to Bob and anonymous', 
   assert.deepEqual(ownAcl.toJSON(), { [alice.user.id]: { read: true, write: true } });
 
   // Bob: get -> 101 (not 403), find/count do not include it
-  const err = await expectParseError(new Parse.Query('Patient').get(mine.id, { sessionToken: bob.token }), 101);
+  const err = await expectParseError(new Parse.Query('OpenPatient').get(mine.id, { sessionToken: bob.token }), 101);
   assert.equal(err.message, 'Object not found.');
-  const bobFind = await new Parse.Query('Patient').equalTo('mrn', mine.get('mrn')).find({ sessionToken: bob.token });
+  const bobFind = await new Parse.Query('OpenPatient').equalTo('mrn', mine.get('mrn')).find({ sessionToken: bob.token });
   assert.deepEqual(bobFind, []);
-  assert.equal(await new Parse.Query('Patient').equalTo('mrn', mine.get('mrn')).count({ sessionToken: bob.token }), 0);
+  assert.equal(await new Parse.Query('OpenPatient').equalTo('mrn', mine.get('mrn')).count({ sessionToken: bob.token }), 0);
   // Anonymous: same
-  await expectParseError(new Parse.Query('Patient').get(mine.id), 101);
-  assert.deepEqual(await new Parse.Query('Patient').equalTo('mrn', mine.get('mrn')).find(), []);
+  await expectParseError(new Parse.Query('OpenPatient').get(mine.id), 101);
+  assert.deepEqual(await new Parse.Query('OpenPatient').equalTo('mrn', mine.get('mrn')).find(), []);
   // Master key sees everything
-  assert.equal((await new Parse.Query('Patient').get(mine.id, MK)).get('fullName'), 'Alice Private');
+  assert.equal((await new Parse.Query('OpenPatient').get(mine.id, MK)).get('fullName'), 'Alice Private');
 
   // Bob cannot update or delete it: 101, and nothing changes
-  const asBob = Parse.Object.extend('Patient').createWithoutData(mine.id);
+  const asBob = Parse.Object.extend('OpenPatient').createWithoutData(mine.id);
   asBob.set('fullName', 'Bob was here');
   await expectParseError(asBob.save(null, { sessionToken: bob.token }), 101);
-  await expectParseError(Parse.Object.extend('Patient').createWithoutData(mine.id).destroy({ sessionToken: bob.token }), 101);
-  assert.equal((await new Parse.Query('Patient').get(mine.id, MK)).get('fullName'), 'Alice Private');
+  await expectParseError(Parse.Object.extend('OpenPatient').createWithoutData(mine.id).destroy({ sessionToken: bob.token }), 101);
+  assert.equal((await new Parse.Query('OpenPatient').get(mine.id, MK)).get('fullName'), 'Alice Private');
 
   // Included through a pointer, it is not leaked to Bob either
-  const enc = new Parse.Object('Encounter');
+  const enc = new Parse.Object('OpenEncounter');
   await enc.save({ patient: mine, encounterNumber: uid('E'), type: 't', startedAt: new Date(), status: 'open' }, MK);
-  const encAsBob = await new Parse.Query('Encounter').include('patient').get(enc.id, { sessionToken: bob.token });
+  const encAsBob = await new Parse.Query('OpenEncounter').include('patient').get(enc.id, { sessionToken: bob.token });
   assert.equal(encAsBob.has('patient'), false, 'unreadable include target is dropped');
   // matchesQuery does not see through the ACL either
-  const viaSub = await new Parse.Query('Encounter')
+  const viaSub = await new Parse.Query('OpenEncounter')
     .equalTo('objectId', enc.id)
-    .matchesQuery('patient', new Parse.Query('Patient').equalTo('fullName', 'Alice Private'))
+    .matchesQuery('patient', new Parse.Query('OpenPatient').equalTo('fullName', 'Alice Private'))
     .find({ sessionToken: bob.token });
   assert.deepEqual(viaSub, []);
 });
@@ -156,20 +156,20 @@ test('ACL: an object readable only by Alice is invisible to Bob and anonymous', 
 test('ACL: public read, owner write -> Bob reads but cannot write', async () => {
   const acl = new Parse.ACL(alice.user);
   acl.setPublicReadAccess(true);
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   p.setACL(acl);
   await p.save(patientAttrs({ fullName: 'Shared Read' }), { sessionToken: alice.token });
 
-  const asBob = await new Parse.Query('Patient').get(p.id, { sessionToken: bob.token });
+  const asBob = await new Parse.Query('OpenPatient').get(p.id, { sessionToken: bob.token });
   assert.equal(asBob.get('fullName'), 'Shared Read');
   asBob.set('fullName', 'Bob edit');
   await expectParseError(asBob.save(null, { sessionToken: bob.token }), 101);
   await expectParseError(asBob.destroy({ sessionToken: bob.token }), 101);
   // Alice can write
-  const asAlice = await new Parse.Query('Patient').get(p.id, { sessionToken: alice.token });
+  const asAlice = await new Parse.Query('OpenPatient').get(p.id, { sessionToken: alice.token });
   asAlice.set('fullName', 'Alice edit');
   await asAlice.save(null, { sessionToken: alice.token });
-  assert.equal((await new Parse.Query('Patient').get(p.id)).get('fullName'), 'Alice edit');
+  assert.equal((await new Parse.Query('OpenPatient').get(p.id)).get('fullName'), 'Alice edit');
 });
 
 test('ACL: write-only-for-Bob grant lets Bob update but he still cannot read', async () => {
@@ -177,31 +177,31 @@ test('ACL: write-only-for-Bob grant lets Bob update but he still cannot read', a
   acl.setReadAccess(alice.user, true);
   acl.setWriteAccess(alice.user, true);
   acl.setWriteAccess(bob.user, true);
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   p.setACL(acl);
   await p.save(patientAttrs({ fullName: 'Write Grant' }), MK);
-  const asBob = Parse.Object.extend('Patient').createWithoutData(p.id);
+  const asBob = Parse.Object.extend('OpenPatient').createWithoutData(p.id);
   asBob.set('sexAtBirth', 'X');
   await asBob.save(null, { sessionToken: bob.token });
-  await expectParseError(new Parse.Query('Patient').get(p.id, { sessionToken: bob.token }), 101);
-  assert.equal((await new Parse.Query('Patient').get(p.id, { sessionToken: alice.token })).get('sexAtBirth'), 'X');
+  await expectParseError(new Parse.Query('OpenPatient').get(p.id, { sessionToken: bob.token }), 101);
+  assert.equal((await new Parse.Query('OpenPatient').get(p.id, { sessionToken: alice.token })).get('sexAtBirth'), 'X');
 });
 
 test('ACL: objects saved without an ACL are public', async () => {
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   await p.save(patientAttrs({ fullName: 'Public' }), { sessionToken: alice.token });
-  const got = await new Parse.Query('Patient').get(p.id, { sessionToken: bob.token });
+  const got = await new Parse.Query('OpenPatient').get(p.id, { sessionToken: bob.token });
   assert.equal(got.get('fullName'), 'Public');
   assert.equal(got.getACL(), null, 'no ACL field when none was set');
   got.set('fullName', 'Public edited by Bob');
   await got.save(null, { sessionToken: bob.token });
-  assert.equal((await new Parse.Query('Patient').get(p.id)).get('fullName'), 'Public edited by Bob');
+  assert.equal((await new Parse.Query('OpenPatient').get(p.id)).get('fullName'), 'Public edited by Bob');
 });
 
 test('ACL: mixed visibility in one find — each user sees exactly their own', async () => {
   const tag = uid('acl');
   const make = async (owner, name) => {
-    const o = new Parse.Object('Patient');
+    const o = new Parse.Object('OpenPatient');
     o.setACL(new Parse.ACL(owner.user));
     await o.save(patientAttrs({ fullName: name, status: tag }), { sessionToken: owner.token });
     return o;
@@ -209,15 +209,15 @@ test('ACL: mixed visibility in one find — each user sees exactly their own', a
   await make(alice, 'A1');
   await make(alice, 'A2');
   await make(bob, 'B1');
-  const pub = new Parse.Object('Patient');
+  const pub = new Parse.Object('OpenPatient');
   await pub.save(patientAttrs({ fullName: 'P1', status: tag }), MK);
   const seen = async (opts) =>
-    (await new Parse.Query('Patient').equalTo('status', tag).ascending('fullName').find(opts)).map((o) => o.get('fullName'));
+    (await new Parse.Query('OpenPatient').equalTo('status', tag).ascending('fullName').find(opts)).map((o) => o.get('fullName'));
   assert.deepEqual(await seen({ sessionToken: alice.token }), ['A1', 'A2', 'P1']);
   assert.deepEqual(await seen({ sessionToken: bob.token }), ['B1', 'P1']);
   assert.deepEqual(await seen({}), ['P1']);
   assert.deepEqual(await seen(MK), ['A1', 'A2', 'B1', 'P1']);
-  assert.equal(await new Parse.Query('Patient').equalTo('status', tag).count({ sessionToken: bob.token }), 2);
+  assert.equal(await new Parse.Query('OpenPatient').equalTo('status', tag).count({ sessionToken: bob.token }), 2);
 });
 
 test('ACL: role-based read via Parse.Role', async () => {
@@ -230,11 +230,11 @@ test('ACL: role-based read via Parse.Role', async () => {
 
   const acl = new Parse.ACL();
   acl.setRoleReadAccess(roleName, true);
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   p.setACL(acl);
   await p.save(patientAttrs({ fullName: 'Role Read' }), MK);
-  assert.equal((await new Parse.Query('Patient').get(p.id, { sessionToken: bob.token })).get('fullName'), 'Role Read');
-  await expectParseError(new Parse.Query('Patient').get(p.id, { sessionToken: alice.token }), 101);
-  const raw = await rest('GET', `/classes/Patient/${p.id}`, { master: true });
+  assert.equal((await new Parse.Query('OpenPatient').get(p.id, { sessionToken: bob.token })).get('fullName'), 'Role Read');
+  await expectParseError(new Parse.Query('OpenPatient').get(p.id, { sessionToken: alice.token }), 101);
+  const raw = await rest('GET', `/classes/OpenPatient/${p.id}`, { master: true });
   assert.deepEqual(raw.json.ACL, { [`role:${roleName}`]: { read: true } });
 });

@@ -137,10 +137,10 @@ async function verifySeedSchema() {
 // Fields the suite itself needs beyond the seeds (the seeds have no GeoPoint/Bytes/Relation).
 // Chartkeep lets only the master key add fields, as an administrator would through /schemas.
 const SUITE_FIELDS = {
-  Patient: {
+  OpenPatient: {
     homeLocation: { type: 'GeoPoint' },
     fingerprint: { type: 'Bytes' },
-    relatedNotes: { type: 'Relation', targetClass: 'MedicalNote' },
+    relatedNotes: { type: 'Relation', targetClass: 'OpenMedicalNote' },
     careTeam: { type: 'Relation', targetClass: '_User' },
   },
 };
@@ -158,9 +158,41 @@ async function ensureSuiteFields() {
   }
 }
 
+// The suite checks Parse's own contract (types, operators, ACLs as a client sets them), so it
+// works on open copies of the seed classes ("OpenPatient", ...: same fields, pointers re-targeted
+// to the copies, Parse's default class-level permissions), created through /schemas as an app
+// developer would. The seed classes themselves carry Chartkeep's clinical access policy, which
+// access.test.mjs exercises.
+export const OPEN_PREFIX = 'Open';
+const SEED_NAMES = new Set(SEED_CLASSES.map((c) => c.className).filter((n) => !n.startsWith('_')));
+
+function openCopy(cls) {
+  const fields = {};
+  for (const [name, spec] of Object.entries(cls.fields)) {
+    fields[name] = spec.targetClass && SEED_NAMES.has(spec.targetClass)
+      ? { ...spec, targetClass: OPEN_PREFIX + spec.targetClass }
+      : { ...spec };
+  }
+  return { className: OPEN_PREFIX + cls.className, fields };
+}
+
+async function ensureOpenCopies() {
+  for (const cls of SEED_CLASSES) {
+    if (cls.className.startsWith('_')) continue;
+    const copy = openCopy(cls);
+    const got = await rest('GET', `/schemas/${copy.className}`, { master: true });
+    if (got.status === 200) continue;
+    const post = await rest('POST', `/schemas/${copy.className}`, { master: true, body: copy });
+    if (post.status !== 200 && post.json?.code !== 103) {
+      throw new Error(`POST /schemas/${copy.className} -> ${post.status} ${post.text}`);
+    }
+  }
+}
+
 async function doEnsureSeedSchema() {
   if (EXPECT_SEEDED) {
     await verifySeedSchema();
+    await ensureOpenCopies();
     return ensureSuiteFields();
   }
   for (const cls of SEED_CLASSES) {
@@ -189,6 +221,7 @@ async function doEnsureSeedSchema() {
       throw new Error(`POST /schemas/${cls.className} -> ${post.status} ${post.text}`);
     }
   }
+  await ensureOpenCopies();
   await ensureSuiteFields();
 }
 
@@ -213,7 +246,7 @@ export async function newUser(extra = {}) {
 }
 
 export async function newPatient(attrs = {}, options = MK) {
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   p.set({
     mrn: uid('MRN'),
     fullName: 'Ada Lovelace',
@@ -226,7 +259,7 @@ export async function newPatient(attrs = {}, options = MK) {
 }
 
 export async function newEncounter(patient, attrs = {}, options = MK) {
-  const e = new Parse.Object('Encounter');
+  const e = new Parse.Object('OpenEncounter');
   e.set({
     patient,
     encounterNumber: uid('ENC'),
@@ -240,7 +273,7 @@ export async function newEncounter(patient, attrs = {}, options = MK) {
 }
 
 export async function newNote(patient, encounter, author, attrs = {}, options = MK) {
-  const n = new Parse.Object('MedicalNote');
+  const n = new Parse.Object('OpenMedicalNote');
   n.set({
     patient,
     encounter,

@@ -30,8 +30,8 @@ test('increment / decrement are atomic server-side counters', async () => {
   assert.equal((await reload(note)).get('currentVersionNumber'), 5);
 
   // Two stale copies incrementing concurrently: no lost update.
-  const c1 = Parse.Object.extend('MedicalNote').createWithoutData(note.id);
-  const c2 = new Parse.Query('MedicalNote');
+  const c1 = Parse.Object.extend('OpenMedicalNote').createWithoutData(note.id);
+  const c2 = new Parse.Query('OpenMedicalNote');
   const copy2 = await c2.get(note.id, MK);
   c1.increment('currentVersionNumber', 10);
   copy2.increment('currentVersionNumber', 100);
@@ -85,9 +85,9 @@ test('add / addUnique / remove on an Array field', async () => {
 
 test('addUnique / remove with pointers and objects in arrays', async () => {
   const other = await newPatient();
-  const msgProfile = new Parse.Object('PatientProfile');
+  const msgProfile = new Parse.Object('OpenPatientProfile');
   await msgProfile.save({ user: author.user, medicalRecordNumber: uid('MR'), displayName: 'P', isActive: true }, MK);
-  const msg = new Parse.Object('Message');
+  const msg = new Parse.Object('OpenMessage');
   await msg.save(
     { conversationId: uid('c'), from: author.user, to: author.user, patient: msgProfile, body: 'b', isRead: false, attachments: [] },
     MK,
@@ -95,7 +95,7 @@ test('addUnique / remove with pointers and objects in arrays', async () => {
   msg.addUnique('attachments', other);
   msg.addUnique('attachments', { kind: 'lab', n: 1 });
   await msg.save(null, MK);
-  msg.addUnique('attachments', Parse.Object.extend('Patient').createWithoutData(other.id));
+  msg.addUnique('attachments', Parse.Object.extend('OpenPatient').createWithoutData(other.id));
   msg.addUnique('attachments', { kind: 'lab', n: 1 });
   await msg.save(null, MK);
   let got = (await reload(msg)).get('attachments');
@@ -119,7 +119,7 @@ test('unset removes a field; null clears it; unsetting a required field -> 142',
   const got = await reload(p);
   assert.equal(got.has('sexAtBirth'), false);
   assert.equal(got.get('sexAtBirth'), undefined);
-  assert.equal((await new Parse.Query('Patient').equalTo('objectId', p.id).doesNotExist('sexAtBirth').count()), 1);
+  assert.equal((await new Parse.Query('OpenPatient').equalTo('objectId', p.id).doesNotExist('sexAtBirth').count()), 1);
   // Setting an optional field to null: Parse on PostgreSQL stores SQL NULL and
   // then omits the key on read (on MongoDB it returns null). Accept either.
   const n = await reload(p);
@@ -161,8 +161,8 @@ test('fetch refreshes an object; fetchAll fetches many', async () => {
 
   const a = await newPatient({ fullName: 'FA' });
   const b = await newPatient({ fullName: 'FB' });
-  const Patient = Parse.Object.extend('Patient');
-  const fetched = await Parse.Object.fetchAll([Patient.createWithoutData(a.id), Patient.createWithoutData(b.id)], MK);
+  const OpenPatient = Parse.Object.extend('OpenPatient');
+  const fetched = await Parse.Object.fetchAll([OpenPatient.createWithoutData(a.id), OpenPatient.createWithoutData(b.id)], MK);
   assert.deepEqual(
     fetched.map((o) => o.get('fullName')),
     ['FA', 'FB'],
@@ -172,7 +172,7 @@ test('fetch refreshes an object; fetchAll fetches many', async () => {
 test('Parse.Object.saveAll creates and updates in a batch; destroyAll deletes', async () => {
   const tag = uid('batch');
   const objs = [1, 2, 3].map((i) => {
-    const o = new Parse.Object('Patient');
+    const o = new Parse.Object('OpenPatient');
     o.set({ mrn: `${tag}-${i}`, fullName: `Batch ${i}`, dateOfBirth: new Date(Date.UTC(2000, 0, i)), status: tag });
     return o;
   });
@@ -180,7 +180,7 @@ test('Parse.Object.saveAll creates and updates in a batch; destroyAll deletes', 
   assert.equal(saved.length, 3);
   for (const o of saved) assert.match(o.id, /^[A-Za-z0-9]+$/);
   assert.equal(new Set(saved.map((o) => o.id)).size, 3);
-  const found = await new Parse.Query('Patient').equalTo('status', tag).ascending('mrn').find(MK);
+  const found = await new Parse.Query('OpenPatient').equalTo('status', tag).ascending('mrn').find(MK);
   assert.deepEqual(
     found.map((o) => o.get('fullName')),
     ['Batch 1', 'Batch 2', 'Batch 3'],
@@ -190,21 +190,21 @@ test('Parse.Object.saveAll creates and updates in a batch; destroyAll deletes', 
   for (const o of saved) o.increment('visits', 2);
   saved[0].set('fullName', 'Batch One');
   await Parse.Object.saveAll(saved, MK);
-  const after = await new Parse.Query('Patient').equalTo('status', tag).ascending('mrn').find(MK);
+  const after = await new Parse.Query('OpenPatient').equalTo('status', tag).ascending('mrn').find(MK);
   assert.deepEqual(
     after.map((o) => [o.get('fullName'), o.get('visits')]),
     [['Batch One', 2], ['Batch 2', 2], ['Batch 3', 2]],
   );
 
   await Parse.Object.destroyAll(saved, MK);
-  assert.equal(await new Parse.Query('Patient').equalTo('status', tag).count(MK), 0);
+  assert.equal(await new Parse.Query('OpenPatient').equalTo('status', tag).count(MK), 0);
 });
 
 test('saveAll with an invalid object: the valid ones are saved, the error carries the code', async () => {
   const tag = uid('batchbad');
-  const good = new Parse.Object('Patient');
+  const good = new Parse.Object('OpenPatient');
   good.set({ mrn: `${tag}-ok`, fullName: 'Good', dateOfBirth: new Date(), status: tag });
-  const bad = new Parse.Object('Patient');
+  const bad = new Parse.Object('OpenPatient');
   bad.set({ fullName: 'Bad (no mrn)', dateOfBirth: new Date(), status: tag });
   let err;
   try {
@@ -216,7 +216,7 @@ test('saveAll with an invalid object: the valid ones are saved, the error carrie
   // The SDK surfaces the first failing sub-request's error.
   assert.equal(err.code, 142);
   assert.match(err.message, /mrn/);
-  const stored = await new Parse.Query('Patient').equalTo('status', tag).find(MK);
+  const stored = await new Parse.Query('OpenPatient').equalTo('status', tag).find(MK);
   assert.deepEqual(
     stored.map((o) => o.get('fullName')),
     ['Good'],
@@ -227,7 +227,7 @@ test('saveAll with an invalid object: the valid ones are saved, the error carrie
 
 test('destroyAll with a missing object reports 101 (in an aggregate error) and deletes the rest', async () => {
   const a = await newPatient();
-  const ghost = Parse.Object.extend('Patient').createWithoutData('doesNotExist1');
+  const ghost = Parse.Object.extend('OpenPatient').createWithoutData('doesNotExist1');
   let err;
   try {
     await Parse.Object.destroyAll([a, ghost], MK);
@@ -245,11 +245,11 @@ test('destroyAll with a missing object reports 101 (in an aggregate error) and d
 test('destroy: object is gone, get -> 101, second destroy -> 101', async () => {
   const p = await newPatient();
   await p.destroy(MK);
-  await expectParseError(new Parse.Query('Patient').get(p.id, MK), 101);
-  assert.equal(await new Parse.Query('Patient').equalTo('objectId', p.id).count(MK), 0);
-  await expectParseError(Parse.Object.extend('Patient').createWithoutData(p.id).destroy(MK), 101);
+  await expectParseError(new Parse.Query('OpenPatient').get(p.id, MK), 101);
+  assert.equal(await new Parse.Query('OpenPatient').equalTo('objectId', p.id).count(MK), 0);
+  await expectParseError(Parse.Object.extend('OpenPatient').createWithoutData(p.id).destroy(MK), 101);
   // Updating a deleted object -> 101
-  const stale = Parse.Object.extend('Patient').createWithoutData(p.id);
+  const stale = Parse.Object.extend('OpenPatient').createWithoutData(p.id);
   stale.set('fullName', 'zombie');
   await expectParseError(stale.save(null, MK), 101);
 });
@@ -258,15 +258,15 @@ test('pointer to a deleted object: include drops it, bare pointer remains', asyn
   const p = await newPatient();
   const e = await newEncounter(p);
   await p.destroy(MK);
-  const bare = await new Parse.Query('Encounter').get(e.id, MK);
+  const bare = await new Parse.Query('OpenEncounter').get(e.id, MK);
   assert.equal(bare.get('patient').id, p.id, 'dangling pointer is still returned');
-  const inc = await new Parse.Query('Encounter').include('patient').get(e.id, MK);
+  const inc = await new Parse.Query('OpenEncounter').include('patient').get(e.id, MK);
   assert.equal(inc.has('patient'), false, 'include of a dangling pointer removes the key');
 });
 
 test('raw: PUT with Increment/AddUnique/Remove answers with the op results + updatedAt only', async () => {
   const p = await newPatient({ allergies: ['a'] });
-  const r = await rest('PUT', `/classes/Patient/${p.id}`, {
+  const r = await rest('PUT', `/classes/OpenPatient/${p.id}`, {
     body: {
       visits: { __op: 'Increment', amount: 2 },
       allergies: { __op: 'AddUnique', objects: ['a', 'b'] },
@@ -277,7 +277,7 @@ test('raw: PUT with Increment/AddUnique/Remove answers with the op results + upd
   assert.deepEqual(Object.keys(r.json).sort(), ['allergies', 'updatedAt', 'visits']);
   assert.equal(r.json.visits, 2);
   assert.deepEqual(r.json.allergies.sort(), ['a', 'b']);
-  const r2 = await rest('PUT', `/classes/Patient/${p.id}`, {
+  const r2 = await rest('PUT', `/classes/OpenPatient/${p.id}`, {
     body: { allergies: { __op: 'Remove', objects: ['a'] }, sexAtBirth: { __op: 'Delete' } },
   });
   assert.deepEqual(Object.keys(r2.json).sort(), ['allergies', 'updatedAt']);

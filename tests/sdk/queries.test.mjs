@@ -1,8 +1,8 @@
 // Query operators, ordering, paging, key selection, include, count/first/get.
 //
 // One fixture set per run, scoped by a unique tag:
-//   Patient.status == TAG for the 4 patients, MedicalNote.noteType == TAG for the 5 notes,
-//   AuditEvent.eventType == TAG for the audit events.
+//   OpenPatient.status == TAG for the 4 patients, OpenMedicalNote.noteType == TAG for the 5 notes,
+//   OpenAuditEvent.eventType == TAG for the audit events.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Parse, MK, uid, newUser, newPatient, newEncounter, newNote, ensureSeedSchema, expectParseError, skipOnParsePostgres } from './helpers.mjs';
@@ -14,8 +14,8 @@ const P = {}; // p1..p4
 const N = {}; // n1..n5
 let enc1;
 
-const patients = () => new Parse.Query('Patient').equalTo('status', TAG);
-const notes = () => new Parse.Query('MedicalNote').equalTo('noteType', TAG);
+const patients = () => new Parse.Query('OpenPatient').equalTo('status', TAG);
+const notes = () => new Parse.Query('OpenMedicalNote').equalTo('noteType', TAG);
 const names = (objs) => objs.map((o) => o.get('fullName')).sort();
 const titles = (objs) => objs.map((o) => o.get('title'));
 const sortedTitles = (objs) => titles(objs).sort();
@@ -51,8 +51,8 @@ before(async () => {
   N.n5 = await newNote(P.p4, enc4, userB.user, { noteType: TAG, title: 'n5', currentVersionNumber: 5.5, status: 'amended' });
   // Audit events referencing p1 and p3 by MRN (for matchesKeyInQuery).
   for (const p of [P.p1, P.p3]) {
-    const ev = new Parse.Object('AuditEvent');
-    await ev.save({ actor: userA.user, eventType: TAG, targetClass: 'Patient', targetId: p.get('mrn'), timestamp: new Date() }, MK);
+    const ev = new Parse.Object('OpenAuditEvent');
+    await ev.save({ actor: userA.user, eventType: TAG, targetClass: 'OpenPatient', targetId: p.get('mrn'), timestamp: new Date() }, MK);
   }
 });
 
@@ -158,8 +158,8 @@ test('Parse.Query.or / and / nor', async () => {
   assert.deepEqual(names(await nor.find()), ['Carol Smith', 'Dave Brown']);
   // or combined with further top-level constraints
   const orPlus = Parse.Query.or(
-    new Parse.Query('MedicalNote').equalTo('status', 'draft'),
-    new Parse.Query('MedicalNote').equalTo('status', 'amended'),
+    new Parse.Query('OpenMedicalNote').equalTo('status', 'draft'),
+    new Parse.Query('OpenMedicalNote').equalTo('status', 'amended'),
   ).equalTo('noteType', TAG).greaterThan('currentVersionNumber', 1);
   assert.deepEqual(sortedTitles(await orPlus.find()), ['n4', 'n5']);
 });
@@ -179,21 +179,21 @@ test('matchesQuery / doesNotMatchQuery on a pointer', async () => {
   assert.deepEqual(sortedTitles(await notes().matchesQuery('patient', women).find()), ['n1', 'n2', 'n4']);
   assert.deepEqual(sortedTitles(await notes().doesNotMatchQuery('patient', patients().equalTo('sexAtBirth', 'F')).find()), ['n3', 'n5']);
   // nested: notes whose encounter's patient is a woman
-  const encs = new Parse.Query('Encounter').matchesQuery('patient', patients().equalTo('sexAtBirth', 'F'));
+  const encs = new Parse.Query('OpenEncounter').matchesQuery('patient', patients().equalTo('sexAtBirth', 'F'));
   assert.deepEqual(sortedTitles(await notes().matchesQuery('encounter', encs).find()), ['n1', 'n2', 'n4']);
 });
 
 test('matchesKeyInQuery / doesNotMatchKeyInQuery', async () => {
-  const events = new Parse.Query('AuditEvent').equalTo('eventType', TAG);
+  const events = new Parse.Query('OpenAuditEvent').equalTo('eventType', TAG);
   assert.deepEqual(names(await patients().matchesKeyInQuery('mrn', 'targetId', events).find()), ['Alice Smith', 'Carol Smith']);
-  const events2 = new Parse.Query('AuditEvent').equalTo('eventType', TAG);
+  const events2 = new Parse.Query('OpenAuditEvent').equalTo('eventType', TAG);
   assert.deepEqual(names(await patients().doesNotMatchKeyInQuery('mrn', 'targetId', events2).find()), ['Dave Brown', 'bob jones']);
 });
 
 test('pointer equality: equalTo / notEqualTo with objects and createWithoutData', async () => {
   assert.deepEqual(sortedTitles(await notes().equalTo('patient', P.p1).find()), ['n1', 'n2']);
   assert.deepEqual(sortedTitles(await notes().equalTo('author', userB.user).find()), ['n4', 'n5']);
-  const ptr = Parse.Object.extend('Patient').createWithoutData(P.p2.id);
+  const ptr = Parse.Object.extend('OpenPatient').createWithoutData(P.p2.id);
   assert.deepEqual(sortedTitles(await notes().equalTo('patient', ptr).find()), ['n3']);
   assert.deepEqual(sortedTitles(await notes().notEqualTo('author', userA.user).find()), ['n4', 'n5']);
   assert.deepEqual(names(await patients().equalTo('primaryClinician', userA.user).find()), ['Alice Smith']);
@@ -258,7 +258,7 @@ test('select (keys) and exclude', async () => {
   assert.equal(exc.get('status'), 'draft');
   assert.equal(exc.get('currentVersionNumber'), 1);
 
-  const got = await new Parse.Query('MedicalNote').select('status').get(N.n2.id);
+  const got = await new Parse.Query('OpenMedicalNote').select('status').get(N.n2.id);
   assert.equal(got.get('status'), 'signed');
   assert.equal(got.has('title'), false);
 });
@@ -273,12 +273,12 @@ test('include pointers (one level, nested "a.b", and multiple)', async () => {
   assert.equal(n3.get('encounter').get('type'), 'outpatient');
   assert.equal(n3.get('encounter').get('patient').id, P.p2.id);
 
-  // Signature -> medicalNote -> patient
-  const version = new Parse.Object('NoteVersion');
+  // OpenSignature -> medicalNote -> patient
+  const version = new Parse.Object('OpenNoteVersion');
   await version.save({ medicalNote: N.n1, versionNumber: 1, editor: userA.user, subjective: 'S' }, MK);
-  const sig = new Parse.Object('Signature');
+  const sig = new Parse.Object('OpenSignature');
   await sig.save({ medicalNote: N.n1, noteVersion: version, signer: userA.user, signatureRole: 'attending', status: 'pending' }, MK);
-  const [s] = await new Parse.Query('Signature')
+  const [s] = await new Parse.Query('OpenSignature')
     .equalTo('objectId', sig.id)
     .include('medicalNote.patient')
     .include('noteVersion')
@@ -291,7 +291,7 @@ test('include pointers (one level, nested "a.b", and multiple)', async () => {
   assert.equal(s.get('medicalNote').get('encounter').isDataAvailable(), false);
 
   // include on get()
-  const g = await new Parse.Query('Signature').include('medicalNote.encounter').get(sig.id);
+  const g = await new Parse.Query('OpenSignature').include('medicalNote.encounter').get(sig.id);
   assert.equal(g.get('medicalNote').get('encounter').id, enc1.id);
   assert.equal(g.get('medicalNote').get('encounter').get('status'), 'open');
 });
@@ -324,12 +324,12 @@ test('count, first, get, get-not-found -> 101', async () => {
   assert.equal(first.get('title'), 'n5');
   assert.equal(await notes().equalTo('title', 'nope').first(), undefined);
 
-  const got = await new Parse.Query('Patient').get(P.p3.id);
+  const got = await new Parse.Query('OpenPatient').get(P.p3.id);
   assert.equal(got.get('fullName'), 'Carol Smith');
-  const err = await expectParseError(new Parse.Query('Patient').get('doesNotExist'), 101);
+  const err = await expectParseError(new Parse.Query('OpenPatient').get('doesNotExist'), 101);
   assert.equal(err.message, 'Object not found.');
   // get() also applies the query's constraints
-  await expectParseError(new Parse.Query('Patient').equalTo('status', 'other').get(P.p3.id), 101);
+  await expectParseError(new Parse.Query('OpenPatient').equalTo('status', 'other').get(P.p3.id), 101);
 });
 
 test('find with withCount returns results and total', async () => {

@@ -2,7 +2,7 @@
 // Kept small: statuses, codes and the bodies a client library parses.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, SERVER_URL, APP_ID, MASTER_KEY, MK, uid, newPatient, ensureSeedSchema, rest } from './helpers.mjs';
+import { Parse, SERVER_URL, APP_ID, MASTER_KEY, MK, uid, newPatient, ensureSeedSchema, rest, ON_PARSE_POSTGRES } from './helpers.mjs';
 
 before(async () => {
   await ensureSeedSchema();
@@ -24,10 +24,10 @@ test('GET /health -> 200 {"status":"ok"} (no app id needed)', async () => {
 });
 
 test('missing or wrong application id -> 403 {"error":"unauthorized"}', async () => {
-  const none = await rest('GET', '/classes/Patient', { appId: null });
+  const none = await rest('GET', '/classes/OpenPatient', { appId: null });
   assert.equal(none.status, 403);
   assert.deepEqual(none.json, { error: 'unauthorized' });
-  const wrong = await rest('GET', '/classes/Patient', { appId: `${APP_ID}-wrong` });
+  const wrong = await rest('GET', '/classes/OpenPatient', { appId: `${APP_ID}-wrong` });
   assert.equal(wrong.status, 403);
   assert.deepEqual(wrong.json, { error: 'unauthorized' });
 });
@@ -36,7 +36,7 @@ test('master-key-only endpoint without master key -> 403 {"error":"Permission de
   const r = await rest('GET', '/schemas');
   assert.equal(r.status, 403);
   assert.deepEqual(r.json, { error: 'Permission denied' });
-  const one = await rest('GET', '/schemas/Patient');
+  const one = await rest('GET', '/schemas/OpenPatient');
   assert.equal(one.status, 403);
   assert.deepEqual(one.json, { error: 'Permission denied' });
 });
@@ -46,11 +46,11 @@ test('GET /schemas with master key lists {results:[{className, fields, classLeve
   assert.equal(r.status, 200);
   assert.deepEqual(Object.keys(r.json), ['results']);
   const byName = Object.fromEntries(r.json.results.map((c) => [c.className, c]));
-  for (const cls of ['_User', 'Patient', 'Encounter', 'MedicalNote', 'PatientProfile', 'AuditLog']) {
+  for (const cls of ['_User', 'OpenPatient', 'OpenEncounter', 'OpenMedicalNote', 'OpenPatientProfile', 'OpenAuditLog']) {
     assert.ok(byName[cls], `${cls} listed`);
     assert.ok(byName[cls].classLevelPermissions, `${cls} has classLevelPermissions`);
   }
-  const pf = byName.Patient.fields;
+  const pf = byName.OpenPatient.fields;
   assert.deepEqual(pf.objectId, { type: 'String' });
   assert.deepEqual(pf.createdAt, { type: 'Date' });
   assert.deepEqual(pf.updatedAt, { type: 'Date' });
@@ -59,7 +59,7 @@ test('GET /schemas with master key lists {results:[{className, fields, classLeve
   assert.deepEqual(pf.dateOfBirth, { type: 'Date', required: true });
   assert.deepEqual(pf.allergies, { type: 'Array' });
   assert.deepEqual(pf.primaryClinician, { type: 'Pointer', targetClass: '_User' });
-  assert.deepEqual(byName.PatientProfile.fields.user, { type: 'Pointer', targetClass: '_User', required: true });
+  assert.deepEqual(byName.OpenPatientProfile.fields.user, { type: 'Pointer', targetClass: '_User', required: true });
   assert.deepEqual(byName._User.fields.role, { type: 'String', required: true });
   const missing = await rest('GET', '/schemas/NoSuchClassAtAll', { master: true });
   assert.equal(missing.status, 400);
@@ -67,13 +67,13 @@ test('GET /schemas with master key lists {results:[{className, fields, classLeve
 });
 
 test('POST /classes/X -> 201, Location header, body exactly {objectId, createdAt}', async () => {
-  const r = await rest('POST', '/classes/Patient', { body: patientBody() });
+  const r = await rest('POST', '/classes/OpenPatient', { body: patientBody() });
   assert.equal(r.status, 201);
   assert.deepEqual(Object.keys(r.json).sort(), ['createdAt', 'objectId']);
   assert.match(r.json.objectId, /^[A-Za-z0-9]{10}$/);
   assert.match(r.json.createdAt, ISO);
-  assert.equal(r.headers.get('location'), `${SERVER_URL}/classes/Patient/${r.json.objectId}`);
-  const g = await rest('GET', `/classes/Patient/${r.json.objectId}`);
+  assert.equal(r.headers.get('location'), `${SERVER_URL}/classes/OpenPatient/${r.json.objectId}`);
+  const g = await rest('GET', `/classes/OpenPatient/${r.json.objectId}`);
   assert.equal(g.status, 200);
   assert.equal(g.json.objectId, r.json.objectId);
   assert.equal(g.json.createdAt, r.json.createdAt);
@@ -83,27 +83,27 @@ test('POST /classes/X -> 201, Location header, body exactly {objectId, createdAt
 
 test('object not found on GET/PUT/DELETE -> 404 {"code":101,"error":"Object not found."}', async () => {
   for (const method of ['GET', 'PUT', 'DELETE']) {
-    const r = await rest(method, '/classes/Patient/doesNotExist9', method === 'PUT' ? { body: { fullName: 'x' } } : {});
+    const r = await rest(method, '/classes/OpenPatient/doesNotExist9', method === 'PUT' ? { body: { fullName: 'x' } } : {});
     assert.equal(r.status, 404, method);
     assert.deepEqual(r.json, { code: 101, error: 'Object not found.' });
   }
 });
 
 test('errors are HTTP 400 {"code":N,"error":"..."}', async () => {
-  const req = await rest('POST', '/classes/Patient', { body: { fullName: 'x' } });
+  const req = await rest('POST', '/classes/OpenPatient', { body: { fullName: 'x' } });
   assert.equal(req.status, 400);
   assert.equal(req.json.code, 142);
   assert.match(req.json.error, /^\w+ is required$/);
-  const type = await rest('POST', '/classes/Patient', { body: patientBody({ mrn: 5 }) });
+  const type = await rest('POST', '/classes/OpenPatient', { body: patientBody({ mrn: 5 }) });
   assert.equal(type.status, 400);
-  assert.deepEqual(type.json, { code: 111, error: 'schema mismatch for Patient.mrn; expected String but got Number' });
+  assert.deepEqual(type.json, { code: 111, error: 'schema mismatch for OpenPatient.mrn; expected String but got Number' });
   const cls = await rest('POST', '/classes/NoSuchClassAtAll', { body: { a: 1 } });
   assert.equal(cls.status, 400);
   assert.deepEqual(cls.json, { code: 119, error: 'Permission denied' });
-  const badSession = await rest('GET', '/classes/Patient', { session: 'r:nonsense' });
+  const badSession = await rest('GET', '/classes/OpenPatient', { session: 'r:nonsense' });
   assert.equal(badSession.status, 400);
   assert.deepEqual(badSession.json, { code: 209, error: 'Invalid session token' });
-  const badWhere = await rest('GET', '/classes/Patient?where=notjson');
+  const badWhere = await rest('GET', '/classes/OpenPatient?where=notjson');
   assert.equal(badWhere.status, 400);
   assert.deepEqual(badWhere.json, { code: 107, error: 'where parameter is not valid JSON' });
 });
@@ -126,7 +126,9 @@ test('login: 404 for bad credentials, GET with query string and POST with JSON b
     assert.equal(r.json.role, 'patient');
     assert.match(r.json.sessionToken, /^r:[0-9a-f]{32}$/);
     assert.equal(r.json.password, undefined);
-    assert.deepEqual(r.json.ACL, { [su.json.objectId]: { read: true, write: true } });
+    // Private to the user, as Parse 9; Chartkeep also lets admins administer the account.
+    const own = { [su.json.objectId]: { read: true, write: true } };
+    assert.deepEqual(r.json.ACL, ON_PARSE_POSTGRES ? own : { ...own, 'role:admin': { read: true, write: true } });
   }
   const bad = await rest('POST', '/login', { body: { username, password: 'nope' } });
   assert.equal(bad.status, 404);
@@ -152,10 +154,10 @@ test('POST /batch -> 200 with a per-request array of {success}|{error}', async (
   const r = await rest('POST', '/batch', {
     body: {
       requests: [
-        { method: 'POST', path: `${mount}/classes/Patient`, body: patientBody() },
-        { method: 'POST', path: `${mount}/classes/Patient`, body: { fullName: 'no mrn' } },
-        { method: 'PUT', path: `${mount}/classes/Patient/${existing.id}`, body: { fullName: 'Batched' } },
-        { method: 'DELETE', path: `${mount}/classes/Patient/doesNotExist9` },
+        { method: 'POST', path: `${mount}/classes/OpenPatient`, body: patientBody() },
+        { method: 'POST', path: `${mount}/classes/OpenPatient`, body: { fullName: 'no mrn' } },
+        { method: 'PUT', path: `${mount}/classes/OpenPatient/${existing.id}`, body: { fullName: 'Batched' } },
+        { method: 'DELETE', path: `${mount}/classes/OpenPatient/doesNotExist9` },
         { method: 'POST', path: `${mount}/classes/NoSuchClassAtAll`, body: { a: 1 } },
       ],
     },
@@ -167,13 +169,13 @@ test('POST /batch -> 200 with a per-request array of {success}|{error}', async (
   assert.deepEqual(Object.keys(r.json[2].success), ['updatedAt']);
   assert.deepEqual(r.json[3], { error: { code: 101, error: 'Object not found.' } });
   assert.deepEqual(r.json[4], { error: { code: 119, error: 'Permission denied' } });
-  assert.equal((await new Parse.Query('Patient').get(existing.id, MK)).get('fullName'), 'Batched');
+  assert.equal((await new Parse.Query('OpenPatient').get(existing.id, MK)).get('fullName'), 'Batched');
 });
 
 test('SDK envelope: POST text/plain with _method/_ApplicationId/_SessionToken in the body', async () => {
   // This is how the JS SDK sends *every* request (find, get, PUT, DELETE included).
   const p = await newPatient({ fullName: 'Envelope' });
-  const res = await rest('POST', '/classes/Patient', {
+  const res = await rest('POST', '/classes/OpenPatient', {
     appId: null,
     contentType: 'text/plain',
     body: {
@@ -191,14 +193,14 @@ test('SDK envelope: POST text/plain with _method/_ApplicationId/_SessionToken in
   assert.equal(res.json.results[0].fullName, 'Envelope');
   assert.equal(res.json.results[0].status, undefined, 'keys honoured');
 
-  const del = await rest('POST', `/classes/Patient/${p.id}`, {
+  const del = await rest('POST', `/classes/OpenPatient/${p.id}`, {
     appId: null,
     contentType: 'text/plain',
     body: { _method: 'DELETE', _ApplicationId: APP_ID, _MasterKey: MASTER_KEY },
   });
   assert.equal(del.status, 200);
   assert.deepEqual(del.json, {});
-  assert.equal((await rest('GET', `/classes/Patient/${p.id}`)).status, 404);
+  assert.equal((await rest('GET', `/classes/OpenPatient/${p.id}`)).status, 404);
 });
 
 test('count=1&limit=0 -> {"results":[],"count":N}', async () => {
@@ -206,7 +208,7 @@ test('count=1&limit=0 -> {"results":[],"count":N}', async () => {
   await newPatient({ status: tag });
   await newPatient({ status: tag });
   const where = encodeURIComponent(JSON.stringify({ status: tag }));
-  const r = await rest('GET', `/classes/Patient?where=${where}&count=1&limit=0`);
+  const r = await rest('GET', `/classes/OpenPatient?where=${where}&count=1&limit=0`);
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, { results: [], count: 2 });
 });

@@ -15,10 +15,10 @@ async function reload(obj, options = MK) {
   return new Parse.Query(obj.className).get(obj.id, options);
 }
 
-test('String, Date (ms precision), Array, Pointer<_User> on Patient', async () => {
+test('String, Date (ms precision), Array, Pointer<_User> on OpenPatient', async () => {
   const mrn = uid('MRN');
   const dob = new Date('2024-02-29T10:11:12.345Z');
-  const p = new Parse.Object('Patient');
+  const p = new Parse.Object('OpenPatient');
   p.set({
     mrn,
     fullName: 'Zoë Ünïcode-Test 你好 🩺',
@@ -71,7 +71,7 @@ test('Number: integers stay integers, floats stay floats; Boolean true/false', a
   assert.equal(g3.has('requiresCosign'), false, 'never-set optional field is absent');
 });
 
-test('Pointers to Patient / Encounter / _User round-trip as unfetched pointers', async () => {
+test('Pointers to OpenPatient / OpenEncounter / _User round-trip as unfetched pointers', async () => {
   const patient = await newPatient();
   const enc = await newEncounter(patient, { admittingClinician: clinician.user, department: 'ER' });
   const note = await newNote(patient, enc, clinician.user);
@@ -90,23 +90,23 @@ test('Pointers to Patient / Encounter / _User round-trip as unfetched pointers',
   assert.equal(got.get('patient').get('fullName'), undefined);
   assert.equal(got.get('patient').isDataAvailable(), false);
   // Raw wire shape of a pointer.
-  const raw = await rest('GET', `/classes/MedicalNote/${note.id}`);
+  const raw = await rest('GET', `/classes/OpenMedicalNote/${note.id}`);
   assert.equal(raw.status, 200);
-  assert.deepEqual(raw.json.patient, { __type: 'Pointer', className: 'Patient', objectId: patient.id });
+  assert.deepEqual(raw.json.patient, { __type: 'Pointer', className: 'OpenPatient', objectId: patient.id });
   assert.deepEqual(raw.json.author, { __type: 'Pointer', className: '_User', objectId: clinician.user.id });
-  const encRaw = await rest('GET', `/classes/Encounter/${enc.id}`);
+  const encRaw = await rest('GET', `/classes/OpenEncounter/${enc.id}`);
   assert.equal(encRaw.json.department, 'ER');
   assert.deepEqual(encRaw.json.startedAt, { __type: 'Date', iso: '2024-01-15T09:00:00.000Z' });
 });
 
-test('Array with nested objects, dates and pointers (Message.attachments)', async () => {
+test('Array with nested objects, dates and pointers (OpenMessage.attachments)', async () => {
   const patientUser = await newUser();
-  const profile = new Parse.Object('PatientProfile');
+  const profile = new Parse.Object('OpenPatientProfile');
   await profile.save(
     { user: patientUser.user, medicalRecordNumber: uid('MR'), displayName: 'Arr Ay', isActive: true },
     MK,
   );
-  const msg = new Parse.Object('Message');
+  const msg = new Parse.Object('OpenMessage');
   const when = new Date('2023-06-01T00:00:00.001Z');
   const attachments = [
     { name: 'lab.pdf', sizeKb: 12, tags: ['lab', 'cbc'], meta: { pages: 2, scanned: false } },
@@ -135,7 +135,7 @@ test('Array with nested objects, dates and pointers (Message.attachments)', asyn
   assert.equal(a.length, 9);
   assert.deepEqual(a[0], { name: 'lab.pdf', sizeKb: 12, tags: ['lab', 'cbc'], meta: { pages: 2, scanned: false } });
   assert.ok(a[1] instanceof Parse.Object);
-  assert.equal(a[1].className, 'PatientProfile');
+  assert.equal(a[1].className, 'OpenPatientProfile');
   assert.equal(a[1].id, profile.id);
   assert.equal(a[2], 'plain-string');
   assert.equal(a[3], 42);
@@ -149,12 +149,12 @@ test('Array with nested objects, dates and pointers (Message.attachments)', asyn
   assert.equal(got.get('isRead'), false);
   assert.equal(got.get('sentAt').toISOString(), '2023-06-01T00:00:00.001Z');
   // Raw wire shape of the pointer inside the array.
-  const raw = await rest('GET', `/classes/Message/${msg.id}`, { master: true });
-  assert.deepEqual(raw.json.attachments[1], { __type: 'Pointer', className: 'PatientProfile', objectId: profile.id });
+  const raw = await rest('GET', `/classes/OpenMessage/${msg.id}`, { master: true });
+  assert.deepEqual(raw.json.attachments[1], { __type: 'Pointer', className: 'OpenPatientProfile', objectId: profile.id });
   assert.deepEqual(raw.json.attachments[7], { __type: 'Date', iso: '2023-06-01T00:00:00.001Z' });
 });
 
-test('Object (nested) on AuditLog.metadata keeps structure and types', async () => {
+test('Object (nested) on OpenAuditLog.metadata keeps structure and types', async () => {
   const patient = await newPatient();
   const metadata = {
     ip: '10.0.0.1',
@@ -167,11 +167,11 @@ test('Object (nested) on AuditLog.metadata keeps structure and types', async () 
     target: patient,
     'key with spaces': 'v',
   };
-  const log = new Parse.Object('AuditLog');
+  const log = new Parse.Object('OpenAuditLog');
   await log.save(
     {
       actor: clinician.user,
-      entityType: 'Patient',
+      entityType: 'OpenPatient',
       entityId: patient.id,
       action: 'read',
       summary: 'opened chart',
@@ -195,11 +195,11 @@ test('Object (nested) on AuditLog.metadata keeps structure and types', async () 
 
 test('Querying into an Object field with dot notation', async () => {
   const tag = uid('dot');
-  const log = new Parse.Object('AuditLog');
+  const log = new Parse.Object('OpenAuditLog');
   await log.save(
     {
       actor: clinician.user,
-      entityType: 'Patient',
+      entityType: 'OpenPatient',
       entityId: tag,
       action: 'update',
       summary: 's',
@@ -207,23 +207,23 @@ test('Querying into an Object field with dot notation', async () => {
     },
     MK,
   );
-  const found = await new Parse.Query('AuditLog').equalTo('metadata.source.app', tag).find(MK);
+  const found = await new Parse.Query('OpenAuditLog').equalTo('metadata.source.app', tag).find(MK);
   assert.deepEqual(
     found.map((o) => o.id),
     [log.id],
   );
-  const byNum = await new Parse.Query('AuditLog')
+  const byNum = await new Parse.Query('OpenAuditLog')
     .equalTo('entityId', tag)
     .greaterThan('metadata.source.version', 6)
     .find(MK);
   assert.equal(byNum.length, 1);
 });
 
-test('File value (already-uploaded shape) is stored by name on Attachment.file', async () => {
+test('File value (already-uploaded shape) is stored by name on OpenAttachment.file', async () => {
   const patient = await newPatient();
   const name = `${uid('scan')}.pdf`;
   const file = Parse.File.fromJSON({ __type: 'File', name, url: `http://files.invalid/${name}` });
-  const att = new Parse.Object('Attachment');
+  const att = new Parse.Object('OpenAttachment');
   await att.save({ patient, file, category: 'imaging', uploadedBy: clinician.user }, MK);
   const got = await reload(att);
   const f = got.get('file');
@@ -231,7 +231,7 @@ test('File value (already-uploaded shape) is stored by name on Attachment.file',
   assert.equal(f.name(), name);
   assert.equal(typeof f.url(), 'string', 'the server hands back a URL for the stored file name');
   assert.ok(f.url().endsWith(name), `url ${f.url()} ends with the file name`);
-  const raw = await rest('GET', `/classes/Attachment/${att.id}`, { master: true });
+  const raw = await rest('GET', `/classes/OpenAttachment/${att.id}`, { master: true });
   assert.equal(raw.json.file.__type, 'File');
   assert.equal(raw.json.file.name, name);
 });
@@ -245,7 +245,7 @@ test('GeoPoint (field added by a client save) round-trips', async () => {
   assert.ok(gp instanceof Parse.GeoPoint);
   assert.equal(gp.latitude, 52.5163);
   assert.equal(gp.longitude, -13.3777);
-  const raw = await rest('GET', `/classes/Patient/${p.id}`);
+  const raw = await rest('GET', `/classes/OpenPatient/${p.id}`);
   assert.deepEqual(raw.json.homeLocation, { __type: 'GeoPoint', latitude: 52.5163, longitude: -13.3777 });
 });
 
@@ -274,7 +274,7 @@ test('Relation: relation.add / remove / relation.query()', async () => {
   const got = await reload(patient);
   const r = got.get('relatedNotes');
   assert.ok(r instanceof Parse.Relation);
-  assert.equal(r.targetClassName, 'MedicalNote');
+  assert.equal(r.targetClassName, 'OpenMedicalNote');
 
   const rel2 = got.relation('relatedNotes');
   rel2.remove(notes[1]);
@@ -291,8 +291,8 @@ test('Relation: relation.add / remove / relation.query()', async () => {
     [notes[2].id],
   );
   // Raw shape of the relation field on GET.
-  const raw = await rest('GET', `/classes/Patient/${patient.id}`);
-  assert.deepEqual(raw.json.relatedNotes, { __type: 'Relation', className: 'MedicalNote' });
+  const raw = await rest('GET', `/classes/OpenPatient/${patient.id}`);
+  assert.deepEqual(raw.json.relatedNotes, { __type: 'Relation', className: 'OpenMedicalNote' });
 });
 
 test('Relation to _User (care team) queried via relation.query() ($relatedTo)', async () => {

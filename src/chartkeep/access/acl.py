@@ -41,7 +41,10 @@ def perms_to_acl(rperm: list[str] | None, wperm: list[str] | None) -> dict[str, 
 
 
 def read_principals(ctx: RequestContext) -> list[str] | None:
-    return None if ctx.is_master else ctx.principals()
+    """Who the caller is when reading: their principals plus read-only grants (break-the-glass)."""
+    if ctx.is_master:
+        return None
+    return [*ctx.principals(), *(f"role:{name}" for name in ctx.read_roles)]
 
 
 def write_principals(ctx: RequestContext) -> list[str] | None:

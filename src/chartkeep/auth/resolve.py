@@ -13,7 +13,7 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-from chartkeep.auth.roles import role_names
+from chartkeep.auth.roles import user_roles
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError, Unauthorized
@@ -78,5 +78,6 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
     if creds.session_token and not ignore_session:
         ctx.user = await user_for_token(core, creds.session_token)
         ctx.session_token = creds.session_token
-        ctx.roles = await role_names(core, ctx.user["objectId"])
+        roles = await user_roles(core, ctx.user["objectId"])
+        ctx.roles, ctx.read_roles = roles.names, roles.read_names
     return ctx

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chartkeep.schema.model import ClassSchema, FieldSpec
+from chartkeep.schema.policy import load_policy
 from chartkeep.schema.system import default_clp, system_classes
 from chartkeep.schema.templates import merge_templates
 from chartkeep.services.core import Core
+from chartkeep.services.seed_roles import seed_roles
 from chartkeep.storage import ddl, schema_store
 from chartkeep.storage.internal import ensure_internal_tables
 
@@ -15,15 +17,29 @@ Progress = Callable[[str], None]
 
 
 def wanted_classes(template_names: list[str]) -> dict[str, ClassSchema]:
-    """System classes plus every class of the chosen templates (``_User`` fields merged in)."""
+    """System classes, every class of the chosen templates (``_User`` fields merged in) and the
+    access-policy classes, each with the shipped CLP where the policy has one."""
+    policy = load_policy()
     out = system_classes()
     for name, schema in merge_templates(template_names).items():
         if name in out:
             out[name].fields.update(schema.fields)
         else:
-            schema.clp = schema.clp or default_clp()
             out[name] = schema
+    if "Patient" in out or "PatientProfile" in out:
+        for name in policy.definitions:
+            out[name] = policy.definition(name)
+    for name, schema in out.items():
+        schema.clp = policy.clp(name) or schema.clp or default_clp()
     return out
+
+
+def _upgrade_clp(existing: ClassSchema, wanted: ClassSchema) -> bool:
+    """A class still on Parse's open default gets the shipped CLP; a customised one is kept."""
+    if existing.clp == default_clp() and wanted.clp != existing.clp:
+        existing.clp = wanted.clp
+        return True
+    return False
 
 
 async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
@@ -45,13 +61,15 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
                 missing: dict[str, FieldSpec] = {
                     f: s for f, s in schema.fields.items() if f not in existing.fields
                 }
-                if not missing:
+                upgraded = _upgrade_clp(existing, schema)
+                if not missing and not upgraded:
                     continue
                 for field_name, spec in missing.items():
                     await ddl.add_field(tx, name, field_name, spec)
                     existing.fields[field_name] = spec
                 changed.append(name)
             await schema_store.save(tx, stored[name])
+        await seed_roles(tx, load_policy())
     core.registry.replace_all(stored)
     return changed
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
+from chartkeep.services.hooks import Hooks
+from chartkeep.services.role_cache import RoleCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import Database
 
@@ -16,6 +18,8 @@ class Core:
     db: Database
     registry: Registry
     settings: Settings
+    roles: RoleCache = field(default_factory=lambda: RoleCache(0))
+    hooks: Hooks = field(default_factory=Hooks)
 
     def schema_or_404(self, class_name: str) -> ClassSchema:
         schema = self.registry.get(class_name)

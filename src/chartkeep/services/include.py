@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.access.acl import read_principals
+from chartkeep.access.guards import read_guard
 from chartkeep.context import RequestContext
+from chartkeep.query import ir
+from chartkeep.query.parse import parse_where
+from chartkeep.query.sql import compile_select
 from chartkeep.schema.model import ClassSchema
 from chartkeep.services.core import Core
 from chartkeep.services.present import ALWAYS, present
@@ -62,7 +65,7 @@ class Expander:
                 target = self.core.registry.get(class_name)
                 if target is None:
                     continue
-                found = await rows.fetch_many(self.conn, target, sorted(ids), read_principals(self.ctx))
+                found = await self._fetch(target, sorted(ids))
                 for item in found:
                     self.fetched[(class_name, item["objectId"])] = item
             if subtree:
@@ -75,6 +78,13 @@ class Expander:
                     target = self.core.registry.get(class_name)
                     if target is not None:
                         await self.load(target, children, subtree)
+
+    async def _fetch(self, schema: ClassSchema, ids: list[str]) -> list[dict[str, Any]]:
+        """One statement per class: the wanted ids under the reader's find guard (ACL + CLP)."""
+        where = parse_where(schema.name, {"objectId": {"$in": ids}}, self.core.registry)
+        guard = read_guard(self.ctx, schema, "find", self.core.registry)
+        sql, params = compile_select(schema, where if guard is None else ir.and_(where, guard), self.conn.dialect)
+        return rows.decode_rows(schema, await self.conn.fetch(sql, params), self.conn)
 
     def render(
         self,

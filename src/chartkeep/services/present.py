@@ -5,21 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.acl import perms_to_acl
+from chartkeep.access.protected import hidden_fields
 from chartkeep.context import RequestContext
 from chartkeep.schema.codec import encode
 from chartkeep.schema.dates import iso_ms
 from chartkeep.schema.model import ClassSchema
 
 ALWAYS = ("objectId", "createdAt", "updatedAt")
-
-
-def hidden_fields(schema: ClassSchema, ctx: RequestContext, obj: dict[str, Any]) -> frozenset[str]:
-    """Fields this caller must not see: another user's email and authData."""
-    if schema.name != "_User" or ctx.is_master or obj.get("objectId") == ctx.user_id:
-        return frozenset()
-    protected = set(schema.clp.get("protectedFields", {}).get("*", []))
-    protected.add("authData")
-    return frozenset(protected)
 
 
 def present(
@@ -35,7 +27,7 @@ def present(
         out["createdAt"] = iso_ms(obj["createdAt"])
     if "updatedAt" in obj:
         out["updatedAt"] = iso_ms(obj["updatedAt"])
-    hidden = hidden_fields(schema, ctx, obj)
+    hidden = hidden_fields(ctx, schema, obj)
     files_url = ctx.files_url
     relations = []
     for name, spec in schema.fields.items():

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.access.acl import read_principals
+from chartkeep.access.guards import read_guard
+from chartkeep.access.protected import deny_protected_query
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
@@ -22,15 +23,26 @@ from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
 
 
-def access_filter(ctx: RequestContext, class_name: str) -> ir.Node | None:
-    principals = read_principals(ctx)
-    return None if principals is None else ir.AclReadable(tuple(principals))
+def subquery_scope(core: Core, ctx: RequestContext, class_name: str) -> ir.Node | None:
+    """Rows of another class a ``$inQuery``/``$select`` may read: that class's find guard."""
+    schema = core.registry.get(class_name)
+    if schema is None:
+        return None if ctx.is_master else ir.FALSE
+    return read_guard(ctx, schema, "find", core.registry)
 
 
-def build_where(core: Core, ctx: RequestContext, schema: ClassSchema, where: dict[str, Any]) -> ir.Node | None:
-    node = parse_where(schema.name, where, core.registry, scope=lambda name: access_filter(ctx, name))
-    guard = access_filter(ctx, schema.name)
+def build_where(
+    core: Core, ctx: RequestContext, schema: ClassSchema, where: dict[str, Any], op: str = "find"
+) -> ir.Node | None:
+    """The client's ``where`` AND the caller's guard for ``op``; the CLP is checked here."""
+    guard = read_guard(ctx, schema, op, core.registry)
+    node = parse_where(schema.name, where, core.registry, scope=lambda name: subquery_scope(core, ctx, name))
     return node if guard is None else ir.and_(node, guard)
+
+
+def _find_op(where: dict[str, Any]) -> str:
+    """As Parse: a query on nothing but one objectId is a ``get``."""
+    return "get" if len(where) == 1 and isinstance(where.get("objectId"), str) else "find"
 
 
 async def find(
@@ -43,17 +55,19 @@ async def find(
         if not ctx.is_master:
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
         return _empty(opts)
-    where = build_where(core, ctx, schema, opts.where)
+    deny_protected_query(ctx, schema, opts.where or {}, opts.order.split(",") if opts.order else [])
     order = parse_order(opts.order, schema) if opts.order else []
     async with use(core.db, conn) as c:
         results: list[dict[str, Any]] = []
         if opts.limit != 0:
+            where = build_where(core, ctx, schema, opts.where, _find_op(opts.where or {}))
             limit = None if opts.limit < 0 else opts.limit
             sql, params = compile_select(schema, where, c.dialect, order=order, limit=limit, skip=opts.skip)
             found = rows.decode_rows(schema, await c.fetch(sql, params), c)
             results = await _render(core, ctx, c, schema, found, opts)
         out: dict[str, Any] = {"results": results}
         if opts.count:
+            where = build_where(core, ctx, schema, opts.where, "count")
             sql, params = compile_count(schema, where, c.dialect)
             out["count"] = int(await c.fetchval(sql, params) or 0)
     return out
@@ -73,8 +87,10 @@ async def get(
         if not ctx.is_master:
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
         raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+    where = build_where(core, ctx, schema, {"objectId": object_id}, "get")
     async with use(core.db, conn) as c:
-        found = await rows.fetch_many(c, schema, [object_id], read_principals(ctx))
+        sql, params = compile_select(schema, where, c.dialect, limit=1)
+        found = rows.decode_rows(schema, await c.fetch(sql, params), c)
         if not found:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         shown = (await _render(core, ctx, c, schema, found, opts))[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.access import clp
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import (
     DEFAULT_FIELDS,
@@ -56,8 +57,9 @@ async def create_schema(core: Core, class_name: str, body: dict[str, Any]) -> di
     if core.registry.get(class_name) is not None:
         raise ParseError(Code.INVALID_CLASS_NAME, f"Class {class_name} already exists.")
     fields = {n: _spec(class_name, n, raw) for n, raw in (body.get("fields") or {}).items() if n not in DEFAULT_FIELDS}
-    clp = body.get("classLevelPermissions") or default_clp()
-    schema = ClassSchema(class_name, fields, clp, body.get("indexes") or {})
+    schema = ClassSchema(class_name, fields, default_clp(), body.get("indexes") or {})
+    if body.get("classLevelPermissions") is not None:
+        schema.clp = clp.validate(body["classLevelPermissions"], schema)
     async with core.db.transaction() as tx:
         await classes.create_class(core, tx, schema)
     return _show(schema)
@@ -83,8 +85,8 @@ async def update_schema(core: Core, class_name: str, body: dict[str, Any]) -> di
         merged = ClassSchema(merged.name, dict(merged.fields), dict(merged.clp), dict(merged.indexes))
         for name in drops:
             await ddl.drop_field(tx, class_name, name, merged.fields.pop(name))
-        if "classLevelPermissions" in body and isinstance(body["classLevelPermissions"], dict):
-            merged.clp = body["classLevelPermissions"]
+        if body.get("classLevelPermissions") is not None:
+            merged.clp = clp.validate(body["classLevelPermissions"], merged)
         await schema_store.save(tx, merged)
         tx.on_commit(lambda: core.registry.put(merged))
     return _show(merged)

@@ -17,6 +17,7 @@ from chartkeep.services import reads, user_accounts, writes
 from chartkeep.services.core import Core
 from chartkeep.services.passwords import hash_password
 from chartkeep.services.sessions import create_session, revoke_user_sessions
+from chartkeep.services.user_roles import default_user_acl
 from chartkeep.storage.database import Conn, use
 from chartkeep.storage.dialect import quote
 
@@ -54,7 +55,7 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
     _check_email(body)
     hashed = await hash_password(password)
     user_id = new_object_id()
-    body.setdefault("ACL", {user_id: {"read": True, "write": True}})  # private users, as Parse 9
+    body.setdefault("ACL", default_user_acl(user_id, body.get("role")))  # private users, as Parse 9
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body)
         created = await writes.create(
@@ -70,7 +71,7 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
 async def update_user(
     core: Core, ctx: RequestContext, object_id: str, body: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
-    if not ctx.is_master and ctx.user_id != object_id:
+    if not ctx.is_master and ctx.user_id != object_id and "role:admin" not in ctx.principals():
         raise ParseError(Code.SESSION_MISSING, "Permission denied")
     body = dict(body)
     hidden: dict[str, Any] = {}

@@ -2,8 +2,11 @@
 
 Each write is a flat list of named steps over one ``Write`` record, read top to bottom:
 
-    create: resolve_class → check_keys → plan_fields → decode → defaults_and_required → store
-    update: resolve_class → check_keys → plan_fields → load_current → decode → required → store
+    create: resolve_class → authorize → check_keys → plan_fields → decode → defaults_and_required → store
+    update: resolve_class → authorize → check_keys → plan_fields → load_current → decode → required
+            → check_pointer_permission → store
+
+``authorize`` applies the class-level permissions; the ACL is part of the UPDATE/DELETE statement.
 
 Everything that can fail on bad input fails before the transaction opens, so a refused write
 changes nothing; the transaction covers the row, its relations and any new columns together.
@@ -15,15 +18,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chartkeep.access import clp
 from chartkeep.access.acl import acl_to_perms, write_principals
+from chartkeep.access.guards import write_pointer_filter
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
+from chartkeep.query import ir
+from chartkeep.query.parse import parse_where
+from chartkeep.query.sql import compile_select
 from chartkeep.schema.codec import decode, infer_spec
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FieldSpec, valid_field_name
 from chartkeep.services import classes, update_ops
 from chartkeep.services.core import Core
+from chartkeep.services.hooks import WriteEvent
 from chartkeep.services.present import present
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, IntegrityError, use
@@ -44,6 +53,7 @@ class Write:
     relations: dict[str, update_ops.RelationChange] = field(default_factory=dict)
     op_fields: list[str] = field(default_factory=list)
     perms: tuple[list[str], list[str]] | None = None
+    pointer_guard: ir.Node | None = None  # CLP writeUserFields: the object must name the caller
     current: dict[str, Any] | None = None
     assign_id: str | None = None
     now: datetime = field(default_factory=now_ms)
@@ -65,6 +75,17 @@ def resolve_class(core: Core, w: Write) -> None:
         raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
     w.new_class = True
     w.schema = ClassSchema(w.class_name)
+
+
+def authorize(core: Core, w: Write) -> None:
+    """The class-level permission for create/update; pointer permissions become a condition."""
+    assert w.schema is not None
+    if w.new_class:
+        return
+    if w.object_id is None:
+        clp.require(w.ctx, w.schema, "create")
+    else:
+        w.pointer_guard = write_pointer_filter(w.ctx, w.schema, "update", core.registry)
 
 
 def check_keys(core: Core, w: Write) -> None:
@@ -101,10 +122,8 @@ def plan_fields(core: Core, w: Write) -> None:
         spec = infer_spec(value)
         if spec is None:
             continue  # null / Delete on a field that does not exist: nothing to store
-        if not w.ctx.is_master:
-            raise ParseError(
-                Code.OPERATION_FORBIDDEN, f"Permission denied for action addField on class {w.class_name}."
-            )
+        if not w.new_class:
+            clp.require(w.ctx, w.schema, "addField", "create" if w.object_id is None else "update")
         if spec.type in ("Pointer", "Relation") and not spec.target_class:
             raise ParseError(Code.INVALID_JSON, f"{key}: a pointer needs a className")
         w.new_fields[key] = spec
@@ -167,6 +186,28 @@ def defaults_and_required(core: Core, w: Write) -> None:
             raise ParseError(Code.VALIDATION_ERROR, f"{name} is required")
 
 
+async def check_pointer_permission(core: Core, w: Write, conn: Conn) -> None:
+    """``writeUserFields``: the object must name the caller, checked on the locked row."""
+    if w.pointer_guard is None:
+        return
+    assert w.schema is not None and w.object_id is not None
+    if not await _matches(conn, core, w.schema, w.object_id, w.pointer_guard):
+        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+
+
+async def _matches(conn: Conn, core: Core, schema: ClassSchema, object_id: str, node: ir.Node) -> bool:
+    where = ir.and_(parse_where(schema.name, {"objectId": object_id}, core.registry), node)
+    sql, params = compile_select(schema, where, conn.dialect, limit=1)
+    if conn.dialect.name == "postgresql":
+        sql += " FOR UPDATE"
+    return bool(await conn.fetch(sql, params))
+
+
+def _event(w: Write, conn: Conn, is_new: bool) -> WriteEvent:
+    assert w.schema is not None and (w.object_id or w.assign_id)
+    return WriteEvent(w.ctx, conn, w.schema, w.object_id or w.assign_id or "", is_new, w.body, w.values, w.current)
+
+
 async def store(core: Core, w: Write, conn: Conn) -> None:
     assert w.schema is not None
     if w.new_class:
@@ -220,14 +261,18 @@ async def create(
     from the system-class services that wrap this pipeline."""
     w = Write(ctx, class_name, body)
     resolve_class(core, w)
+    authorize(core, w)
     check_keys(core, w)
     plan_fields(core, w)
     decode_values(core, w)
     defaults_and_required(core, w)
     w.values.update(hidden or {})
-    w.assign_id = assign_id
+    w.assign_id = assign_id or new_object_id()
     async with use(core.db, conn, write=True) as tx:
+        event = _event(w, tx, is_new=True)
+        await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
+        await core.hooks.run("after_save", core, event)
     return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
 
 
@@ -243,15 +288,20 @@ async def update(
 ) -> dict[str, Any]:
     w = Write(ctx, class_name, body, object_id=object_id)
     resolve_class(core, w)
+    authorize(core, w)
     check_keys(core, w)
     plan_fields(core, w)
     async with use(core.db, conn, write=True) as tx:
+        await check_pointer_permission(core, w, tx)
         if _needs_current(w):
             await load_current(core, w, tx)
         decode_values(core, w)
         defaults_and_required(core, w)
         w.values.update(hidden or {})
+        event = _event(w, tx, is_new=False)
+        await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
+        await core.hooks.run("after_save", core, event)
     return {**_op_results(w), "updatedAt": iso_ms(w.now)}
 
 
@@ -277,6 +327,15 @@ async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: st
     schema = core.registry.get(class_name)
     if schema is None:
         return None  # deleting in a class that does not exist is a no-op, as in Parse
+    pointer_guard = write_pointer_filter(ctx, schema, "delete", core.registry)
     async with use(core.db, conn, write=True) as tx:
+        if pointer_guard is not None and not await _matches(tx, core, schema, object_id, pointer_guard):
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        current = None
+        if core.hooks.has("after_delete", class_name):
+            current = await rows.fetch_for_write(tx, schema, object_id, write_principals(ctx))
         if not await rows.delete(tx, schema, object_id, write_principals(ctx)):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        if current is not None:
+            event = WriteEvent(ctx, tx, schema, object_id, False, {}, {}, current)
+            await core.hooks.run("after_delete", core, event)

@@ -145,18 +145,3 @@ async def relation_remove(
             f'DELETE FROM {table} WHERE "owningId" = {d.placeholder(1)} AND "relatedId" = {d.placeholder(2)}',
             [owning_id, related_id],
         )
-
-
-async def fetch_many(
-    conn: Conn, schema: ClassSchema, object_ids: list[str], read_principals: list[str] | None
-) -> list[dict[str, Any]]:
-    """Objects by id (one statement), filtered by the reader's ACL principals."""
-    if not object_ids:
-        return []
-    params = Params(conn.dialect)
-    marks = ", ".join(params.add(i) for i in object_ids)
-    where = f'"objectId" IN ({marks})'
-    if read_principals is not None:
-        where += " AND " + conn.dialect.perm_overlap(quote("_rperm"), read_principals, params)
-    found = await conn.fetch(f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}", params.values)
-    return decode_rows(schema, found, conn)

@@ -9,6 +9,7 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.services import (
     email_verification,
+    functions,
     login,
     password_reset,
     reads,
@@ -23,6 +24,7 @@ from chartkeep.storage.database import Conn
 # Classes whose writes go through a dedicated service rather than the generic pipeline.
 USER = "_User"
 SESSION = "_Session"
+ROLE = "_Role"
 
 
 def _created(ctx: RequestContext, path: str, body: dict) -> Reply:
@@ -147,6 +149,11 @@ async def schema_delete(core: Core, ctx: RequestContext, call: Call, conn: Conn 
     return Reply(await schemas.delete_schema(core, call.path_params["className"]))
 
 
+async def function(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    params = call.body if isinstance(call.body, dict) else {}
+    return Reply(await functions.call(core, ctx, call.path_params["functionName"], params))
+
+
 async def health(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     return Reply({"status": "ok"})
 
@@ -168,6 +175,9 @@ def build_router() -> Router:
     r.add("/users/me", {"GET": me})
     r.add("/users", {"GET": _with_class(USER, find), "POST": limited(signup_limiter, sign_up)})
     r.add("/users/{objectId}", {m: _with_class(USER, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
+    r.add("/roles", {"GET": _with_class(ROLE, find), "POST": _with_class(ROLE, create)})
+    r.add("/roles/{objectId}", {m: _with_class(ROLE, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
+    r.add("/functions/{functionName}", {"POST": function})
     r.add("/login", {"GET": limited(login_limiter, log_in), "POST": limited(login_limiter, log_in)})
     r.add("/requestPasswordReset", {"POST": request_password_reset})
     r.add("/verificationEmailRequest", {"POST": verification_email_request})

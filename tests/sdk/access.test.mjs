@@ -1,0 +1,114 @@
+// The clinical access policy through the official SDK: seed classes, roles, care teams,
+// break-the-glass, and the auth errors an app meets. (Parse conformance lives in the other files,
+// on open copies of the seed classes; these tests run against Chartkeep only.)
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES } from './helpers.mjs';
+
+const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep access policy (not a Parse behaviour)' } : {};
+
+before(async () => { await ensureSeedSchema(); });
+
+/** A staff account, created the way the policy wants: by the master key. */
+async function staff(role) {
+  const username = uid(role);
+  const r = await rest('POST', '/users', { master: true, body: { username, password: PASSWORD, role } });
+  assert.equal(r.status, 201, r.text);
+  const user = await Parse.User.logIn(username, PASSWORD);
+  return { user, token: user.getSessionToken(), id: user.id };
+}
+
+function patientAttrs() {
+  return { mrn: uid('MRN'), fullName: 'Grace Hopper', dateOfBirth: new Date('1906-12-09T00:00:00.000Z'), status: 'active' };
+}
+
+test('a physician registers a patient and charts; a physician outside the team sees nothing', skip, async () => {
+  const doc = await staff('physician');
+  const outsider = await staff('physician');
+  const p = new Parse.Object('Patient');
+  await p.save(patientAttrs(), { sessionToken: doc.token });
+  const e = new Parse.Object('Encounter');
+  await e.save({ patient: p, encounterNumber: uid('E'), type: 'inpatient', startedAt: new Date(), status: 'open' },
+    { sessionToken: doc.token });
+  assert.equal((await new Parse.Query('Patient').get(p.id, { sessionToken: doc.token })).get('fullName'), 'Grace Hopper');
+  const acl = p.getACL() || (await new Parse.Query('Patient').get(p.id, MK)).getACL();
+  assert.equal(acl.getRoleReadAccess(`careTeam_Patient_${p.id}`), true);
+  await expectParseError(new Parse.Query('Patient').get(p.id, { sessionToken: outsider.token }), 101);
+  assert.deepEqual(await new Parse.Query('Encounter').equalTo('patient', p).find({ sessionToken: outsider.token }), []);
+  await expectParseError(new Parse.Object('Encounter').save(
+    { patient: p, encounterNumber: uid('E'), type: 'inpatient', startedAt: new Date(), status: 'open' },
+    { sessionToken: outsider.token }), 119, 'care team');
+});
+
+test('adding a care-team member opens the whole chart; break-the-glass opens it read-only', skip, async () => {
+  const doc = await staff('physician');
+  const nurse = await staff('nurse');
+  const er = await staff('physician');
+  const p = new Parse.Object('Patient');
+  await p.save(patientAttrs(), { sessionToken: doc.token });
+  await expectParseError(new Parse.Query('Patient').get(p.id, { sessionToken: nurse.token }), 101);
+  const member = new Parse.Object('CareTeamMember');
+  await member.save({ patient: p, user: nurse.user, reason: 'ward nurse' }, { sessionToken: doc.token });
+  assert.equal((await new Parse.Query('Patient').get(p.id, { sessionToken: nurse.token })).id, p.id);
+  await member.destroy({ sessionToken: doc.token });
+  await expectParseError(new Parse.Query('Patient').get(p.id, { sessionToken: nurse.token }), 101);
+
+  await expectParseError(Parse.Cloud.run('breakTheGlass', { patient: p.toPointer(), reason: 'x' }, { sessionToken: er.token }), 142);
+  const res = await Parse.Cloud.run('breakTheGlass', { patient: p.toPointer(), reason: 'Cardiac arrest, chart needed now' },
+    { sessionToken: er.token });
+  assert.equal(res.objectId, p.id);
+  const seen = await new Parse.Query('Patient').get(p.id, { sessionToken: er.token });
+  assert.equal(seen.get('mrn'), p.get('mrn'));
+  seen.set('status', 'inactive');
+  await expectParseError(seen.save(null, { sessionToken: er.token }), 101);
+});
+
+test('roles: only an admin assigns them; Parse.Role with a role ACL through the SDK', skip, async () => {
+  const admin = await staff('admin');
+  const doc = await staff('physician');
+  const self = new Parse.User();
+  await expectParseError(self.signUp({ username: uid('mallory'), password: PASSWORD, role: 'admin' }), 119, 'assigned by an administrator');
+  const mine = doc.user;
+  mine.set('role', 'admin');
+  await expectParseError(mine.save(null, { sessionToken: doc.token }), 119);
+  mine.revert();
+  assert.equal((await new Parse.Query(Parse.User).get(doc.id, MK)).get('role'), 'physician');
+
+  const roleAcl = new Parse.ACL();
+  roleAcl.setPublicReadAccess(true);
+  roleAcl.setRoleWriteAccess('admin', true);
+  const oncall = new Parse.Role(uid('oncall'), roleAcl);
+  await expectParseError(oncall.save(null, { sessionToken: doc.token }), 119);
+  oncall.getUsers().add(doc.user);
+  await oncall.save(null, { sessionToken: admin.token });
+  const secret = new Parse.Object('OpenPatient');
+  const acl = new Parse.ACL();
+  acl.setRoleReadAccess(oncall, true);
+  await secret.save({ ...patientAttrs(), ACL: acl }, MK);
+  assert.equal((await new Parse.Query('OpenPatient').get(secret.id, { sessionToken: doc.token })).id, secret.id);
+  oncall.getUsers().remove(doc.user);
+  await oncall.save(null, { sessionToken: admin.token });
+  await expectParseError(new Parse.Query('OpenPatient').get(secret.id, { sessionToken: doc.token }), 101);
+});
+
+test('auth errors an app meets: wrong password 101, revoked token 209', skip, async () => {
+  const doc = await staff('nurse');
+  await expectParseError(Parse.User.logIn(doc.user.get('username'), 'wrong-password'), 101, 'Invalid username/password.');
+  assert.equal((await new Parse.Query('Patient').find({ sessionToken: doc.token })).length, 0);
+  await rest('POST', '/logout', { session: doc.token });
+  await expectParseError(new Parse.Query('Patient').find({ sessionToken: doc.token }), 209);
+});
+
+test('audit events: any clinician appends in their own name; only auditors read them', skip, async () => {
+  const doc = await staff('physician');
+  const auditor = await staff('auditor');
+  const ev = new Parse.Object('AuditEvent');
+  await ev.save({ actor: doc.user, eventType: 'view', timestamp: new Date() }, { sessionToken: doc.token });
+  await expectParseError(new Parse.Query('AuditEvent').get(ev.id, { sessionToken: doc.token }), 119);
+  assert.equal((await new Parse.Query('AuditEvent').get(ev.id, { sessionToken: auditor.token })).get('eventType'), 'view');
+  ev.set('eventType', 'tampered');
+  await expectParseError(ev.save(null, { sessionToken: doc.token }), 119);
+  const forged = new Parse.Object('AuditEvent');
+  await expectParseError(forged.save({ actor: auditor.user, eventType: 'view', timestamp: new Date() },
+    { sessionToken: doc.token }), 119);
+});
