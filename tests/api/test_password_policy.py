@@ -59,3 +59,15 @@ async def test_policy_settings(api: Api, core) -> None:
     assert r.status_code == 201
     r = await api.post("/users", {"username": "gus", "password": "gus-pass-12", "role": "patient"})
     assert r.json() == POLICY
+
+
+async def test_an_admin_changing_a_password_gets_no_session_of_that_user(api: Api, core) -> None:
+    r = await api.post("/users", {"username": "boss", "password": "pw-123456", "role": "admin"}, master=True)
+    admin = r.json()
+    nurse = await api.signup("nurse1")
+    r = await api.put(f"/users/{nurse['objectId']}", {"password": "short"}, session=admin["sessionToken"])
+    assert (r.status_code, r.json()) == (400, POLICY)
+    r = await api.put(f"/users/{nurse['objectId']}", {"password": "new-pass-99"}, session=admin["sessionToken"])
+    assert r.status_code == 200 and "sessionToken" not in r.json()
+    assert await row_count(core, "_Session") == 1  # the admin's; the nurse's sessions ended
+    assert (await api.post("/login", {"username": "nurse1", "password": "new-pass-99"})).status_code == 200

@@ -93,7 +93,7 @@ async def update_user(
         if hidden:
             # A password change ends every session of the user; the user gets a fresh one (as Parse).
             await revoke_user_sessions(tx, object_id)
-            if not ctx.is_master:
+            if ctx.user_id == object_id:  # never a session for someone else (an admin changing a password)
                 result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
     return result
 
