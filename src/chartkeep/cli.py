@@ -17,8 +17,12 @@ console = Console(stderr=True)
 
 
 def _settings_options(func: Any) -> Any:
-    """Give ``func`` one ``--flag`` per Settings field; the values override env/defaults."""
-    params = []
+    """Give ``func`` one ``--flag`` per Settings field; the values override env/defaults.
+
+    The command's own keyword parameters (besides ``**overrides``) come first."""
+    params = [
+        p for p in inspect.signature(func).parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
     for name, info in Settings.model_fields.items():
         flag = "--" + name.replace("_", "-")
         annotation = str if info.annotation not in (int,) else int
@@ -100,3 +104,37 @@ def serve(**overrides: Any) -> None:
 
 def main() -> None:
     app()
+
+
+async def _outbox(settings: Settings, last: int) -> list[dict[str, Any]]:
+    from chartkeep.schema.registry import Registry
+    from chartkeep.services.core import Core
+    from chartkeep.services.mail import list_outbox
+    from chartkeep.storage.database import open_database
+    from chartkeep.storage.internal import ensure_internal_tables
+
+    core = Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
+    await core.db.connect()
+    try:
+        async with core.db.transaction() as tx:
+            await ensure_internal_tables(tx)
+        return await list_outbox(core, last)
+    finally:
+        await core.db.close()
+
+
+@app.command()
+@_settings_options
+def outbox(
+    last: int = typer.Option(20, "--last", help="How many of the newest mails to show."), **overrides: Any
+) -> None:
+    """Print the newest account emails kept by the outbox mail sender (reset and verification links)."""
+    from datetime import UTC, datetime
+
+    settings = _load(overrides)
+    mails = asyncio.run(_outbox(settings, last))
+    if not mails:
+        console.print("The outbox is empty.")
+    for mail in mails:
+        sent = datetime.fromtimestamp(mail["createdAt"], UTC).isoformat(timespec="seconds")
+        typer.echo(f"--- {sent}  to: {mail['to']}\nsubject: {mail['subject']}\n\n{mail['text']}\n")

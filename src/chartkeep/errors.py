@@ -85,3 +85,11 @@ class Unauthorized(Exception):
     def __init__(self, message: str = "unauthorized") -> None:
         super().__init__(message)
         self.message = message
+
+
+class TooManyRequests(ParseError):
+    """A client went past a rate limit: HTTP 429 ``{"code": 100, "error": "Too many requests."}`` (as Parse)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(Code.CONNECTION_FAILED, "Too many requests.")
+        self.retry_after = retry_after

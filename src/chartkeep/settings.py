@@ -67,6 +67,50 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
     log_level: str = Field("info", description="Log level of the server.")
 
+    # ---- accounts: password policy, lockout, rate limits, email (docs/accounts.md) ----
+    password_min_length: int = Field(
+        8, description="Shortest password accepted at sign-up, password change and password reset."
+    )
+    password_disallow_username: bool = Field(
+        True, description="Refuse a password that contains the username (case-insensitive)."
+    )
+    account_lockout_threshold: int = Field(
+        5, description="Failed logins for one username/email before it is locked (0 turns lockout off)."
+    )
+    account_lockout_duration: int = Field(15, description="Minutes a locked username/email stays locked.")
+    account_lockout_unlock_on_password_reset: bool = Field(
+        False, description="A successful password reset also lifts a lockout (Parse's unlockOnPasswordReset)."
+    )
+    login_rate_limit: int = Field(
+        60, description="Login requests (GET/POST /login) one client IP may make per window (0: no limit)."
+    )
+    login_rate_window: int = Field(60, description="Window of login_rate_limit, in seconds.")
+    signup_rate_limit: int = Field(
+        20, description="Sign-ups (POST /users without the master key) one client IP may make per window "
+        "(0: no limit)."
+    )
+    signup_rate_window: int = Field(60, description="Window of signup_rate_limit, in seconds.")
+    app_name: str = Field("Chartkeep", description="Name of the service in account emails.")
+    mail_sender: str = Field(
+        "outbox",
+        description="Where account emails go: outbox (a table, listed by `chartkeep outbox`), log, or "
+        "module:factory naming a sender of your own.",
+    )
+    verify_user_emails: bool = Field(
+        False, description="Send a verification link when a user signs up or changes email."
+    )
+    prevent_login_with_unverified_email: bool = Field(
+        False, description="With verify_user_emails, refuse login (and the sign-up session) until the email "
+        "is verified."
+    )
+    email_verify_token_validity: int = Field(
+        86400, description="Seconds an email verification link stays valid."
+    )
+    password_reset_token_validity: int = Field(3600, description="Seconds a password reset link stays valid.")
+    reset_password_success_on_invalid_email: bool = Field(
+        True, description="POST /requestPasswordReset answers {} for an unknown email instead of an error."
+    )
+
     @field_validator("templates", "master_key_ips", "signup_roles", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

@@ -8,7 +8,7 @@ from tests.conftest import Api, row_count
 
 
 async def test_signup_returns_session_and_hides_password(api: Api, core) -> None:
-    r = await api.post("/users", {"username": "alice", "password": "s3cret!", "role": "patient",
+    r = await api.post("/users", {"username": "alice", "password": "s3cret-pass!", "role": "patient",
                                   "email": "alice@example.org"})
     assert r.status_code == 201
     body = r.json()
@@ -29,9 +29,9 @@ async def test_signup_errors(api: Api, core) -> None:
     cases = [
         ({"password": "x", "role": "patient"}, 200, "bad or missing username"),
         ({"username": "bob", "role": "patient"}, 201, "password is required"),
-        ({"username": "bob", "password": "x", "role": "patient", "email": "not-an-email"}, 125,
+        ({"username": "bob", "password": "pw-123456", "role": "patient", "email": "not-an-email"}, 125,
          "Email address format is invalid."),
-        ({"username": "bob", "password": "x"}, 142, "role is required"),
+        ({"username": "bob", "password": "pw-123456"}, 142, "role is required"),
     ]
     for body, code, message in cases:
         r = await api.post("/users", body)
@@ -41,9 +41,9 @@ async def test_signup_errors(api: Api, core) -> None:
 
 async def test_duplicate_username_and_email(api: Api, core) -> None:
     await api.signup("carol", email="carol@example.org")
-    r = await api.post("/users", {"username": "CAROL", "password": "x", "role": "patient"})
+    r = await api.post("/users", {"username": "CAROL", "password": "pw-123456", "role": "patient"})
     assert r.json() == {"code": 202, "error": "Account already exists for this username."}
-    r = await api.post("/users", {"username": "carol2", "password": "x", "role": "patient",
+    r = await api.post("/users", {"username": "carol2", "password": "pw-123456", "role": "patient",
                                   "email": "Carol@example.org"})
     assert r.json() == {"code": 203, "error": "Account already exists for this email address."}
     assert await row_count(core, "_User") == 1
@@ -113,8 +113,8 @@ async def test_password_change_keeps_login_working(api: Api) -> None:
 
 
 async def test_sessions_endpoints(api: Api) -> None:
-    a = await api.signup("hank", password="pw")
-    login = (await api.post("/login", {"username": "hank", "password": "pw"})).json()
+    a = await api.signup("hank", password="pw-123456")
+    login = (await api.post("/login", {"username": "hank", "password": "pw-123456"})).json()
     b = await api.signup("ivy")
     mine = (await api.get("/sessions", session=a["sessionToken"])).json()["results"]
     assert len(mine) == 2

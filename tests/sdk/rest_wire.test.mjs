@@ -110,15 +110,15 @@ test('errors are HTTP 400 {"code":N,"error":"..."}', async () => {
 
 test('login: 404 for bad credentials, GET with query string and POST with JSON both work', async () => {
   const username = uid('wire');
-  const su = await rest('POST', '/users', { body: { username, password: 'pw', role: 'patient' } });
+  const su = await rest('POST', '/users', { body: { username, password: 'pw-123456', role: 'patient' } });
   assert.equal(su.status, 201);
   assert.deepEqual(Object.keys(su.json).sort(), ['createdAt', 'objectId', 'sessionToken']);
   assert.match(su.json.sessionToken, /^r:[0-9a-f]{32}$/);
   assert.equal(su.headers.get('location'), `${SERVER_URL}/users/${su.json.objectId}`);
 
-  const get = await rest('GET', `/login?username=${encodeURIComponent(username)}&password=pw`);
+  const get = await rest('GET', `/login?username=${encodeURIComponent(username)}&password=pw-123456`);
   assert.equal(get.status, 200);
-  const post = await rest('POST', '/login', { body: { username, password: 'pw' } });
+  const post = await rest('POST', '/login', { body: { username, password: 'pw-123456' } });
   assert.equal(post.status, 200);
   for (const r of [get, post]) {
     assert.equal(r.json.objectId, su.json.objectId);

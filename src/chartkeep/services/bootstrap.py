@@ -11,6 +11,7 @@ from chartkeep.schema.templates import merge_templates
 from chartkeep.services.core import Core
 from chartkeep.services.seed_roles import seed_roles
 from chartkeep.storage import ddl, schema_store
+from chartkeep.storage.internal import ensure_internal_tables
 
 Progress = Callable[[str], None]
 
@@ -46,6 +47,7 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
     changed: list[str] = []
     async with core.db.transaction() as tx:
         await ddl.ensure_schema_table(tx)
+        await ensure_internal_tables(tx)
         stored = await schema_store.load_all(tx)
         for name, schema in wanted_classes(core.settings.templates).items():
             if progress:

@@ -1,4 +1,4 @@
-"""Sign-up, login, logout, ``/users/me`` and updates of ``_User`` (password hashing, uniqueness).
+"""Sign-up, ``/users/me`` and updates of ``_User`` (password hashing, uniqueness).
 
 ``_User`` objects go through the same write pipeline as every class; this module adds what Parse
 does around it: username/password rules, case-insensitive uniqueness, the hash in a hidden column,
@@ -13,18 +13,15 @@ from typing import Any
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.ids import new_object_id
-from chartkeep.services import reads, writes
+from chartkeep.services import reads, user_accounts, writes
 from chartkeep.services.core import Core
-from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
-from chartkeep.services.present import present
+from chartkeep.services.passwords import hash_password
 from chartkeep.services.sessions import create_session, revoke_user_sessions
 from chartkeep.services.user_roles import default_user_acl
-from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
 from chartkeep.storage.dialect import quote
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-INVALID_LOGIN = "Invalid username/password."
 
 
 async def _taken(conn: Conn, column: str, value: str, except_id: str | None = None) -> bool:
@@ -54,6 +51,7 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
         raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
     if not isinstance(password, str) or not password:
         raise ParseError(Code.PASSWORD_MISSING, "password is required")
+    account = await user_accounts.plan_sign_up(core, ctx, body, password, conn)
     _check_email(body)
     hashed = await hash_password(password)
     user_id = new_object_id()
@@ -63,8 +61,11 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
         created = await writes.create(
             core, ctx, "_User", body, tx, hidden={"_hashed_password": hashed}, assign_id=user_id
         )
+        await account.apply(core, tx, user_id)
+        if not user_accounts.sign_up_opens_session(core):
+            return {**created, **account.response}
         token = await create_session(core, tx, user_id, "signup", ctx.installation_id)
-    return {**created, "sessionToken": token}
+    return {**created, "sessionToken": token, **account.response}
 
 
 async def update_user(
@@ -78,17 +79,21 @@ async def update_user(
         password = body.pop("password")
         if not isinstance(password, str) or not password:
             raise ParseError(Code.PASSWORD_MISSING, "password is required")
+        await user_accounts.check_new_password(core, object_id, password, body.get("username"), conn)
         hidden["_hashed_password"] = await hash_password(password)
     if "username" in body and (not isinstance(body["username"], str) or not body["username"]):
         raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
+    account = await user_accounts.plan_update(core, ctx, object_id, body, bool(hidden), conn)
     _check_email(body)
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body, except_id=object_id)
         result = await writes.update(core, ctx, "_User", object_id, body, tx, hidden=hidden)
+        await account.apply(core, tx, object_id)
+        result.update(account.response)
         if hidden:
             # A password change ends every session of the user; the user gets a fresh one (as Parse).
             await revoke_user_sessions(tx, object_id)
-            if not ctx.is_master:
+            if ctx.user_id == object_id:  # never a session for someone else (an admin changing a password)
                 result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
     return result
 
@@ -99,45 +104,7 @@ async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Con
     async with use(core.db, conn, write=True) as tx:
         await writes.delete(core, ctx, "_User", object_id, tx)
         await revoke_user_sessions(tx, object_id)
-
-
-async def _find_login_user(conn: Conn, core: Core, username: str | None, email: str | None) -> dict | None:
-    schema = core.registry.get("_User")
-    assert schema is not None
-    d = conn.dialect
-    column, value = ("username", username) if username else ("email", email)
-    cols = rows.select_list(schema)
-    found = await conn.fetch(f'SELECT {cols} FROM {quote("_User")} WHERE {quote(column)} = {d.placeholder(1)}', [value])
-    if not found:
-        found = await conn.fetch(
-            f'SELECT {cols} FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})', [value]
-        )
-    return rows.decode_row(schema, found[0], conn) if len(found) == 1 else None
-
-
-async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    username, email, password = params.get("username"), params.get("email"), params.get("password")
-    if not (isinstance(username, str) and username) and not (isinstance(email, str) and email):
-        raise ParseError(Code.USERNAME_MISSING, "username/email is required.")
-    if password is None or password == "":
-        raise ParseError(Code.PASSWORD_MISSING, "password is required.")
-    if not isinstance(password, str):
-        raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
-    async with core.db.read() as conn:
-        user = await _find_login_user(conn, core, username if isinstance(username, str) else None, email)
-    if user is None or not await verify_password(user.get("_hashed_password"), password):
-        raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
-    schema = core.registry.get("_User")
-    assert schema is not None
-    async with core.db.transaction() as tx:
-        if needs_rehash(user["_hashed_password"]):
-            await rows.update(tx, schema, user["objectId"], {"_hashed_password": await hash_password(password)}, None)
-        if ctx.installation_id:
-            # As Parse: a new login replaces the user's older session on the same installation.
-            await revoke_user_sessions(tx, user["objectId"], ctx.installation_id)
-        token = await create_session(core, tx, user["objectId"], "login", ctx.installation_id)
-    me = RequestContext(ctx.app_id, user=user, base_url=ctx.base_url)
-    return {**present(schema, user, me), "sessionToken": token}
+        await user_accounts.forget_user(tx, object_id)
 
 
 async def me(core: Core, ctx: RequestContext) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from chartkeep.api.rest.batch import make_batch
 from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.handlers import build_router
+from chartkeep.api.rest.pages import page_routes
 from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
 from chartkeep.auth.resolve import resolve
@@ -70,7 +71,11 @@ def rest_routes(core: Core) -> list[Route]:
         return json_response(orjson.dumps(reply.body), reply.status, {**cors, **reply.headers})
 
     methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
-    return [Route(mount + "/{path:path}", dispatch, methods=methods), Route(mount, dispatch, methods=methods)]
+    return [
+        *page_routes(core, mount, cors_headers),  # before the catch-all; OPTIONS falls through to it
+        Route(mount + "/{path:path}", dispatch, methods=methods),
+        Route(mount, dispatch, methods=methods),
+    ]
 
 
 class _NotFound(Exception):

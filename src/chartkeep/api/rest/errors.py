@@ -6,7 +6,7 @@ import logging
 
 from starlette.responses import Response
 
-from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.errors import Code, ParseError, TooManyRequests, Unauthorized
 
 log = logging.getLogger("chartkeep.api")
 
@@ -22,6 +22,9 @@ def _text(value: str) -> str:
 
 
 def error_response(exc: Exception) -> Response:
+    if isinstance(exc, TooManyRequests):
+        body = f'{{"code":{exc.code},"error":{_text(exc.message)}}}'
+        return json_response(body.encode(), 429, {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, ParseError):
         status = 404 if exc.code == Code.OBJECT_NOT_FOUND else 500 if exc.code == Code.INTERNAL_SERVER_ERROR else 400
         body = f'{{"code":{exc.code},"error":{_text(exc.message)}}}'

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
 from chartkeep.api.rest.router import Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import functions, reads, schemas, sessions, users, writes
+from chartkeep.services import (
+    email_verification,
+    functions,
+    login,
+    password_reset,
+    reads,
+    schemas,
+    sessions,
+    users,
+    writes,
+)
 from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
 
@@ -77,7 +88,15 @@ async def sign_up(core: Core, ctx: RequestContext, call: Call, conn: Conn | None
 
 async def log_in(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     params = call.body if call.body else call.params
-    return Reply(await users.log_in(core, ctx, params))
+    return Reply(await login.log_in(core, ctx, params))
+
+
+async def request_password_reset(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await password_reset.request_password_reset(core, ctx, call.body))
+
+
+async def verification_email_request(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(await email_verification.request_verification_email(core, ctx, call.body))
 
 
 async def log_out(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
@@ -143,18 +162,25 @@ async def config(core: Core, ctx: RequestContext, call: Call, conn: Conn | None)
     return Reply({"params": {}, "masterKeyOnly": {}} if ctx.is_master else {"params": {}})
 
 
+def _creates_user(call: Call) -> bool:
+    return call.path_params.get("className") == USER
+
+
 def build_router() -> Router:
     r = Router()
+    login_limiter, signup_limiter = RateLimiter(login_limit), RateLimiter(signup_limit)  # one pair per app
     r.add("/health", {"GET": health, "POST": health}, public=True)
-    r.add("/classes/{className}", {"GET": find, "POST": create})
+    r.add("/classes/{className}", {"GET": find, "POST": limited(signup_limiter, create, _creates_user)})
     r.add("/classes/{className}/{objectId}", {"GET": get, "PUT": update, "DELETE": delete})
     r.add("/users/me", {"GET": me})
-    r.add("/users", {"GET": _with_class(USER, find), "POST": sign_up})
+    r.add("/users", {"GET": _with_class(USER, find), "POST": limited(signup_limiter, sign_up)})
     r.add("/users/{objectId}", {m: _with_class(USER, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     r.add("/roles", {"GET": _with_class(ROLE, find), "POST": _with_class(ROLE, create)})
     r.add("/roles/{objectId}", {m: _with_class(ROLE, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     r.add("/functions/{functionName}", {"POST": function})
-    r.add("/login", {"GET": log_in, "POST": log_in})
+    r.add("/login", {"GET": limited(login_limiter, log_in), "POST": limited(login_limiter, log_in)})
+    r.add("/requestPasswordReset", {"POST": request_password_reset})
+    r.add("/verificationEmailRequest", {"POST": verification_email_request})
     r.add("/logout", {"POST": log_out})
     r.add("/sessions/me", {"GET": session_me})
     r.add("/sessions", {"GET": sessions_list})

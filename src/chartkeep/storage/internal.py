@@ -1,0 +1,39 @@
+"""Internal tables of the account features: never classes, so no REST route reaches them.
+
+Their names start with ``_`` and are not Parse system classes, so they are not valid class names
+(``/classes/_MFA`` is refused like any unknown class). Times are epoch seconds (double precision)
+so both dialects store and compare them the same way.
+
+* ``_Lockout``      failed logins per normalised username/email (or user), and the lock's end;
+* ``_MFA``          a user's TOTP secret, the digests of unused recovery codes, the last step used;
+* ``_AccountToken`` password-reset and email-verification tokens, as SHA-256 digests with expiry;
+* ``_Outbox``       account emails kept by the ``outbox`` mail sender.
+"""
+
+from __future__ import annotations
+
+from chartkeep.storage.database import Conn
+from chartkeep.storage.dialect import quote
+
+LOCKOUT = "_Lockout"
+MFA = "_MFA"
+ACCOUNT_TOKEN = "_AccountToken"
+OUTBOX = "_Outbox"
+
+
+async def ensure_internal_tables(conn: Conn) -> None:
+    d = conn.dialect
+    number, text = d.column_type("Number"), d.column_type("String")
+    statements = [
+        f'CREATE TABLE IF NOT EXISTS {quote(LOCKOUT)} ("key" TEXT PRIMARY KEY, "failures" INTEGER NOT NULL, '
+        f'"lockedUntil" {number})',
+        f'CREATE TABLE IF NOT EXISTS {quote(MFA)} ("user" TEXT PRIMARY KEY, "secret" TEXT NOT NULL, '
+        f'"recovery" {text}, "lastStep" INTEGER)',
+        f'CREATE TABLE IF NOT EXISTS {quote(ACCOUNT_TOKEN)} ("digest" TEXT PRIMARY KEY, "purpose" TEXT NOT NULL, '
+        f'"user" TEXT NOT NULL, "expiresAt" {number} NOT NULL)',
+        f"CREATE INDEX IF NOT EXISTS {quote('_AccountToken_user_idx')} ON {quote(ACCOUNT_TOKEN)} (\"user\")",
+        f'CREATE TABLE IF NOT EXISTS {quote(OUTBOX)} ("id" TEXT PRIMARY KEY, "to" TEXT NOT NULL, '
+        f'"subject" TEXT NOT NULL, "text" TEXT NOT NULL, "createdAt" {number} NOT NULL)',
+    ]
+    for sql in statements:
+        await conn.execute(sql)
