@@ -9,10 +9,11 @@ from starlette.applications import Starlette
 
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, user_roles
+from chartkeep.services import chart_hooks, sessions, user_roles
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
+from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import open_database
 
@@ -24,8 +25,10 @@ def build_core(settings: Settings) -> Core:
         registry=Registry(),
         settings=settings,
         roles=RoleCache(settings.role_cache_seconds),
+        sessions=SessionCache(settings.session_cache_seconds),
     )
     user_roles.register(core.hooks)
+    sessions.register(core.hooks)
     chart_hooks.register(core.hooks)
     return core
 

@@ -48,8 +48,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",
     )
+    session_cache_seconds: float = Field(
+        5.0,
+        description="How long a session token's user is reused before the session is read again (0: never "
+        "cached). Revocations through this process take effect at once; this bounds staleness across processes.",
+    )
     role_cache_seconds: float = Field(
-        10.0,
+        5.0,
         description="How long a user's expanded roles are reused before being read again (0: never cached). "
         "Changes made through this process take effect at once; this bounds staleness across processes.",
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import Api, row_count
 
 
@@ -175,3 +177,24 @@ async def test_bcrypt_hash_from_parse_verifies_and_is_rehashed(api: Api, core) -
             [user["objectId"]])
     assert rehashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert (await api.post("/login", {"username": "imported", "password": "Parse-exported-1"})).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["logout", "delete_session", "master_delete", "password_change"])
+async def test_a_revoked_session_fails_on_the_next_request(api: Api, how: str) -> None:
+    """Sessions are cached in memory; every way of ending one takes effect at once."""
+    user = await api.signup("quinn", password="Revoke-me-123")
+    token = user["sessionToken"]
+    other = (await api.post("/login", {"username": "quinn", "password": "Revoke-me-123"})).json()["sessionToken"]
+    assert (await api.get("/users/me", session=token)).status_code == 200  # now cached
+    me = (await api.get("/sessions/me", session=token)).json()
+    if how == "logout":
+        await api.post("/logout", {}, session=token)
+    elif how == "delete_session":
+        assert (await api.delete(f"/sessions/{me['objectId']}", session=other)).status_code == 200
+    elif how == "master_delete":
+        assert (await api.delete(f"/classes/_Session/{me['objectId']}", master=True)).status_code == 200
+    else:
+        assert (await api.put(f"/users/{user['objectId']}", {"password": "Brand-new-pw-456"},
+                              session=other)).status_code == 200
+    r = await api.get("/users/me", session=token)
+    assert (r.status_code, r.json()["code"]) == (400, 209)

@@ -14,21 +14,33 @@ from chartkeep.storage.dialect import Params, quote
 
 async def user_for_token(core: Core, token: str) -> dict[str, Any]:
     """The internal ``_User`` row for a live session; Parse's 209 errors otherwise."""
+    digest = token_digest(token)
+    cached = core.sessions.get(digest)
+    if cached is None:
+        user, expires = await _load(core, digest)
+        core.sessions.put(digest, user, expires)
+    else:
+        user, expires = cached
+    if expires is not None and expires <= now_ms():
+        core.sessions.drop_digest(digest)
+        raise ParseError(Code.INVALID_SESSION_TOKEN, "Session token is expired.")
+    return user
+
+
+async def _load(core: Core, digest: str) -> tuple[dict[str, Any], Any]:
     user_schema = core.registry.get("_User")
     assert user_schema is not None
     async with core.db.read() as conn:
         params = Params(conn.dialect)
-        digest = params.add(token_digest(token))
+        mark = params.add(digest)
         found = await conn.fetchrow(
             f'SELECT s."expiresAt" AS "_expiresAt", {rows.select_list(user_schema, "u")} FROM {quote("_Session")} s '
-            f'JOIN {quote("_User")} u ON u."objectId" = s."user" WHERE s."sessionToken" = {digest}',
+            f'JOIN {quote("_User")} u ON u."objectId" = s."user" WHERE s."sessionToken" = {mark}',
             params.values,
         )
         if found is None:
             raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
         expires = conn.dialect.from_db("Date", found["_expiresAt"])
         user = rows.decode_row(user_schema, found, conn)
-    if expires is not None and expires <= now_ms():
-        raise ParseError(Code.INVALID_SESSION_TOKEN, "Session token is expired.")
     user.pop("_hashed_password", None)
-    return user
+    return user, expires

@@ -9,6 +9,7 @@ from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
 from chartkeep.services.hooks import Hooks
 from chartkeep.services.role_cache import RoleCache
+from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import Database
 
@@ -20,6 +21,7 @@ class Core:
     settings: Settings
     roles: RoleCache = field(default_factory=lambda: RoleCache(0))
     hooks: Hooks = field(default_factory=Hooks)
+    sessions: SessionCache = field(default_factory=lambda: SessionCache(0))
 
     def schema_or_404(self, class_name: str) -> ClassSchema:
         schema = self.registry.get(class_name)

@@ -97,7 +97,7 @@ async def open_session(core: Core, ctx: RequestContext, conn: Conn, a: Attempt) 
         await rows.update(conn, schema, user_id, {"_hashed_password": await hash_password(a.password)}, None)
     if ctx.installation_id:
         # As Parse: a new login replaces the user's older session on the same installation.
-        await revoke_user_sessions(conn, user_id, ctx.installation_id)
+        await revoke_user_sessions(core, conn, user_id, ctx.installation_id)
     return await create_session(core, conn, user_id, "login", ctx.installation_id)
 
 

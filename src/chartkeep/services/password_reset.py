@@ -99,7 +99,7 @@ async def reset_password(core: Core, username: Any, token: Any, new_password: An
         changes = {"_hashed_password": await hash_password(new_password), "updatedAt": now_ms()}
         await rows.update(tx, schema, found.user_id, changes, None)
         await account_tokens.void(tx, account_tokens.RESET, found.user_id)
-        await revoke_user_sessions(tx, found.user_id)
+        await revoke_user_sessions(core, tx, found.user_id)
         if core.settings.account_lockout_unlock_on_password_reset:
             await lockout.reset(core, lockout.lockout_key(found.user_id, username), tx)
 

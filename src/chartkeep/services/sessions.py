@@ -10,6 +10,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
 from chartkeep.services.core import Core
+from chartkeep.services.hooks import Hooks, WriteEvent
 from chartkeep.services.present import present
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
@@ -42,8 +43,9 @@ async def create_session(
     return token
 
 
-async def revoke_user_sessions(conn: Conn, user_id: str, installation_id: str | None = None) -> None:
-    """End every session of a user (or only those of one installation)."""
+async def revoke_user_sessions(core: Core, conn: Conn, user_id: str, installation_id: str | None = None) -> None:
+    """End every session of a user (or only those of one installation); forget them at once."""
+    forget_user(core, conn, user_id)
     d = conn.dialect
     sql = f'DELETE FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)}'
     params: list[Any] = [user_id]
@@ -53,8 +55,17 @@ async def revoke_user_sessions(conn: Conn, user_id: str, installation_id: str | 
     await conn.execute(sql, params)
 
 
+def forget_user(core: Core, conn: Conn, user_id: str) -> None:
+    """Drop the user's cached sessions now and again after commit (a request racing the commit may
+    have cached one in between)."""
+    core.sessions.drop_user(user_id)
+    conn.on_commit(lambda: core.sessions.drop_user(user_id))
+
+
 async def revoke_token(core: Core, token: str) -> None:
+    core.sessions.drop_digest(token_digest(token))
     async with core.db.transaction() as tx:
+        tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
         await tx.execute(
             f'DELETE FROM {quote("_Session")} WHERE "sessionToken" = {tx.dialect.placeholder(1)}',
             [token_digest(token)],
@@ -134,3 +145,19 @@ async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> Non
             params.append(ctx.user_id)
         if not await tx.execute(sql, params):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        core.sessions.clear()  # which token it was is not known here (tokens are stored as digests)
+
+
+async def _user_written(core: Core, event: WriteEvent) -> None:
+    forget_user(core, event.conn, event.object_id)  # cached sessions carry the user's fields
+
+
+async def _session_written(core: Core, event: WriteEvent) -> None:
+    core.sessions.clear()  # a master-key write to _Session: which token is not known here
+    event.conn.on_commit(core.sessions.clear)
+
+
+def register(hooks: Hooks) -> None:
+    for kind in ("after_save", "after_delete"):
+        hooks.add(kind, "_User", _user_written)
+        hooks.add(kind, "_Session", _session_written)

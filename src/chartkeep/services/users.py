@@ -92,7 +92,7 @@ async def update_user(
         result.update(account.response)
         if hidden:
             # A password change ends every session of the user; the user gets a fresh one (as Parse).
-            await revoke_user_sessions(tx, object_id)
+            await revoke_user_sessions(core, tx, object_id)
             if ctx.user_id == object_id:  # never a session for someone else (an admin changing a password)
                 result["sessionToken"] = await create_session(core, tx, object_id, "login", ctx.installation_id)
     return result
@@ -103,7 +103,7 @@ async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Con
         raise ParseError(Code.SESSION_MISSING, "Insufficient auth to delete user")
     async with use(core.db, conn, write=True) as tx:
         await writes.delete(core, ctx, "_User", object_id, tx)
-        await revoke_user_sessions(tx, object_id)
+        await revoke_user_sessions(core, tx, object_id)
         await user_accounts.forget_user(tx, object_id)
 
 
