@@ -130,6 +130,10 @@ def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_nam
         "--app-id", APP_ID,
         "--master-key", MASTER_KEY,
         "--log-level", "warning",
+        # Parse Server has no rate limit by default; the bench logs in from one IP hundreds of times
+        # a second, so Chartkeep's per-IP login/sign-up limits are lifted to compare like with like.
+        "--login-rate-limit", "100000000",
+        "--signup-rate-limit", "100000000",
     ]  # fmt: skip
     return Server(kind, port, cmd, {}, REPO, work / f"{kind}.log", db_name)
 
