@@ -99,6 +99,21 @@ test('auth errors an app meets: wrong password 101, revoked token 209', skip, as
   await expectParseError(new Parse.Query('Patient').find({ sessionToken: doc.token }), 209);
 });
 
+test('a locked account: after 5 wrong passwords even the right one is refused (101)', skip, async () => {
+  const nurse = await staff('nurse');
+  const name = nurse.user.get('username');
+  for (let i = 0; i < 5; i += 1) {
+    await expectParseError(Parse.User.logIn(name, 'not-the-password'), 101, 'Invalid username/password.');
+  }
+  await expectParseError(Parse.User.logIn(name, PASSWORD), 101, 'Your account is locked due to multiple failed login attempts');
+  // the same answer for a name that does not exist, so locking reveals nothing
+  const ghost = uid('ghost');
+  for (let i = 0; i < 5; i += 1) await expectParseError(Parse.User.logIn(ghost, 'whatever-pass'), 101);
+  await expectParseError(Parse.User.logIn(ghost, 'whatever-pass'), 101, 'Your account is locked');
+  // sessions opened before the lock keep working
+  assert.equal((await new Parse.Query('Patient').find({ sessionToken: nurse.token })).length, 0);
+});
+
 test('audit events: any clinician appends in their own name; only auditors read them', skip, async () => {
   const doc = await staff('physician');
   const auditor = await staff('auditor');
