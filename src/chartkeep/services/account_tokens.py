@@ -37,11 +37,14 @@ async def issue(conn: Conn, purpose: str, user_id: str, validity_seconds: int) -
     return token
 
 
-async def find(conn: Conn, purpose: str, token: str) -> Found | None:
+async def find(conn: Conn, purpose: str, token: str, username: str) -> Found | None:
+    """The token, if it exists for ``purpose`` and belongs to the user named ``username`` (the
+    links carry both, as Parse's do)."""
     p = conn.dialect.placeholder
     row = await conn.fetchrow(
-        f'SELECT "user", "expiresAt" FROM {TABLE} WHERE "digest" = {p(1)} AND "purpose" = {p(2)}',
-        [token_digest(token), purpose],
+        f'SELECT t."user", t."expiresAt" FROM {TABLE} t JOIN {quote("_User")} u ON u."objectId" = t."user" '
+        f'WHERE t."digest" = {p(1)} AND t."purpose" = {p(2)} AND u."username" = {p(3)}',
+        [token_digest(token), purpose, username],
     )
     if row is None:
         return None

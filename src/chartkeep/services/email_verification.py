@@ -84,14 +84,8 @@ async def verify_email(core: Core, username: str, token: str) -> bool:
     schema = core.registry.get("_User")
     assert schema is not None
     async with core.db.transaction() as tx:
-        found = await account_tokens.find(tx, account_tokens.VERIFY, token)
+        found = await account_tokens.find(tx, account_tokens.VERIFY, token, username)
         if found is None or found.expired:
-            return False
-        owner = await tx.fetchrow(
-            f'SELECT "username" FROM {quote("_User")} WHERE "objectId" = {tx.dialect.placeholder(1)}',
-            [found.user_id],
-        )
-        if owner is None or owner["username"] != username:
             return False
         await rows.update(tx, schema, found.user_id, {"emailVerified": True, "updatedAt": now_ms()}, None)
         await account_tokens.void(tx, account_tokens.VERIFY, found.user_id)

@@ -79,14 +79,8 @@ async def reset_password(core: Core, username: Any, token: Any, new_password: An
     schema = core.registry.get("_User")
     assert schema is not None
     async with core.db.transaction() as tx:
-        found = await account_tokens.find(tx, account_tokens.RESET, token)
-        owner = None
-        if found is not None:
-            owner = await tx.fetchrow(
-                f'SELECT "username" FROM {quote("_User")} WHERE "objectId" = {tx.dialect.placeholder(1)}',
-                [found.user_id],
-            )
-        if found is None or owner is None or owner["username"] != username:
+        found = await account_tokens.find(tx, account_tokens.RESET, token, username)
+        if found is None:
             raise ParseError(Code.OTHER_CAUSE, INVALID)
         if found.expired:
             raise ParseError(Code.OTHER_CAUSE, EXPIRED)
@@ -107,11 +101,5 @@ async def reset_password(core: Core, username: Any, token: Any, new_password: An
 async def reset_link_valid(core: Core, username: str, token: str) -> bool:
     """Whether a reset link may still be used (Parse's checkResetTokenValidity), for the form page."""
     async with core.db.read() as conn:
-        found = await account_tokens.find(conn, account_tokens.RESET, token)
-        if found is None or found.expired:
-            return False
-        owner = await conn.fetchval(
-            f'SELECT "username" FROM {quote("_User")} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-            [found.user_id],
-        )
-    return owner == username
+        found = await account_tokens.find(conn, account_tokens.RESET, token, username)
+    return found is not None and not found.expired
