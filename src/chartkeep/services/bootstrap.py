@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chartkeep.audit.table import ensure_ledger, ensure_view, is_ledger_class
 from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.schema.policy import load_policy
 from chartkeep.schema.system import default_clp, system_classes
@@ -11,6 +12,7 @@ from chartkeep.schema.templates import merge_templates
 from chartkeep.services.core import Core
 from chartkeep.services.seed_roles import seed_roles
 from chartkeep.storage import ddl, schema_store
+from chartkeep.storage.database import Conn
 from chartkeep.storage.internal import ensure_internal_tables
 
 Progress = Callable[[str], None]
@@ -48,12 +50,15 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
     async with core.db.transaction() as tx:
         await ddl.ensure_schema_table(tx)
         await ensure_internal_tables(tx)
+        await ensure_ledger(tx)
         stored = await schema_store.load_all(tx)
         for name, schema in wanted_classes(core.settings.templates).items():
             if progress:
                 progress(name)
             existing = stored.get(name)
-            if existing is None:
+            if is_ledger_class(name):
+                await _ensure_ledger_view(tx, schema, existing, stored, changed)
+            elif existing is None:
                 await ddl.create_class_table(tx, schema)
                 stored[name] = schema
                 changed.append(name)
@@ -72,6 +77,19 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
         await seed_roles(tx, load_policy())
     core.registry.replace_all(stored)
     return changed
+
+
+async def _ensure_ledger_view(tx: Conn, schema: ClassSchema, existing: ClassSchema | None,
+                              stored: dict[str, ClassSchema], changed: list[str]) -> None:
+    """The ledger's classes are views: rebuilt from the shipped fields, keeping a customised CLP."""
+    if existing is not None:
+        _upgrade_clp(existing, schema)
+        schema.clp = existing.clp
+    await ensure_view(tx, schema)
+    if existing is None or existing.fields != schema.fields:
+        changed.append(schema.name)
+    stored[schema.name] = schema
+    await schema_store.save(tx, schema)
 
 
 async def load_registry(core: Core) -> None:

@@ -3,21 +3,21 @@
 A clinician names a patient (an EHR ``Patient`` or a behavioral-health ``PatientProfile``) and a
 reason. They get read access to that whole chart for ``break_glass_minutes``, through the chart's
 care-team role used read-only. Every grant is a ``BreakGlassAccess`` row that admins and auditors
-list for review, and a high-severity audit entry (``AuditEvent`` for an EHR chart, ``AuditLog``
-for a behavioral-health one) written in the same transaction.
+list for review, and a high-severity ``break_glass`` ledger entry (seen as ``AuditEvent`` and
+``AuditLog``) written in the same transaction.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
+from chartkeep.audit.entry import Entry
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
-from chartkeep.services import care_team
+from chartkeep.services import audit, care_team
 from chartkeep.services.care_team import ADMIN, GRANTS
 from chartkeep.services.core import Core
 from chartkeep.storage import rows
@@ -67,7 +67,7 @@ async def break_the_glass(core: Core, ctx: RequestContext, params: dict[str, Any
             "reason": reason, "expiresAt": expires,
             "_rperm": sorted({ADMIN, "role:auditor", ctx.user_id}), "_wperm": [ADMIN],
         })
-        await _audit(core, tx, ctx, root_class, root_id, reason, grant_id, expires)
+        await audit.record(core, tx, [_audit(ctx, root_class, root_id, reason, grant_id, expires)])
         await care_team.refresh(tx, core.registry, root_class, root_id)  # the chart's role exists
         user_id = ctx.user_id
         tx.on_commit(lambda: core.roles.invalidate([user_id]))
@@ -75,20 +75,8 @@ async def break_the_glass(core: Core, ctx: RequestContext, params: dict[str, Any
             "expiresAt": {"__type": "Date", "iso": iso_ms(expires)}}
 
 
-async def _audit(core: Core, tx: Any, ctx: RequestContext, root_class: str, root_id: str, reason: str,
-                 grant_id: str, expires: Any) -> None:
-    """The high-severity audit entry, readable by auditors and admins only."""
-    now = now_ms()
-    details = {"severity": "high", "reason": reason, "grant": grant_id, "expiresAt": iso_ms(expires)}
-    perms = {"_rperm": ["role:auditor", ADMIN], "_wperm": []}
-    base = {"objectId": new_object_id(), "createdAt": now, "updatedAt": now, "actor": ctx.user_id, **perms}
-    event = core.registry.get("AuditEvent")
-    log = core.registry.get("AuditLog")
-    if root_class == "Patient" and event is not None:
-        await rows.insert(tx, event, {**base, "patient": root_id, "eventType": "breakTheGlass",
-                                      "targetClass": root_class, "targetId": root_id,
-                                      "details": json.dumps(details), "ipAddress": ctx.client_ip, "timestamp": now})
-    elif log is not None:
-        await rows.insert(tx, log, {**base, "entityType": root_class, "entityId": root_id, "action": "breakTheGlass",
-                                    "summary": f"Break-the-glass access: {reason}",
-                                    "metadata": {**details, "ipAddress": ctx.client_ip}})
+def _audit(ctx: RequestContext, root_class: str, root_id: str, reason: str, grant_id: str, expires: Any) -> Entry:
+    """The high-severity ledger entry, in the grant's transaction."""
+    return audit.entry(ctx, "break_glass", patient=root_id, patient_class=root_class, target_class=root_class,
+                       target_id=root_id, severity="high", details=f"Break-the-glass access: {reason}",
+                       metadata={"reason": reason, "grant": grant_id, "expiresAt": iso_ms(expires)})

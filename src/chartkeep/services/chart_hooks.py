@@ -50,8 +50,6 @@ RULES: dict[str, ChartRule] = {
 # Writes that change who is on a team: class -> the user-pointer field that names a member.
 TEAM_SOURCES = {"Patient": "primaryClinician", "Encounter": "admittingClinician",
                 "Appointment": "provider", "IntakeAssessment": "assessor"}
-AUDIT_CLASSES = {"AuditEvent": "actor", "AuditLog": "actor"}
-AUDIT_READERS = ["role:auditor", ADMIN]
 
 
 def _perms(readers: list[str], writers: list[str]) -> tuple[list[str], list[str]]:
@@ -235,19 +233,6 @@ async def message_before_save(core: Any, event: WriteEvent) -> None:
         _set_perms(event, _perms(people, people))
 
 
-async def audit_before_save(core: Any, event: WriteEvent) -> None:
-    """Audit entries are readable by auditors and admins only, and written in one's own name."""
-    _refuse_acl_change(event)
-    ctx = event.ctx
-    actor = AUDIT_CLASSES[event.class_name]
-    if event.is_new and not ctx.is_master:
-        if event.values.get(actor) not in (None, ctx.user_id):
-            raise ParseError(Code.OPERATION_FORBIDDEN, f"Permission denied: {actor} must be the calling user.")
-        event.values[actor] = ctx.user_id
-    if event.is_new and not _keeps_master_acl(event):
-        _set_perms(event, _perms(AUDIT_READERS, []))
-
-
 def register(hooks: Hooks) -> None:
     for class_name in RULES:
         hooks.add("before_save", class_name, chart_before_save)
@@ -256,6 +241,4 @@ def register(hooks: Hooks) -> None:
     hooks.add("after_save", MEMBERS, member_after_write)
     hooks.add("after_delete", MEMBERS, member_after_write)
     hooks.add("before_save", "Message", message_before_save)
-    for class_name in AUDIT_CLASSES:
-        hooks.add("before_save", class_name, audit_before_save)
 

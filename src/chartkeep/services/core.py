@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chartkeep.audit.group import GroupAppender
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
@@ -22,6 +23,10 @@ class Core:
     roles: RoleCache = field(default_factory=lambda: RoleCache(0))
     hooks: Hooks = field(default_factory=Hooks)
     sessions: SessionCache = field(default_factory=lambda: SessionCache(0))
+    ledger: GroupAppender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = GroupAppender(self.db)
 
     def schema_or_404(self, class_name: str) -> ClassSchema:
         schema = self.registry.get(class_name)

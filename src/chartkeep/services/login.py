@@ -4,6 +4,9 @@
     read_credentials → find_user → not_locked → check_password (count the failure / reset)
     → email_verified → second_factor (MFA) → open_session (re-hash, replace the installation's
     session) → reply (``authDataResponse`` when the client sent ``authData``, as Parse)
+
+A login is a ``login`` ledger entry in the session's transaction; a refused one, whatever the
+step, a ``login_failed`` entry naming the user when one was found.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import email_verification, lockout, mfa
+from chartkeep.services import audit, email_verification, lockout, mfa
 from chartkeep.services.core import Core
 from chartkeep.services.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.services.present import present
@@ -114,6 +117,15 @@ def reply(core: Core, ctx: RequestContext, a: Attempt, token: str) -> dict[str, 
 
 async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     a = read_credentials(params)
+    try:
+        return await _log_in(core, ctx, a)
+    except ParseError as exc:
+        user_id = a.user["objectId"] if a.user else None
+        await core.ledger.append([audit.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
+        raise
+
+
+async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]:
     async with core.db.read() as conn:
         await find_user(core, conn, a)
     await lockout.ensure_not_locked(core, a.key)
@@ -124,6 +136,8 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
             await second_factor(core, tx, a)
             token = await open_session(core, ctx, tx, a)
             await lockout.reset(core, a.key, tx)
+            assert a.user is not None
+            await audit.record(core, tx, [audit.login_entry(ctx, a.user["objectId"], True)])
     except ParseError as exc:
         if exc.code == Code.SCRIPT_FAILED:  # a wrong MFA code counts as a failed login (Parse: passwords only)
             await lockout.record_failure(core, a.key)

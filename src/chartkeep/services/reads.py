@@ -16,6 +16,7 @@ from chartkeep.query.order import parse_order
 from chartkeep.query.parse import parse_where
 from chartkeep.query.sql import compile_count, compile_select
 from chartkeep.schema.model import ClassSchema
+from chartkeep.services import audit
 from chartkeep.services.core import Core
 from chartkeep.services.include import Expander, path_tree
 from chartkeep.services.options import FIND_PARAMS, GET_PARAMS, FindOptions, check_params, parse_find_options
@@ -48,30 +49,53 @@ def _find_op(where: dict[str, Any]) -> str:
 async def find(
     core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
+    """Find, then record the patients whose data it returned (or the refusal) in the ledger."""
+    try:
+        out, seen = await _find(core, ctx, class_name, raw, conn)
+    except ParseError as exc:
+        await _refused(core, ctx, conn, class_name, None, exc)
+        raise
+    await audit.record(core, conn, audit.read_entries(ctx, class_name, seen))
+    return out
+
+
+async def _refused(core: Core, ctx: RequestContext, conn: Conn | None, class_name: str, object_id: str | None,
+                   exc: ParseError) -> None:
+    if conn is None and audit.is_patient_class(class_name):
+        await audit.record_refusal(core, ctx, "read", class_name, object_id, exc)
+
+
+Seen = list[tuple[str, dict[str, Any]]]
+
+
+async def _find(
+    core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None
+) -> tuple[dict[str, Any], Seen]:
     check_params(raw, FIND_PARAMS)
     opts = parse_find_options(raw, core.settings.max_limit)
     schema = core.registry.get(class_name)
     if schema is None:
         if not ctx.is_master:
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
-        return _empty(opts)
+        return _empty(opts), []
     deny_protected_query(ctx, schema, opts.where or {}, opts.order.split(",") if opts.order else [])
     deny_protected_subqueries(ctx, opts.where, core.registry)
     order = parse_order(opts.order, schema) if opts.order else []
     async with use(core.db, conn) as c:
         results: list[dict[str, Any]] = []
+        seen: Seen = []
         if opts.limit != 0:
             where = build_where(core, ctx, schema, opts.where, _find_op(opts.where or {}))
             limit = None if opts.limit < 0 else opts.limit
             sql, params = compile_select(schema, where, c.dialect, order=order, limit=limit, skip=opts.skip)
             found = rows.decode_rows(schema, await c.fetch(sql, params), c)
-            results = await _render(core, ctx, c, schema, found, opts)
+            results, seen = await _render(core, ctx, c, schema, found, opts)
         out: dict[str, Any] = {"results": results}
         if opts.count:
             where = build_where(core, ctx, schema, opts.where, "count")
             sql, params = compile_count(schema, where, c.dialect)
             out["count"] = int(await c.fetchval(sql, params) or 0)
-    return out
+    return out, seen
 
 
 def _empty(opts: FindOptions) -> dict[str, Any]:
@@ -81,6 +105,18 @@ def _empty(opts: FindOptions) -> dict[str, Any]:
 async def get(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
+    try:
+        shown, seen = await _get(core, ctx, class_name, object_id, raw, conn)
+    except ParseError as exc:
+        await _refused(core, ctx, conn, class_name, object_id, exc)
+        raise
+    await audit.record(core, conn, audit.read_entries(ctx, class_name, seen))
+    return shown
+
+
+async def _get(
+    core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None
+) -> tuple[dict[str, Any], Seen]:
     check_params(raw, GET_PARAMS, "Improper encode of parameter")
     opts = parse_find_options(raw)
     schema = core.registry.get(class_name)
@@ -94,15 +130,17 @@ async def get(
         found = rows.decode_rows(schema, await c.fetch(sql, params), c)
         if not found:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-        shown = (await _render(core, ctx, c, schema, found, opts))[0]
+        rendered, seen = await _render(core, ctx, c, schema, found, opts)
+        shown = rendered[0]
     if class_name == "_User" and object_id == ctx.user_id and ctx.session_token:
         shown["sessionToken"] = ctx.session_token  # Parse returns the caller's token on self-get
-    return shown
+    return shown, seen
 
 
 async def _render(
     core: Core, ctx: RequestContext, conn: Conn, schema: ClassSchema, found: list[dict[str, Any]], opts: FindOptions
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], Seen]:
+    """The objects as the client sees them, and every (class, row) read — included ones too."""
     include = list(opts.include or [])
     if opts.include_all:
         include += [n for n, s in schema.fields.items() if s.type == "Pointer" and n not in include]
@@ -112,4 +150,6 @@ async def _render(
     expander = Expander(core, ctx, conn)
     if tree:
         await expander.load(schema, found, tree)
-    return [expander.render(schema, obj, tree, keys, exclude) for obj in found]
+    seen: Seen = [(schema.name, obj) for obj in found]
+    seen += [(class_name, obj) for (class_name, _), obj in expander.fetched.items()]
+    return [expander.render(schema, obj, tree, keys, exclude) for obj in found], seen

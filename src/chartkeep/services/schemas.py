@@ -1,10 +1,16 @@
-"""The ``/schemas`` API (master key only): list, read, create, change and drop classes."""
+"""The ``/schemas`` API (master key only): list, read, create, change and drop classes.
+
+Class-level permissions set here are ``permission_change`` ledger entries. The ledger's classes
+(``AuditEvent``, ``AuditLog``) keep their fields: they are views of the ledger, not tables.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chartkeep.access import clp
+from chartkeep.audit.table import is_ledger_class
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import (
     DEFAULT_FIELDS,
@@ -15,7 +21,7 @@ from chartkeep.schema.model import (
     valid_field_name,
 )
 from chartkeep.schema.system import default_clp
-from chartkeep.services import classes
+from chartkeep.services import audit, classes
 from chartkeep.services.core import Core
 from chartkeep.storage import ddl, schema_store
 from chartkeep.storage.dialect import quote
@@ -49,7 +55,9 @@ def get_schema(core: Core, class_name: str) -> dict[str, Any]:
     return _show(schema)
 
 
-async def create_schema(core: Core, class_name: str, body: dict[str, Any]) -> dict[str, Any]:
+async def create_schema(
+    core: Core, class_name: str, body: dict[str, Any], ctx: RequestContext | None = None
+) -> dict[str, Any]:
     if body.get("className") not in (None, class_name):
         raise ParseError(
             Code.INVALID_CLASS_NAME, f"Class name mismatch between {body.get('className')} and {class_name}."
@@ -62,13 +70,25 @@ async def create_schema(core: Core, class_name: str, body: dict[str, Any]) -> di
         schema.clp = clp.validate(body["classLevelPermissions"], schema)
     async with core.db.transaction() as tx:
         await classes.create_class(core, tx, schema)
+        if body.get("classLevelPermissions") is not None:
+            await _permission_change(core, ctx, tx, class_name)
     return _show(schema)
 
 
-async def update_schema(core: Core, class_name: str, body: dict[str, Any]) -> dict[str, Any]:
+async def _permission_change(core: Core, ctx: RequestContext | None, tx: Any, class_name: str) -> None:
+    ctx = ctx or RequestContext(app_id="", is_master=True)
+    await audit.record(core, tx, [audit.entry(ctx, "permission_change", target_class="_SCHEMA", target_id=class_name,
+                                              details="classLevelPermissions")])
+
+
+async def update_schema(
+    core: Core, class_name: str, body: dict[str, Any], ctx: RequestContext | None = None
+) -> dict[str, Any]:
     schema = core.registry.get(class_name)
     if schema is None:
         raise ParseError(Code.INVALID_CLASS_NAME, f"Class {class_name} does not exist.")
+    if body.get("fields") and is_ledger_class(class_name):
+        raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} is a view of the audit ledger: its fields are fixed.")
     adds: dict[str, FieldSpec] = {}
     drops: list[str] = []
     for name, raw in (body.get("fields") or {}).items():
@@ -87,15 +107,18 @@ async def update_schema(core: Core, class_name: str, body: dict[str, Any]) -> di
             await ddl.drop_field(tx, class_name, name, merged.fields.pop(name))
         if body.get("classLevelPermissions") is not None:
             merged.clp = clp.validate(body["classLevelPermissions"], merged)
+            await _permission_change(core, ctx, tx, class_name)
         await schema_store.save(tx, merged)
         tx.on_commit(lambda: core.registry.put(merged))
     return _show(merged)
 
 
-async def delete_schema(core: Core, class_name: str) -> dict[str, Any]:
+async def delete_schema(core: Core, class_name: str, ctx: RequestContext | None = None) -> dict[str, Any]:
     schema = core.registry.get(class_name)
     if schema is None:
         return {}
+    if is_ledger_class(class_name):
+        raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} is a view of the audit ledger: it cannot be dropped.")
     if class_name in SYSTEM_CLASSES:
         raise ParseError(Code.INVALID_CLASS_NAME, f"Cannot delete system class {class_name}")
     async with core.db.transaction() as tx:

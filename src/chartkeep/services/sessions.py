@@ -9,6 +9,7 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
+from chartkeep.services import audit
 from chartkeep.services.core import Core
 from chartkeep.services.hooks import Hooks, WriteEvent
 from chartkeep.services.present import present
@@ -62,14 +63,17 @@ def forget_user(core: Core, conn: Conn, user_id: str) -> None:
     conn.on_commit(lambda: core.sessions.drop_user(user_id))
 
 
-async def revoke_token(core: Core, token: str) -> None:
+async def revoke_token(core: Core, token: str, ctx: RequestContext | None = None) -> None:
+    """End the session; with the caller's ``ctx`` (``/logout``) a ``logout`` ledger entry joins it."""
     core.sessions.drop_digest(token_digest(token))
     async with core.db.transaction() as tx:
         tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
-        await tx.execute(
+        ended = await tx.execute(
             f'DELETE FROM {quote("_Session")} WHERE "sessionToken" = {tx.dialect.placeholder(1)}',
             [token_digest(token)],
         )
+        if ctx is not None and ended:
+            await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
 
 
 def _show(core: Core, ctx: RequestContext, session: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 from chartkeep.access import clp
 from chartkeep.access.acl import acl_to_perms, write_principals
 from chartkeep.access.guards import pointer_filter, write_pointer_filter
+from chartkeep.audit.table import is_ledger_class
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query import ir
@@ -30,7 +31,7 @@ from chartkeep.schema.codec import decode, infer_spec
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FieldSpec, valid_field_name
-from chartkeep.services import classes, update_ops
+from chartkeep.services import audit, classes, ledger_appends, update_ops
 from chartkeep.services.core import Core
 from chartkeep.services.hooks import WriteEvent
 from chartkeep.services.present import present
@@ -55,6 +56,7 @@ class Write:
     perms: tuple[list[str], list[str]] | None = None
     pointer_guard: ir.Node | None = None  # CLP writeUserFields: the object must name the caller
     current: dict[str, Any] | None = None
+    stored_perms: list[str] | None = None  # the row's read permissions after the write
     assign_id: str | None = None
     now: datetime = field(default_factory=now_ms)
 
@@ -229,10 +231,11 @@ async def store(core: Core, w: Write, conn: Conn) -> None:
             w.object_id = w.assign_id or new_object_id()
             row = {"objectId": w.object_id, "createdAt": w.now, "updatedAt": w.now, **w.values}
             await rows.insert(conn, w.schema, row)
+            w.stored_perms = w.values.get("_rperm")
         else:
             changes = {**w.values, "updatedAt": w.now}
-            updated = await rows.update(conn, w.schema, w.object_id, changes, write_principals(w.ctx))
-            if not updated:
+            w.stored_perms = await rows.update(conn, w.schema, w.object_id, changes, write_principals(w.ctx))
+            if w.stored_perms is None:
                 raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
     except IntegrityError:
         raise ParseError(
@@ -248,6 +251,12 @@ async def _check_related(conn: Conn, spec: FieldSpec, ids: list[str]) -> None:
     for object_id in ids:
         if spec.target_class and not await rows.exists(conn, spec.target_class, object_id):
             raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: {spec.target_class} {object_id}")
+
+
+def stage_audit(core: Core, w: Write, conn: Conn, action: str) -> None:
+    assert w.object_id is not None
+    values = {**w.values, "_rperm": w.stored_perms}
+    audit.stage_write(conn, w.ctx, w.class_name, w.object_id, action, w.body, values, w.current)
 
 
 # ---- use cases ---------------------------------------------------------------------------------
@@ -269,6 +278,20 @@ async def create(
 ) -> dict[str, Any]:
     """Create an object. ``hidden`` columns (e.g. a password hash) and a pre-assigned id come
     from the system-class services that wrap this pipeline."""
+    if is_ledger_class(class_name):
+        return await ledger_appends.create(core, ctx, class_name, body, conn)
+    try:
+        return await _create(core, ctx, class_name, body, conn, hidden, assign_id)
+    except ParseError as exc:
+        if conn is None:
+            await audit.record_refusal(core, ctx, "create", class_name, None, exc)
+        raise
+
+
+async def _create(
+    core: Core, ctx: RequestContext, class_name: str, body: dict[str, Any], conn: Conn | None,
+    hidden: dict[str, Any] | None, assign_id: str | None,
+) -> dict[str, Any]:
     w = Write(ctx, class_name, body)
     resolve_class(core, w)
     authorize(core, w)
@@ -283,6 +306,7 @@ async def create(
         await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
+        stage_audit(core, w, tx, "create")
     return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
 
 
@@ -295,6 +319,20 @@ async def update(
     conn: Conn | None = None,
     *,
     hidden: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if is_ledger_class(class_name):
+        raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} entries are append-only: they cannot be changed.")
+    try:
+        return await _update(core, ctx, class_name, object_id, body, conn, hidden)
+    except ParseError as exc:
+        if conn is None:
+            await audit.record_refusal(core, ctx, "update", class_name, object_id, exc)
+        raise
+
+
+async def _update(
+    core: Core, ctx: RequestContext, class_name: str, object_id: str, body: dict[str, Any], conn: Conn | None,
+    hidden: dict[str, Any] | None,
 ) -> dict[str, Any]:
     w = Write(ctx, class_name, body, object_id=object_id)
     resolve_class(core, w)
@@ -312,6 +350,7 @@ async def update(
         await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
+        stage_audit(core, w, tx, "update")
     return {**_op_results(w), "updatedAt": iso_ms(w.now)}
 
 
@@ -334,6 +373,17 @@ def _op_results(w: Write) -> dict[str, Any]:
 
 
 async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None = None) -> None:
+    if is_ledger_class(class_name):
+        raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} entries are append-only: they cannot be deleted.")
+    try:
+        await _delete(core, ctx, class_name, object_id, conn)
+    except ParseError as exc:
+        if conn is None:
+            await audit.record_refusal(core, ctx, "delete", class_name, object_id, exc)
+        raise
+
+
+async def _delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None) -> None:
     schema = core.registry.get(class_name)
     if schema is None:
         return None  # deleting in a class that does not exist is a no-op, as in Parse
@@ -344,8 +394,10 @@ async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: st
         current = None
         if core.hooks.has("after_delete", class_name):
             current = await rows.fetch_for_write(tx, schema, object_id, write_principals(ctx))
-        if not await rows.delete(tx, schema, object_id, write_principals(ctx)):
+        perms = await rows.delete(tx, schema, object_id, write_principals(ctx))
+        if perms is None:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        audit.stage_write(tx, ctx, class_name, object_id, "delete", {}, {"_rperm": perms}, current)
         if current is not None:
             event = WriteEvent(ctx, tx, schema, object_id, False, {}, {}, current)
             await core.hooks.run("after_delete", core, event)

@@ -39,6 +39,9 @@ class Conn(Protocol):
 
     def on_commit(self, callback: AfterCommit) -> None: ...
 
+    before_commit: list[Callable[[Any], Awaitable[None]]]
+    tx_values: dict[str, Any]
+
 
 class Database(Protocol):
     dialect: Dialect
@@ -71,12 +74,20 @@ class CommitQueue:
 
 
 class TxState:
-    """What both connection types share: the dialect, and the on-commit queue of a transaction."""
+    """What both connection types share: the dialect, the on-commit queue of a transaction, and
+    values kept for the transaction's lifetime (e.g. audit entries waiting for the commit)."""
 
     def __init__(self, dialect: Dialect, in_tx: bool) -> None:
         self.dialect = dialect
         self.in_transaction = in_tx
         self.commit_queue = CommitQueue()
+        self.before_commit: list[Callable[[Any], Awaitable[None]]] = []
+        self.tx_values: dict[str, Any] = {}
+
+    async def run_before_commit(self) -> None:
+        """Last work inside the transaction (it may still fail and roll everything back)."""
+        while self.before_commit:
+            await self.before_commit.pop(0)(self)
 
     def on_commit(self, callback: AfterCommit) -> None:
         if not self.in_transaction:  # pragma: no cover - reads never queue work

@@ -102,4 +102,5 @@ class PostgresDatabase:
             conn = PgConn(raw, self.dialect, in_tx=True)
             async with raw.transaction():
                 yield conn
+                await conn.run_before_commit()
         await conn.commit_queue.run()

@@ -80,20 +80,25 @@ async def update(
     object_id: str,
     changes: dict[str, Any],
     write_principals: list[str] | None,
-) -> bool:
-    """Apply ``changes``; False when no row matched (missing, or the ACL refused the write)."""
+) -> list[str] | None:
+    """Apply ``changes``; the row's read permissions after it (``[]`` when public), or None when no
+    row matched (missing, or the ACL refused the write)."""
     params = Params(conn.dialect)
     sets = [f"{quote(c)} = {params.add(_encode(schema, conn, c, v))}" for c, v in changes.items()]
     where = _guard(conn, params, object_id, write_principals)
-    count = await conn.execute(f"UPDATE {quote(schema.name)} SET {', '.join(sets)} WHERE {where}", params.values)
-    return count > 0
+    row = await conn.fetchrow(
+        f"UPDATE {quote(schema.name)} SET {', '.join(sets)} WHERE {where} RETURNING \"_rperm\"", params.values)
+    return None if row is None else (conn.dialect.perm_from_db(row[0]) or [])
 
 
-async def delete(conn: Conn, schema: ClassSchema, object_id: str, write_principals: list[str] | None) -> bool:
+async def delete(
+    conn: Conn, schema: ClassSchema, object_id: str, write_principals: list[str] | None
+) -> list[str] | None:
+    """Delete the row; its read permissions (``[]`` when public), or None when no row matched."""
     params = Params(conn.dialect)
     where = _guard(conn, params, object_id, write_principals)
-    count = await conn.execute(f"DELETE FROM {quote(schema.name)} WHERE {where}", params.values)
-    if count:
+    row = await conn.fetchrow(f"DELETE FROM {quote(schema.name)} WHERE {where} RETURNING \"_rperm\"", params.values)
+    if row is not None:
         for name, spec in schema.fields.items():
             if spec.type == "Relation":
                 await conn.execute(
@@ -101,7 +106,7 @@ async def delete(conn: Conn, schema: ClassSchema, object_id: str, write_principa
                     f"{conn.dialect.placeholder(1)}",
                     [object_id],
                 )
-    return count > 0
+    return None if row is None else (conn.dialect.perm_from_db(row[0]) or [])
 
 
 async def fetch_for_write(

@@ -120,6 +120,7 @@ class SqliteDatabase:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                await conn.run_before_commit()
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise

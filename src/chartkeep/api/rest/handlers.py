@@ -101,7 +101,7 @@ async def verification_email_request(core: Core, ctx: RequestContext, call: Call
 
 async def log_out(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     if ctx.session_token:
-        await sessions.revoke_token(core, ctx.session_token)
+        await sessions.revoke_token(core, ctx.session_token, ctx)
     return Reply({})
 
 
@@ -138,15 +138,15 @@ async def schema_create(core: Core, ctx: RequestContext, call: Call, conn: Conn 
     class_name = call.path_params.get("className") or call.body.get("className")
     if not isinstance(class_name, str) or not class_name:
         raise ParseError(135, "POST /schemas needs a class name.")
-    return Reply(await schemas.create_schema(core, class_name, call.body))
+    return Reply(await schemas.create_schema(core, class_name, call.body, ctx))
 
 
 async def schema_update(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(await schemas.update_schema(core, call.path_params["className"], call.body))
+    return Reply(await schemas.update_schema(core, call.path_params["className"], call.body, ctx))
 
 
 async def schema_delete(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(await schemas.delete_schema(core, call.path_params["className"]))
+    return Reply(await schemas.delete_schema(core, call.path_params["className"], ctx=ctx))
 
 
 async def function(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:

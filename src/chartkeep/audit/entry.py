@@ -1,0 +1,60 @@
+"""A ledger entry and the hash that chains it to the one before.
+
+``hash = SHA-256(prevHash || canonical JSON of the entry's content)``. The content is every
+column a reader sees, in a fixed order, so changing any of them — or the order of rows, or
+removing one — breaks the chain at that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from chartkeep.schema.dates import iso_ms
+
+GENESIS = "0" * 64
+SUCCESS, FAILURE = "success", "failure"
+
+
+@dataclass(slots=True)
+class Entry:
+    event_type: str
+    actor: str | None = None
+    patient: str | None = None
+    patient_class: str | None = None  # "Patient" (EHR) or "PatientProfile" (behavioral health)
+    target_class: str | None = None
+    target_id: str | None = None
+    outcome: str = SUCCESS
+    details: str | None = None
+    metadata: dict[str, Any] | None = None
+    ip_address: str | None = None
+    source: str = "server"  # "client" for events a client appended itself
+    severity: str = "normal"
+    object_id: str | None = None  # assigned on append
+    time: datetime | None = None  # server time, assigned on append
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def content(self) -> list[Any]:
+        return [
+            self.seq, self.object_id, iso_ms(self.time) if self.time else None, self.actor, self.patient,
+            self.patient_class, self.event_type, self.target_class, self.target_id, self.outcome,
+            self.details, self.metadata, self.ip_address, self.source, self.severity,
+        ]
+
+
+def chain_hash(prev_hash: str, content: list[Any]) -> str:
+    payload = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(prev_hash.encode() + b"|" + payload).hexdigest()
+
+
+def seal(entry: Entry, seq: int, prev_hash: str) -> str:
+    entry.seq, entry.prev_hash = seq, prev_hash
+    entry.hash = chain_hash(prev_hash, entry.content())
+    return entry.hash

@@ -1,0 +1,137 @@
+"""What the server writes to the audit ledger, and when (ASTM E2147 / ONC 170.315(d)(2)).
+
+Every entry names the actor (``None`` for the master key, flagged in ``metadata``), the client IP,
+the event type, the target class/id, the outcome and — when the target is chart data — the
+patient. Writes stage their entry on the write's own transaction (it commits or vanishes with
+the data); reads and refusals, which have no transaction of their own, go through the group
+appender and are answered only once their entry is stored.
+
+Event types: ``login``, ``login_failed``, ``logout``, ``read``, ``create``, ``update``,
+``delete``, ``signature_request``, ``sign``, ``decline``, ``amend``, ``file_download``,
+``permission_change``, ``break_glass``, ``export``, ``audit_read``; clients append their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep.audit.append import stage
+from chartkeep.audit.entry import FAILURE, SUCCESS, Entry
+from chartkeep.audit.table import is_ledger_class
+from chartkeep.context import RequestContext
+from chartkeep.errors import ParseError
+from chartkeep.services.care_team import GRANTS, MEMBERS
+from chartkeep.services.chart_hooks import RULES
+from chartkeep.services.core import Core
+from chartkeep.storage.database import Conn
+
+ROOTS = ("Patient", "PatientProfile")
+_TEAM = "role:careTeam_"
+NOT_AUDITED = frozenset({"_Session"})
+PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS}  # sessions are audited as login/logout
+
+
+def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
+    e = Entry(event_type, actor=ctx.user_id, ip_address=ctx.client_ip, **fields)
+    if ctx.is_master:
+        e.metadata = {**(e.metadata or {}), "masterKey": True}
+    return e
+
+
+def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(root class, id) of the chart ``obj`` belongs to: the root itself, or the care-team role
+    the server put in every chart object's ACL."""
+    if class_name in ROOTS and obj.get("objectId"):
+        return class_name, obj["objectId"]
+    for principal in obj.get("_rperm") or ():
+        if principal.startswith(_TEAM):
+            root, _, object_id = principal[len(_TEAM):].partition("_")
+            if root in ROOTS and object_id:
+                return root, object_id
+    return None
+
+
+async def record(core: Core, conn: Conn | None, entries: list[Entry]) -> None:
+    """Inside a transaction: staged on it. Otherwise: group-committed before returning."""
+    if not entries:
+        return
+    if conn is not None and conn.in_transaction:
+        for e in entries:
+            stage(conn, e)
+        return
+    await core.ledger.append(entries)
+
+
+# ---- writes ------------------------------------------------------------------------------------
+
+
+def write_event_type(class_name: str, action: str, body: dict[str, Any], values: dict[str, Any]) -> str:
+    if class_name == "_Role" or (class_name == "_User" and action != "create" and "role" in body):
+        return "permission_change"
+    if class_name == "Signature":
+        if action == "create":
+            return "signature_request"
+        status = values.get("status")
+        if status in ("signed", "declined"):
+            return "sign" if status == "signed" else "decline"
+    if class_name == "NoteVersion" and action == "create" and (values.get("isAddendum") or values.get("amendmentReason")):
+        return "amend"
+    return action
+
+
+def stage_write(conn: Conn, ctx: RequestContext, class_name: str, object_id: str, action: str,
+                body: dict[str, Any], values: dict[str, Any], current: dict[str, Any] | None) -> None:
+    if class_name in NOT_AUDITED:
+        return
+    chart = patient_of(class_name, {"objectId": object_id, **(current or {}), **values})
+    fields = sorted(k for k in body if not k.startswith("_"))
+    stage(conn, entry(ctx, write_event_type(class_name, action, body, values), target_class=class_name,
+                      target_id=object_id, patient=chart[1] if chart else None,
+                      patient_class=chart[0] if chart else None,
+                      details=f"fields: {', '.join(fields)}" if fields else None))
+
+
+async def record_refusal(core: Core, ctx: RequestContext, action: str, class_name: str, object_id: str | None,
+                         error: ParseError) -> None:
+    if class_name in NOT_AUDITED:
+        return
+    await core.ledger.append([entry(ctx, action, target_class=class_name, target_id=object_id, outcome=FAILURE,
+                                    details=f"{error.code}: {error.message}")])
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+
+def read_entries(ctx: RequestContext, class_name: str, objects: list[tuple[str, dict[str, Any]]]) -> list[Entry]:
+    """One entry per patient whose data the request returns (once per request, even when a call
+    such as the patient chart reads several classes); ``objects`` are (class, row) pairs, included
+    objects among them. Reading the ledger itself is one ``audit_read`` entry."""
+    if is_ledger_class(class_name):
+        if ctx.extra.get("audit.ledger_read"):
+            return []
+        ctx.extra["audit.ledger_read"] = True
+        return [entry(ctx, "audit_read", target_class=class_name, details=f"{len(objects)} rows")]
+    seen: set[tuple[str, str]] = ctx.extra.setdefault("audit.patients", set())
+    out = []
+    for obj_class, obj in objects:
+        chart = patient_of(obj_class, obj)
+        if chart is None or chart in seen:
+            continue
+        seen.add(chart)
+        out.append(entry(ctx, "read", patient_class=chart[0], patient=chart[1], target_class=obj_class,
+                         target_id=obj.get("objectId")))
+    return out
+
+
+def is_patient_class(class_name: str) -> bool:
+    return class_name in ROOTS or class_name in PATIENT_CLASSES or is_ledger_class(class_name)
+
+
+def login_entry(ctx: RequestContext, user_id: str | None, ok: bool, username: str | None = None,
+                reason: str | None = None) -> Entry:
+    e = entry(ctx, "login" if ok else "login_failed", target_class="_User", target_id=user_id,
+              outcome=SUCCESS if ok else FAILURE, details=reason)
+    e.actor = user_id if ok else ctx.user_id
+    if username is not None and not ok:
+        e.metadata = {**(e.metadata or {}), "username": username}
+    return e
