@@ -138,3 +138,88 @@ def outbox(
     for mail in mails:
         sent = datetime.fromtimestamp(mail["createdAt"], UTC).isoformat(timespec="seconds")
         typer.echo(f"--- {sent}  to: {mail['to']}\nsubject: {mail['subject']}\n\n{mail['text']}\n")
+
+
+audit_app = typer.Typer(help="The audit ledger: verify its hash chain, export a report.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+async def _with_db(settings: Settings, work: Any) -> Any:
+    from chartkeep.storage.database import open_database
+
+    db = open_database(settings.resolved_database_url())
+    await db.connect()
+    try:
+        return await work(db)
+    finally:
+        await db.close()
+
+
+@audit_app.command("verify")
+@_settings_options
+def audit_verify(**overrides: Any) -> None:
+    """Walk the ledger's hash chain; report the first row changed, removed or inserted (exit 1)."""
+    from chartkeep.audit.verify import verify
+
+    settings = _load(overrides)
+
+    async def work(db: Any) -> Any:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Verifying the audit chain", total=None)
+            async with db.read() as conn:
+                return await verify(conn, lambda n: progress.update(task, completed=n))
+
+    report = asyncio.run(_with_db(settings, work))
+    if report.ok:
+        typer.echo(f"OK: {report.rows} entries, chain intact; head seq {report.head_seq} hash {report.head_hash}")
+        return
+    typer.echo(f"TAMPERED at seq {report.seq}: {report.problem} ({report.rows} entries verified before it)")
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+@_settings_options
+def audit_export(
+    start: str = typer.Option(None, "--from", help="First time included (ISO 8601, e.g. 2026-01-01)."),
+    end: str = typer.Option(None, "--to", help="End time, excluded (ISO 8601)."),
+    sort: str = typer.Option("seq", "--sort", help="Field to sort by (any ledger field: time, actor, patient…)."),
+    descending: bool = typer.Option(False, "--desc", help="Sort in descending order."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl."),
+    output: str = typer.Option("-", "--output", "-o", help="File to write ('-' for standard output)."),
+    **overrides: Any,
+) -> None:
+    """Write the ledger entries between two times as a report sortable by any field (ONC (d)(3)).
+    The export itself is recorded in the ledger."""
+    import sys
+
+    from chartkeep.audit.append import append
+    from chartkeep.audit.entry import Entry
+    from chartkeep.audit.export import FIELDS, export
+    from chartkeep.schema.dates import parse_iso
+
+    settings = _load(overrides)
+    if sort not in FIELDS or fmt not in ("csv", "jsonl"):
+        raise typer.BadParameter(f"--sort one of {', '.join(FIELDS)}; --format csv or jsonl")
+    try:
+        bounds = [parse_iso(v) if v else None for v in (start, end)]
+    except ValueError as exc:
+        raise typer.BadParameter(f"--from/--to: {exc}") from None
+
+    async def work(db: Any) -> int:
+        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        try:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("Exporting audit entries", total=None)
+                async with db.read() as conn:
+                    count = await export(conn, out, bounds[0], bounds[1], sort, descending, fmt,
+                                         lambda n: progress.update(task, completed=n))
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        async with db.transaction() as tx:
+            await append(tx, [Entry("export", target_class="_Audit", details=f"audit export: {count} entries",
+                                    metadata={"cli": True, "from": start, "to": end, "sort": sort})])
+        return count
+
+    count = asyncio.run(_with_db(settings, work))
+    console.print(f"{count} audit entries exported")
