@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["ehr", "behavioral_health"],
         description="Seed templates loaded at init (comma-separated in env/flags).",
     )
+    audit_reads: bool = Field(
+        True,
+        description="Record every read of patient data in the audit ledger (ONC 170.315(d)(2)). Turning it "
+        "off is for measuring the ledger's cost only: writes, logins and refusals are recorded regardless.",
+    )
     master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",

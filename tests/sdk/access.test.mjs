@@ -114,7 +114,7 @@ test('a locked account: after 5 wrong passwords even the right one is refused (1
   assert.equal((await new Parse.Query('Patient').find({ sessionToken: nurse.token })).length, 0);
 });
 
-test('audit events: any clinician appends in their own name; only auditors read them', skip, async () => {
+test('audit events: any clinician appends, the server names them; only auditors read them; never changed', skip, async () => {
   const doc = await staff('physician');
   const auditor = await staff('auditor');
   const ev = new Parse.Object('AuditEvent');
@@ -123,7 +123,12 @@ test('audit events: any clinician appends in their own name; only auditors read 
   assert.equal((await new Parse.Query('AuditEvent').get(ev.id, { sessionToken: auditor.token })).get('eventType'), 'view');
   ev.set('eventType', 'tampered');
   await expectParseError(ev.save(null, { sessionToken: doc.token }), 119);
+  await expectParseError(ev.destroy({ useMasterKey: true }), 119);
+  // an event sent in someone else's name is recorded in the sender's, at the server's time
   const forged = new Parse.Object('AuditEvent');
-  await expectParseError(forged.save({ actor: auditor.user, eventType: 'view', timestamp: new Date() },
-    { sessionToken: doc.token }), 119);
+  await forged.save({ actor: auditor.user, eventType: 'view', timestamp: new Date(0) }, { sessionToken: doc.token });
+  const stored = await new Parse.Query('AuditEvent').get(forged.id, { sessionToken: auditor.token });
+  assert.equal(stored.get('actor').id, doc.user.id);
+  assert.equal(stored.get('source'), 'client');
+  assert.ok(stored.get('timestamp').getTime() > Date.now() - 60000);
 });

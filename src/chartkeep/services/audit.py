@@ -123,6 +123,12 @@ def read_entries(ctx: RequestContext, class_name: str, objects: list[tuple[str, 
     return out
 
 
+async def record_reads(core: Core, ctx: RequestContext, conn: Conn | None, class_name: str,
+                       objects: list[tuple[str, dict[str, Any]]]) -> None:
+    if core.settings.audit_reads:
+        await record(core, conn, read_entries(ctx, class_name, objects))
+
+
 def is_patient_class(class_name: str) -> bool:
     return class_name in ROOTS or class_name in PATIENT_CLASSES or is_ledger_class(class_name)
 

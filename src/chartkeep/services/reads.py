@@ -55,7 +55,7 @@ async def find(
     except ParseError as exc:
         await _refused(core, ctx, conn, class_name, None, exc)
         raise
-    await audit.record(core, conn, audit.read_entries(ctx, class_name, seen))
+    await audit.record_reads(core, ctx, conn, class_name, seen)
     return out
 
 
@@ -110,7 +110,7 @@ async def get(
     except ParseError as exc:
         await _refused(core, ctx, conn, class_name, object_id, exc)
         raise
-    await audit.record(core, conn, audit.read_entries(ctx, class_name, seen))
+    await audit.record_reads(core, ctx, conn, class_name, seen)
     return shown
 
 
