@@ -51,6 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", default="16,64", help="concurrency levels of the mixed runs")
     p.add_argument("--no-scale", action="store_true", help="skip the scale run")
     p.add_argument("--no-floor", action="store_true", help="skip the asyncpg floor")
+    p.add_argument("--no-ledger-check", action="store_true", help="skip the chart run with read auditing off")
     p.add_argument(
         "--scale-sizes",
         default=None,
@@ -228,6 +229,8 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
             await run("chart_c16", {"chart": 1}, 16, args.chart_duration)
             fp["rss_after_chart_mb"] = server.rss_mb()
             say(f"  RSS after chart load {fp['rss_after_chart_mb']:.0f} MB")
+            if kind.startswith("chartkeep") and not args.no_ledger_check:
+                await _ledger_off_run(server, run, args)
             for op in ("write_note", "sign", "audit", "login"):
                 await run(f"{op}_c16", {op: 1}, 16, args.op_duration)
             for conc in [int(c) for c in args.concurrency.split(",")]:
@@ -240,6 +243,20 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
             )
     finally:
         server.stop()
+
+
+async def _ledger_off_run(server: Any, run: Any, args: argparse.Namespace) -> None:
+    """Issue 4's check: the same chart load with read auditing off (``CHARTKEEP_AUDIT_READS=false``),
+    then the server back as deployed. The ledger's cost is 1 - on/off."""
+    server.stop()
+    server.env = {**server.env, "CHARTKEEP_AUDIT_READS": "false"}
+    await server.start()
+    try:
+        await run("chart_c16_ledger_off", {"chart": 1}, 16, args.chart_duration)
+    finally:
+        server.stop()
+        server.env = {k: v for k, v in server.env.items() if k != "CHARTKEEP_AUDIT_READS"}
+        await server.start()
 
 
 async def _analyze(db: str) -> None:

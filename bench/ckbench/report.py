@@ -184,6 +184,18 @@ def floor_table(results: dict[str, Any]) -> str:
     return table(["floor (asyncpg, no HTTP)", "concurrency", "charts/s", "p50 ms", "p95 ms", "p99 ms"], rows)
 
 
+def ledger_table(results: dict[str, Any]) -> str:
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        on = srv.get("runs", {}).get("chart_c16", {}).get("total", {})
+        off = srv.get("runs", {}).get("chart_c16_ledger_off", {}).get("total", {})
+        if on and off:
+            cost = 1 - on["ops_s"] / off["ops_s"] if off.get("ops_s") else None
+            rows.append([kind, on["ops_s"], off["ops_s"], f"{cost * 100:.1f} %" if cost is not None else "-",
+                         on["p99_ms"], off["p99_ms"]])
+    return table(["server", "chart ops/s ledger on", "ledger off", "ledger cost", "p99 on ms", "p99 off ms"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [f"# Chartkeep vs Parse Server — {results.get('meta', {}).get('date', '')}", ""]
     meta = results.get("meta", {})
@@ -192,6 +204,7 @@ def render(results: dict[str, Any]) -> str:
     parts += ["", "## Ratios", ratio_table(results)]
     for run_name in ("mix_c16", "mix_c64"):
         parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]
+    parts += ["", "## Audit ledger cost on chart reads (target < 25 %)", ledger_table(results)]
     parts += ["", "## Footprint (per process)", footprint_table(results)]
     parts += ["", "## Loading through REST", load_table(results)]
     if results.get("hash"):
