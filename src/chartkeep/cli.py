@@ -223,3 +223,45 @@ def audit_export(
 
     count = asyncio.run(_with_db(settings, work))
     console.print(f"{count} audit entries exported")
+
+
+async def _seed(settings: Settings, patients: int, bh_patients: int, if_empty: bool) -> Any:
+    from chartkeep.app import build_core
+    from chartkeep.demo.run import already_seeded, seed, total_units
+    from chartkeep.services.bootstrap import initialize
+
+    core = build_core(settings)
+    await core.db.connect()
+    try:
+        await initialize(core)
+        if if_empty and await already_seeded(core):
+            return None
+        with Progress(console=console) as progress:
+            task = progress.add_task("Seeding the demo clinic", total=total_units(patients, bh_patients))
+            return await seed(core, patients, bh_patients,
+                              lambda what, n: progress.update(task, advance=n, description=f"Seeding: {what}"))
+    finally:
+        await core.db.close()
+
+
+@app.command("seed")
+@_settings_options
+def seed_command(
+    patients: int = typer.Option(40, "--patients", help="EHR patients (each with encounters, notes, signatures)."),
+    bh_patients: int = typer.Option(12, "--bh-patients", help="Behavioral-health patients (portal accounts)."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the demo was seeded before."),
+    **overrides: Any,
+) -> None:
+    """Fill the database with a realistic demo clinic, written through the same rules as clients."""
+    from chartkeep.demo.clinic import DEMO_PASSWORD, STAFF
+
+    settings = _load(overrides)
+    settings.ensure_master_key()
+    clinic = asyncio.run(_seed(settings, patients, bh_patients, if_empty))
+    if clinic is None:
+        console.print("Demo data already present (user 'admin' exists); nothing done.")
+        return
+    accounts = ", ".join(f"{p}" if n == 1 else f"{p}1..{p}{n}" for _, p, n in STAFF)
+    console.print(f"Demo clinic: {patients} EHR patients, {bh_patients} behavioral-health patients.")
+    console.print(f"  staff accounts: {accounts}; patients: patient1..patient{bh_patients}")
+    console.print(f"  password for every demo account: {DEMO_PASSWORD}")
