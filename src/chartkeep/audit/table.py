@@ -53,6 +53,9 @@ def is_ledger_class(class_name: str) -> bool:
 
 
 async def ensure_ledger(conn: Conn) -> None:
+    """Create what is missing (cheap on every start: one or two catalogue lookups when present)."""
+    if await _relation_kind(conn, LEDGER) == "table" and await _guarded(conn):
+        return
     d = conn.dialect
     seq = "BIGINT PRIMARY KEY" if d.name == "postgresql" else "INTEGER PRIMARY KEY"
     cols = [f'"seq" {seq}'] + [f"{quote(n)} {d.column_type(t)}" for n, t in COLUMNS]
@@ -70,6 +73,17 @@ async def ensure_ledger(conn: Conn) -> None:
         'ON CONFLICT ("id") DO NOTHING'
     )
     await (_pg_triggers(conn) if d.name == "postgresql" else _sqlite_triggers(conn))
+
+
+async def _guarded(conn: Conn) -> bool:
+    if conn.dialect.name == "postgresql":
+        count = await conn.fetchval(
+            "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE c.relname = $1 AND n.nspname = current_schema() "
+            "AND NOT t.tgisinternal", [LEDGER])
+        return int(count or 0) >= 2
+    count = await conn.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [LEDGER])
+    return int(count or 0) >= 2
 
 
 async def _sqlite_triggers(conn: Conn) -> None:
@@ -107,13 +121,16 @@ async def _relation_kind(conn: Conn, name: str) -> str | None:
     return await conn.fetchval("SELECT type FROM sqlite_master WHERE name = ?", [name])
 
 
-async def ensure_view(conn: Conn, schema: ClassSchema) -> None:
-    """(Re)create the class's view. A table left by an earlier version is kept, renamed."""
+async def ensure_view(conn: Conn, schema: ClassSchema, unchanged: bool = False) -> None:
+    """(Re)create the class's view — unless it exists and its fields are ``unchanged``. A table
+    left by an earlier version is kept, renamed."""
     mapping = VIEWS[schema.name]
     unknown = [f for f in schema.column_fields() if f not in mapping]
     if unknown:
         raise ValueError(f"{schema.name}: no ledger column for {', '.join(unknown)}")
     kind = await _relation_kind(conn, schema.name)
+    if kind == "view" and unchanged:
+        return
     if kind == "table":
         await conn.execute(f"ALTER TABLE {quote(schema.name)} RENAME TO {quote(schema.name + '_preledger')}")
     elif kind == "view":

@@ -82,12 +82,15 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
 async def _ensure_ledger_view(tx: Conn, schema: ClassSchema, existing: ClassSchema | None,
                               stored: dict[str, ClassSchema], changed: list[str]) -> None:
     """The ledger's classes are views: rebuilt from the shipped fields, keeping a customised CLP."""
+    upgraded = False
     if existing is not None:
-        _upgrade_clp(existing, schema)
+        upgraded = _upgrade_clp(existing, schema)
         schema.clp = existing.clp
-    await ensure_view(tx, schema)
-    if existing is None or existing.fields != schema.fields:
-        changed.append(schema.name)
+    same = existing is not None and existing.fields == schema.fields
+    await ensure_view(tx, schema, unchanged=same)
+    if same and not upgraded:
+        return
+    changed.append(schema.name)
     stored[schema.name] = schema
     await schema_store.save(tx, schema)
 
