@@ -4,6 +4,7 @@ back (SQL) fails its signature check; the one-call patient chart shows nothing t
 from __future__ import annotations
 
 import asyncio
+import json
 
 from tests.clinical.helpers import call, draft, ok, refused
 from tests.conftest import Api
@@ -13,7 +14,7 @@ N = 8
 
 
 async def _versions(api: Api, note: str, token: str) -> list[int]:
-    where = '{"medicalNote": {"__type": "Pointer", "className": "MedicalNote", "objectId": "%s"}}' % note
+    where = json.dumps({"medicalNote": ptr("MedicalNote", note)})
     found = (await api.get("/classes/NoteVersion", params={"where": where, "order": "versionNumber"},
                            session=token)).json()["results"]
     return [v["versionNumber"] for v in found]
@@ -35,7 +36,7 @@ async def test_concurrent_saves_take_distinct_consecutive_versions(api: Api) -> 
     got = (await api.get(f"/classes/MedicalNote/{note}", session=token)).json()
     assert got["currentVersionNumber"] == 2 * N + 1
     # each version links the one before it
-    where = '{"medicalNote": {"__type": "Pointer", "className": "MedicalNote", "objectId": "%s"}}' % note
+    where = json.dumps({"medicalNote": ptr("MedicalNote", note)})
     found = (await api.get("/classes/NoteVersion", params={"where": where, "order": "versionNumber"},
                            session=token)).json()["results"]
     assert [v.get("previousVersion", {}).get("objectId") for v in found] == [None] + [v["objectId"] for v in found[:-1]]

@@ -207,3 +207,22 @@ async def test_nothing_of_a_note_is_deleted_or_rewritten_through_the_api(api: Ap
                       session=w.token("physician"))
     refused(r, 142, "noteVersion cannot be changed once the signature is requested.")
     assert await snapshot(core) == before
+
+
+async def test_an_amendment_can_be_signed_and_the_note_stays_amended(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+    w = await build_world(api)
+    note = await _signed_note(w, "nurse")
+    before = await snapshot(core)
+    refused(await call(api, "requestSignatures", {"note": note, "signers": [{"signer": w.user("physician"),
+                                                                             "role": "attending"}]},
+                       w.token("nurse")), 142, "MedicalNote is already signed: amend it (amendNote)")
+    refused(await call(api, "saveNoteDraft", {"note": note, "plan": "x"}, master=True), 209)
+    assert await snapshot(core) == before
+    await ok(api, "amendNote", {"note": note, "amendmentReason": "Vitals added", "objective": "T 37.2"},
+             w.token("nurse"))
+    req = await ok(api, "requestSignatures", {"note": note, "signers": [{"signer": w.user("physician"),
+                                                                         "role": "attending"}]}, w.token("nurse"))
+    assert req["note"]["status"] == "amended"
+    got = await ok(api, "signNote", {"note": note}, w.token("physician"))
+    assert (got["signature"]["status"], got["note"]["status"]) == ("signed", "amended")
+    assert await ok(api, "verifyNoteSignatures", {"note": note}, w.token("nurse")) == {"checked": 2, "mismatches": []}
