@@ -17,15 +17,36 @@ from chartkeep.services.cloud_values import as_object, object_id, pointer
 from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
 
-LIMIT = 1000  # per class; a chart larger than this is paged with the ordinary queries
+LIMIT = 1000  # encounters, notes, attachments: a larger chart is paged with the class queries
+ALL = 100_000  # versions and signatures of the notes shown: never cut short
 
 
 async def _find(core: Core, ctx: RequestContext, conn: Conn, class_name: str, where: dict[str, Any],
-                order: str) -> list[dict[str, Any]]:
+                order: str, limit: int = LIMIT) -> list[dict[str, Any]]:
     if core.registry.get(class_name) is None:
         return []
-    found = await reads.find(core, ctx, class_name, {"where": where, "order": order, "limit": LIMIT}, conn)
+    found = await reads.find(core, ctx, class_name, {"where": where, "order": order, "limit": limit}, conn)
     return list(found["results"])
+
+
+async def _versions(core: Core, ctx: RequestContext, conn: Conn, notes: list[dict[str, Any]],
+                    history: bool) -> list[dict[str, Any]]:
+    """Every version of the notes, or only the current ones: one query per distinct current
+    version number (few), each returning at most one row per note."""
+    if not notes:
+        return []
+    if history:
+        where = {"medicalNote": {"$in": [pointer(nw.NOTE, n["objectId"]) for n in notes]}}
+        return await _find(core, ctx, conn, nw.VERSION, where, "versionNumber", ALL)
+    by_number: dict[int, list[dict[str, str]]] = {}
+    for n in notes:
+        if n.get("currentVersionNumber"):
+            by_number.setdefault(n["currentVersionNumber"], []).append(pointer(nw.NOTE, n["objectId"]))
+    out: list[dict[str, Any]] = []
+    for number, ptrs in sorted(by_number.items()):
+        out += await _find(core, ctx, conn, nw.VERSION, {"medicalNote": {"$in": ptrs}, "versionNumber": number},
+                           "versionNumber", ALL)
+    return out
 
 
 def _status(note: dict[str, Any], signatures: list[dict[str, Any]], version_id: str | None) -> dict[str, Any]:
@@ -46,8 +67,8 @@ async def patient_chart(core: Core, ctx: RequestContext, params: dict[str, Any])
         encounters = await _find(core, ctx, conn, "Encounter", on_patient, "-startedAt")
         notes = await _find(core, ctx, conn, nw.NOTE, on_patient, "-updatedAt")
         in_notes = {"medicalNote": {"$in": [pointer(nw.NOTE, n["objectId"]) for n in notes]}}
-        versions = await _find(core, ctx, conn, nw.VERSION, in_notes, "versionNumber") if notes else []
-        signatures = await _find(core, ctx, conn, nw.SIGNATURE, in_notes, "createdAt") if notes else []
+        versions = await _versions(core, ctx, conn, notes, history)
+        signatures = await _find(core, ctx, conn, nw.SIGNATURE, in_notes, "createdAt", ALL) if notes else []
         attachments = await _find(core, ctx, conn, "Attachment", on_patient, "-createdAt")
     entries = []
     for note in notes:
