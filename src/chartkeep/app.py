@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, sessions, user_roles
+from chartkeep.services import chart_hooks, note_rules, sessions, signature_rules, user_roles
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -30,6 +30,8 @@ def build_core(settings: Settings) -> Core:
     user_roles.register(core.hooks)
     sessions.register(core.hooks)
     chart_hooks.register(core.hooks)
+    note_rules.register(core.hooks)
+    signature_rules.register(core.hooks)
     return core
 
 

@@ -182,7 +182,12 @@ EXTENSIONS: dict[str, dict[str, dict[str, tuple[str, bool, str | None, object]]]
             "previousVersion": ("Pointer", False, "NoteVersion", None),
             "amendmentReason": ("String", False, None, None),
         },
-        "Signature": {"requestedAt": ("Date", False, None, None)},
+        "Signature": {
+            "requestedAt": ("Date", False, None, None),
+            "printedName": ("String", False, None, None),
+            "meaning": ("String", False, None, None),
+            "contentHash": ("String", False, None, None),
+        },
         "AuditEvent": {
             "metadata": ("Object", False, None, None),
             "outcome": ("String", False, None, None),

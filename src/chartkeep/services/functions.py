@@ -9,11 +9,27 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
+from chartkeep.services.note_functions import (
+    amend_note,
+    decline_signature,
+    request_signatures,
+    save_note_draft,
+    sign_note,
+)
+from chartkeep.services.patient_chart import patient_chart
+from chartkeep.services.signature_check import verify_note_signatures
 
 Function = Callable[[Core, RequestContext, dict[str, Any]], Awaitable[Any]]
 
 BUILT_IN: dict[str, Function] = {
     "breakTheGlass": break_the_glass,
+    "saveNoteDraft": save_note_draft,
+    "requestSignatures": request_signatures,
+    "signNote": sign_note,
+    "declineSignature": decline_signature,
+    "amendNote": amend_note,
+    "patientChart": patient_chart,
+    "verifyNoteSignatures": verify_note_signatures,
 }
 
 

@@ -18,6 +18,8 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     "_User": [("_User_unique_username", 'lower("username")'), ("_User_unique_email", 'lower("email")')],
     "_Session": [("_Session_unique_token", '"sessionToken"')],
     "_Role": [("_Role_unique_name", '"name"')],
+    # the backstop of the note-version lock: one row per (note, number) (docs/clinical.md)
+    "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
 }
 
 
