@@ -68,14 +68,41 @@ async def test_entries_are_read_through_audit_event_and_audit_log(api: Api, core
         assert (await api.get("/classes/AuditEvent", session=w.token(who))).json()["code"] == 119
 
 
-async def test_signature_workflow_writes_are_named_as_such(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+async def test_the_note_workflow_is_recorded_by_name(api: Api, core) -> None:  # type: ignore[no-untyped-def]
     w = await build_world(api)
+    doc, nurse = w.users["physician"]["objectId"], w.users["nurse"]["objectId"]
+    patient = w.ids["Patient"]
+
+    async def call(name: str, who: str, **params: object) -> dict:
+        r = await api.post(f"/functions/{name}", params, session=w.token(who))
+        assert r.status_code == 200, (name, r.text)
+        return r.json()["result"]
+
     start = await head(core)
-    body = w.body("Signature", "physician")
-    r = await api.post("/classes/Signature", body, session=w.token("physician"))
-    assert r.status_code == 201, r.text
-    kinds = [e[0] for e in await entries_after(core, start)]
-    assert "signature_request" in kinds and "create" not in kinds
+    made = await call("saveNoteDraft", "physician", patient=patient, encounter=w.ids["Encounter"],
+                      title="Admission", noteType="admission", subjective="chest pain")
+    note = made["note"]["objectId"]
+    requested = await call("requestSignatures", "physician", note=note,
+                           signers=[{"signer": doc, "role": "author"}, {"signer": nurse, "role": "specialist"}])
+    await call("signNote", "physician", note=note)
+    await call("declineSignature", "nurse", note=note, comment="wrong encounter")
+    await call("saveNoteDraft", "physician", note=note, subjective="chest pain, corrected")
+    await call("requestSignatures", "physician", note=note, signers=[{"signer": doc, "role": "author"}])
+    await call("signNote", "physician", note=note)
+    await call("amendNote", "physician", note=note, amendmentReason="late lab result", plan="add statin")
+    entries = await entries_after(core, start)
+    # each call returns the note it worked on: at most one read entry per call (8 calls)
+    assert sum(e[0] == "read" for e in entries) <= 8
+    kinds = [(e[0], e[1], e[2], e[3]) for e in entries if e[0] != "read"]
+    assert kinds == [
+        ("create", doc, patient, "MedicalNote"), ("create", doc, patient, "NoteVersion"),
+        ("signature_request", doc, patient, "Signature"), ("signature_request", doc, patient, "Signature"),
+        ("sign", doc, patient, "Signature"), ("decline", nurse, patient, "Signature"),
+        ("create", doc, patient, "NoteVersion"), ("signature_request", doc, patient, "Signature"),
+        ("sign", doc, patient, "Signature"), ("amend", doc, patient, "NoteVersion"),
+    ], kinds
+    assert len(requested["signatures"]) == 2
+    assert (await check(core)).ok
 
 
 async def test_a_rolled_back_write_leaves_only_its_refusal(api: Api, core) -> None:  # type: ignore[no-untyped-def]

@@ -66,6 +66,8 @@ async def record(core: Core, conn: Conn | None, entries: list[Entry]) -> None:
 
 
 def write_event_type(class_name: str, action: str, body: dict[str, Any], values: dict[str, Any]) -> str:
+    if action not in ("create", "update", "delete"):
+        return action  # named by a hook already (e.g. ``amend``)
     if class_name == "_Role" or (class_name == "_User" and action != "create" and "role" in body):
         return "permission_change"
     if class_name == "Signature":

@@ -129,6 +129,8 @@ async def version_before_save(core: Any, event: WriteEvent) -> None:
             "A signed MedicalNote is never edited in place: an amendment needs a reason "
             "(amendmentReason or changeSummary).",
         )
+    if state in (nw.SIGNED, nw.AMENDED):
+        event.extra["audit_event"] = "amend"  # the ledger names it (docs/audit.md)
     latest = await nw.latest_version(event.conn, note_id)
     number = (latest["versionNumber"] if latest else 0) + 1
     event.values["versionNumber"] = number

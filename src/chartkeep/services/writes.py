@@ -253,10 +253,12 @@ async def _check_related(conn: Conn, spec: FieldSpec, ids: list[str]) -> None:
             raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: {spec.target_class} {object_id}")
 
 
-def stage_audit(core: Core, w: Write, conn: Conn, action: str) -> None:
+def stage_audit(core: Core, w: Write, conn: Conn, action: str, event: WriteEvent) -> None:
+    """The write's ledger entry; a hook may name the event more precisely (``extra["audit_event"]``)."""
     assert w.object_id is not None
     values = {**w.values, "_rperm": w.stored_perms}
-    audit.stage_write(conn, w.ctx, w.class_name, w.object_id, action, w.body, values, w.current)
+    audit.stage_write(conn, w.ctx, w.class_name, w.object_id, event.extra.get("audit_event", action), w.body,
+                      values, w.current)
 
 
 # ---- use cases ---------------------------------------------------------------------------------
@@ -306,7 +308,7 @@ async def _create(
         await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
-        stage_audit(core, w, tx, "create")
+        stage_audit(core, w, tx, "create", event)
     return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
 
 
@@ -350,7 +352,7 @@ async def _update(
         await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
-        stage_audit(core, w, tx, "update")
+        stage_audit(core, w, tx, "update", event)
     return {**_op_results(w), "updatedAt": iso_ms(w.now)}
 
 
