@@ -80,24 +80,33 @@ async def login(api: Api, clinician: Clinician) -> str:
 async def _batched(
     api: Api, path: str, bodies: list[dict[str, Any]], parallel: int, progress: Callable[[int], None] | None
 ) -> list[str]:
-    """POST every body to ``path`` via /batch; returns the objectIds in order."""
-    ids: list[str] = [""] * len(bodies)
+    """POST every body to ``path`` via /batch (master key); returns the objectIds in order."""
+    reqs = [{"method": "POST", "path": "/parse" + path, "body": b} for b in bodies]
+    answers = await _batch_requests(api, reqs, parallel, progress)
+    return [a["objectId"] for a in answers]
+
+
+async def _batch_requests(
+    api: Api, reqs: list[dict[str, Any]], parallel: int, progress: Callable[[int], None] | None,
+    token: str | None = None,
+) -> list[dict[str, Any]]:
+    """Send ``reqs`` through /batch, BATCH at a time (as ``token``'s user, else the master key)."""
+    out: list[dict[str, Any]] = [{}] * len(reqs)
     sem = asyncio.Semaphore(parallel)
 
     async def one(start: int) -> None:
-        chunk = bodies[start : start + BATCH]
-        reqs = [{"method": "POST", "path": "/parse" + path, "body": b} for b in chunk]
+        chunk = reqs[start : start + BATCH]
         async with sem:
-            answer = await api.call("POST", "/batch", {"requests": reqs}, master=True)
+            answer = await api.call("POST", "/batch", {"requests": chunk}, token=token, master=token is None)
         for offset, item in enumerate(answer):
             if "success" not in item:
                 raise RuntimeError(f"batch item failed: {item}")
-            ids[start + offset] = item["success"]["objectId"]
+            out[start + offset] = item["success"]
         if progress:
             progress(len(chunk))
 
-    await asyncio.gather(*(one(s) for s in range(0, len(bodies), BATCH)))
-    return ids
+    await asyncio.gather(*(one(s) for s in range(0, len(reqs), BATCH)))
+    return out
 
 
 async def load_dataset(
@@ -184,8 +193,8 @@ async def load_dataset(
                     "author": pointer("_User", cid),
                     "title": f"Progress note {n + 1}",
                     "noteType": rng.choice(["progress", "admission", "discharge", "consult", "procedure"]),
-                    "currentVersionNumber": versions,
-                    "status": "signed",
+                    "currentVersionNumber": 0,
+                    "status": "draft",
                     "requiresCosign": False,
                     "ACL": acl_for(cid),
                 }
@@ -193,10 +202,13 @@ async def load_dataset(
             note_meta.append(p.clinician)
     nids = await step("MedicalNote", _batched(api, "/classes/MedicalNote", note_bodies, parallel, tick))
 
+    # The template's flow, as an app on either server writes it: versions (one round per version
+    # number, so each note's versions arrive in order), a signature request on the last one, the
+    # signer signs with their own session, the app marks the note signed.
     version_bodies, version_note = [], []
-    for ni, nid in enumerate(nids):
-        cid = ds.clinicians[note_meta[ni]].object_id
-        for v in range(1, versions + 1):
+    for v in range(1, versions + 1):
+        for ni, nid in enumerate(nids):
+            cid = ds.clinicians[note_meta[ni]].object_id
             version_bodies.append(
                 {
                     "medicalNote": pointer("MedicalNote", nid),
@@ -212,7 +224,12 @@ async def load_dataset(
                 }
             )
             version_note.append(ni)
-    vids = await step("NoteVersion", _batched(api, "/classes/NoteVersion", version_bodies, parallel, tick))
+    vids = []
+    for v in range(versions):
+        part = version_bodies[v * len(nids) : (v + 1) * len(nids)]
+        vids += await _batched(api, "/classes/NoteVersion", part, parallel, tick)
+    ds.counts["NoteVersion"] = len(vids)
+    say(f"    NoteVersion: {len(vids)}")
     last_version = {}
     for ni, vid in zip(version_note, vids, strict=True):
         last_version[ni] = vid  # versions are in order; the last one wins
@@ -227,11 +244,20 @@ async def load_dataset(
                 "noteVersion": pointer("NoteVersion", last_version[ni]),
                 "signer": pointer("_User", cid),
                 "signatureRole": "author",
-                "status": "signed",
+                "status": "requested",
                 "requestedAt": date(iso(base)),
-                "signedAt": date(iso(base + timedelta(hours=1))),
                 "ACL": acl_for(cid),
             }
         )
-    await step("Signature", _batched(api, "/classes/Signature", sig_bodies, parallel, tick))
+    sids = await step("Signature", _batched(api, "/classes/Signature", sig_bodies, parallel, tick))
+    signed_at = date(iso(base + timedelta(hours=1)))
+    for ci, clinician in enumerate(ds.clinicians):
+        mine = [ni for ni in range(len(nids)) if note_meta[ni] == ci]
+        signs = [{"method": "PUT", "path": f"/parse/classes/Signature/{sids[ni]}",
+                  "body": {"status": "signed", "signedAt": signed_at}} for ni in mine]
+        marks = [{"method": "PUT", "path": f"/parse/classes/MedicalNote/{nids[ni]}", "body": {"status": "signed"}}
+                 for ni in mine]
+        await _batch_requests(api, signs, parallel, tick, token=clinician.token)
+        await _batch_requests(api, marks, parallel, tick, token=clinician.token)
+    say(f"    signed: {len(sids)}")
     return ds

@@ -200,7 +200,7 @@ def render(results: dict[str, Any]) -> str:
     parts = [f"# Chartkeep vs Parse Server — {results.get('meta', {}).get('date', '')}", ""]
     meta = results.get("meta", {})
     parts.append("```\n" + "\n".join(f"{k}: {v}" for k, v in meta.items()) + "\n```")
-    parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 2)", runs_table(results)]
+    parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 4)", runs_table(results)]
     parts += ["", "## Ratios", ratio_table(results)]
     for run_name in ("mix_c16", "mix_c64"):
         parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]

@@ -58,10 +58,8 @@ async def op_chart(c: Ctx) -> None:
         raise ApiError(200, "no notes in chart", "chart")
 
 
-async def op_write_note(c: Ctx) -> None:
-    ci, pi = c.pick()
-    cl = c.ds.clinicians[ci]
-    p = c.ds.patients[pi]
+async def _draft(c: Ctx, cl: Any, p: Any) -> tuple[str, str]:
+    """A new note and its first version, as the template's app writes them: (note id, version id)."""
     acl = acl_for(cl.object_id)
     note = await c.api.call(
         "POST",
@@ -78,7 +76,7 @@ async def op_write_note(c: Ctx) -> None:
         },
         token=cl.token,
     )
-    await c.api.call(
+    version = await c.api.call(
         "POST",
         "/classes/NoteVersion",
         {
@@ -94,14 +92,21 @@ async def op_write_note(c: Ctx) -> None:
         },
         token=cl.token,
     )
-    await c.api.call(
-        "PUT", f"/classes/MedicalNote/{note['objectId']}", {"currentVersionNumber": 1}, token=cl.token
-    )
+    return note["objectId"], version["objectId"]
+
+
+async def op_write_note(c: Ctx) -> None:
+    ci, pi = c.pick()
+    cl = c.ds.clinicians[ci]
+    note_id, _ = await _draft(c, cl, c.ds.patients[pi])
+    await c.api.call("PUT", f"/classes/MedicalNote/{note_id}", {"currentVersionNumber": 1}, token=cl.token)
 
 
 async def op_sign(c: Ctx) -> None:
-    note_id, version_id, ci = c.ds.notes[c.rng.randrange(len(c.ds.notes))]
+    """A note written and signed by its author: draft, version, signature request, signature."""
+    ci, pi = c.pick()
     cl = c.ds.clinicians[ci]
+    note_id, version_id = await _draft(c, cl, c.ds.patients[pi])
     sig = await c.api.call(
         "POST",
         "/classes/Signature",
@@ -109,7 +114,7 @@ async def op_sign(c: Ctx) -> None:
             "medicalNote": pointer("MedicalNote", note_id),
             "noteVersion": pointer("NoteVersion", version_id),
             "signer": pointer("_User", cl.object_id),
-            "signatureRole": "attending",
+            "signatureRole": "author",
             "status": "requested",
             "requestedAt": date(now_iso()),
             "ACL": acl_for(cl.object_id),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from chartkeep.demo import clinic
+from chartkeep.demo import clinic, notes
 from chartkeep.demo.clinic import Clinic, Progress
 from chartkeep.services import reads
 from chartkeep.services.core import Core
@@ -27,8 +27,9 @@ async def seed(core: Core, patients: int, bh_patients: int, progress: Progress, 
     c = Clinic(core, random.Random(seed_value), datetime.now(UTC).replace(microsecond=0))
     await clinic.make_staff(c, progress)
     for n in range(1, patients + 1):
-        await clinic.make_ehr_chart(c, n)
-        progress("EHR charts", 1)
+        chart = await clinic.make_ehr_chart(c, n)
+        await notes.write_notes(c, chart, n)
+        progress("EHR charts and notes", 1)
     for n in range(1, bh_patients + 1):
         await clinic.make_bh_chart(c, n)
         progress("behavioral-health charts", 1)
