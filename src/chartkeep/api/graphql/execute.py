@@ -65,12 +65,13 @@ class Executor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._schema: GraphQLSchema | None = None
-        self._documents: dict[str, tuple[DocumentNode | None, list[GraphQLError]]] = {}
+        self._documents: dict[tuple[str, bool], tuple[DocumentNode | None, list[GraphQLError]]] = {}
 
     def _document(self, schema: GraphQLSchema, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
         if schema is not self._schema:
             self._schema, self._documents = schema, {}
-        cached = self._documents.get(query)
+        introspection = self.settings.graphql_introspection
+        cached = self._documents.get((query, introspection))
         if cached is not None:
             return cached
         try:
@@ -79,13 +80,13 @@ class Executor:
             found: tuple[DocumentNode | None, list[GraphQLError]] = (None, [exc])
         else:
             rules = list(specified_rules)
-            if not self.settings.graphql_introspection:
+            if not introspection:
                 rules.append(NoSchemaIntrospectionCustomRule)
             assert document is not None
             found = (document, validate(schema, document, rules))
         if len(self._documents) >= CACHE_SIZE:
             self._documents.pop(next(iter(self._documents)))
-        self._documents[query] = found
+        self._documents[(query, introspection)] = found
         return found
 
     async def run(
