@@ -7,6 +7,8 @@ a difference; a request always runs against a schema matching the classes it can
 
 from __future__ import annotations
 
+import logging
+
 from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
 
 from chartkeep.api.graphql.accounts import account_fields
@@ -16,6 +18,7 @@ from chartkeep.api.graphql.queries import find_field, get_field
 from chartkeep.api.graphql.types import TypeBank
 from chartkeep.schema.registry import Registry
 
+log = logging.getLogger("chartkeep.graphql")
 ACCOUNT_TYPES = {f"{n}{s}" for n in ("SignUp", "LogIn", "LogOut", "CallCloudCode") for s in ("Input", "Payload")}
 
 
@@ -51,6 +54,11 @@ class SchemaCache:
     def current(self) -> GraphQLSchema:
         version = self.registry.version
         if self._schema is None or version != self._version:
-            self._schema = build_schema(self.registry)
+            try:
+                self._schema = build_schema(self.registry)
+            except Exception:  # noqa: BLE001 - keep serving the last good schema rather than failing
+                if self._schema is None:
+                    raise
+                log.exception("GraphQL schema not rebuilt for registry version %s", version)
             self._version = version
         return self._schema

@@ -22,7 +22,7 @@ log = logging.getLogger("chartkeep.graphql")
 
 
 def cloud_mutations(taken: set[str], taken_types: set[str]) -> dict[str, GraphQLField]:
-    names = [n for n in functions.BUILT_IN if NAME_RE.match(n)]
+    names = [n for n in functions.BUILT_IN if NAME_RE.match(n) and n not in ("true", "false", "null")]
     if not names:
         return {}
     enum = GraphQLEnumType(

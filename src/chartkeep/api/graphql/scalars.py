@@ -160,3 +160,8 @@ WHERE_BY_TYPE: dict[str, GraphQLInputObjectType] = {
     "GeoPoint": EXISTS_WHERE,
     "Polygon": EXISTS_WHERE,
 }
+
+TYPE_NAMES = frozenset(
+    t.name for t in (DATE, OBJECT, ANY, FILE_INFO, GEO_POINT, GEO_POINT_INPUT, PAGE_INFO, SUBQUERY, SELECT, KEY_VALUE,
+                     ID_WHERE, EXISTS_WHERE, *WHERE_BY_TYPE.values())
+)

@@ -81,7 +81,7 @@ class TypeBank:
 
     def __init__(self, classes: list[ClassSchema]) -> None:
         self.classes: dict[str, ClassTypes] = {}
-        used: set[str] = set(RESERVED_TYPES)
+        used: set[str] = set(RESERVED_TYPES) | scalars.TYPE_NAMES
         queries: set[str] = set()
         for schema in sorted(classes, key=lambda c: (not c.name.startswith("_"), c.name)):
             if schema.name in HIDDEN_CLASSES:

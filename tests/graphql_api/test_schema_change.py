@@ -4,7 +4,7 @@ through GraphQL at once; a dropped class disappears."""
 from __future__ import annotations
 
 from tests.conftest import Api
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 
 
 async def test_a_field_added_through_schemas_is_queryable(api: Api, gql: Gql) -> None:
@@ -33,6 +33,9 @@ async def test_a_field_added_through_schemas_is_queryable(api: Api, gql: Gql) ->
     data = await gql.data("""mutation($id: ID!) { updateWidget(input: {id: $id, fields: {color: "blue"}}) {
                                widget { color } } }""", {"id": wid})
     assert data == {"updateWidget": {"widget": {"color": "blue"}}}
+    data = await gql.data("""mutation($id: ID!) { updateWidget(input: {id: $id, fields: {owner: {link: null}}}) {
+                               widget { color owner { username } } } }""", {"id": wid})
+    assert data == {"updateWidget": {"widget": {"color": "blue", "owner": None}}}
 
 
 async def test_a_dropped_class_leaves_the_schema(api: Api, gql: Gql) -> None:

@@ -4,7 +4,7 @@ after a refusal; accounts and Cloud functions as in Parse's GraphQL API."""
 from __future__ import annotations
 
 from tests.conftest import Api, row_count
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 from tests.policy.world import build_world
 
 REASON = "Unconscious patient in the ED, no team reachable"

@@ -1,4 +1,4 @@
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 
 
 async def test_health_and_a_find(gql: Gql) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 from tests.policy.world import build_world, ptr
 
 QUERY = """

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 
 FIELDS = {"name": {"type": "String"}, "size": {"type": "Number"}, "ok": {"type": "Boolean"},
           "seen": {"type": "Date"}, "tags": {"type": "Array"}, "meta": {"type": "Object"},

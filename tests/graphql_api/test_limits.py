@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import APP_ID, Api
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 
 DEEP = "{ medicalNotes { edges { node { encounter { patient { primaryClinician { username } } } } } } }"  # depth 7
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tests.conftest import Api
-from tests.graphql.conftest import Gql
+from tests.graphql_api.conftest import Gql
 from tests.policy.world import World, build_world, ptr
 
 CHART = """
