@@ -143,3 +143,16 @@ async def test_sign_up_log_in_viewer_log_out(api: Api, gql: Gql) -> None:
     assert r.status_code == 400
     assert r.json()["errors"][0]["extensions"] == {"code": 209}
     assert (await api.get("/users/me", session=token)).json()["code"] == 209
+
+
+async def test_sign_ups_share_the_rest_rate_limit_rules(api: Api, gql: Gql, core) -> None:  # type: ignore[no-untyped-def]
+    core.settings.signup_rate_limit = 2
+    fields = 'password: "Long-enough-pw-1", role: "patient"'
+    await gql.data(f'mutation {{ signUp(input: {{fields: {{username: "u0", {fields}}}}}) {{ viewer {{ sessionToken }} }} }}')
+    await gql.data(f'mutation {{ createUser(input: {{fields: {{username: "u1", {fields}}}}}) {{ user {{ objectId }} }} }}')
+    third = f'mutation {{ createUser(input: {{fields: {{username: "u2", {fields}}}}}) {{ user {{ username }} }} }}'
+    error = await gql.error(third)
+    assert (error["message"], error["extensions"]) == ("Too many requests.", {"code": 100})
+    assert await row_count(core, "_User") == 2
+    # the master key is exempt, as over REST
+    assert await gql.data(third, master=True) == {"createUser": {"user": {"username": "u2"}}}

@@ -77,6 +77,8 @@ def class_mutations(t: ClassTypes) -> dict[str, GraphQLField]:
     async def create(gql: GraphQLContext, args: dict[str, Any], info: Any) -> dict[str, Any]:
         body = to_parse_body(args.get("fields"), t.schema)
         if class_name == USER:
+            if not gql.ctx.is_master:  # a sign-up, under the same per-IP limit as signUp and POST /users
+                gql.limiters.signup.take(gql.core.settings, gql.ctx.client_ip or "unknown")
             written = await users.sign_up(gql.core, gql.ctx, body)
             written.pop("sessionToken", None)  # signUp is the mutation that hands back a session
         else:
