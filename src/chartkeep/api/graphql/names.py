@@ -60,15 +60,6 @@ def from_global_id(value: str, class_name: str) -> str:
     return object_id if prefix == class_name and object_id else value
 
 
-def class_of_global_id(value: str) -> tuple[str, str] | None:
-    try:
-        decoded = base64.b64decode(value.encode(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    prefix, sep, object_id = decoded.partition(":")
-    return (prefix, object_id) if sep and prefix and object_id else None
-
-
 def to_cursor(offset: int) -> str:
     return base64.b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode()
 
