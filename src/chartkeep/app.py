@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
+from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
 from chartkeep.services import chart_hooks, note_rules, sessions, signature_rules, user_roles
@@ -47,6 +48,6 @@ def create_app(settings: Settings, core: Core | None = None) -> Starlette:
         finally:
             await core.db.close()
 
-    app = Starlette(routes=rest_routes(core), lifespan=lifespan)
+    app = Starlette(routes=[*graphql_routes(core), *rest_routes(core)], lifespan=lifespan)
     app.state.core = core
     return app

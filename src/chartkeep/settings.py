@@ -76,6 +76,23 @@ class Settings(BaseSettings):
     max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
     log_level: str = Field("info", description="Log level of the server.")
+    production: bool = Field(
+        False, description="Production mode: development aids are off (the GraphQL explorer page at GET "
+        "graphql_path). Turn graphql_introspection off too if the schema should not be listable."
+    )
+
+    # ---- GraphQL (docs/graphql.md) ----
+    graphql_path: str = Field("/graphql", description="Where the GraphQL API is served.")
+    graphql_introspection: bool = Field(
+        True, description="Answer GraphQL introspection queries (__schema, __type); the explorer needs them."
+    )
+    graphql_max_depth: int = Field(
+        12, description="Deepest field nesting a GraphQL operation may have (introspection fields not counted)."
+    )
+    graphql_max_complexity: int = Field(
+        5000, description="Highest cost a GraphQL operation may have: one per field, fields under a "
+        "connection's edges counted once per row of the page (first/last, else 100)."
+    )
 
     # ---- accounts: password policy, lockout, rate limits, email (docs/accounts.md) ----
     password_min_length: int = Field(

@@ -64,9 +64,10 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return raw
 
 
-async def read_call(request: Request, path: str, mount: str, public_url: str | None, max_bytes: int) -> Call:
+def header_credentials(request: Request, base: str) -> Credentials:
+    """The Parse headers of a request (shared with the GraphQL endpoint)."""
     headers = request.headers
-    creds = Credentials(
+    return Credentials(
         app_id=headers.get("x-parse-application-id"),
         master_key=headers.get("x-parse-master-key"),
         session_token=headers.get("x-parse-session-token"),
@@ -74,8 +75,12 @@ async def read_call(request: Request, path: str, mount: str, public_url: str | N
         rest_key=headers.get("x-parse-rest-api-key"),
         javascript_key=headers.get("x-parse-javascript-key") or headers.get("x-parse-client-key"),
         client_ip=request.client.host if request.client else None,
-        base_url=base_url(request, mount, public_url),
+        base_url=base,
     )
+
+
+async def read_call(request: Request, path: str, mount: str, public_url: str | None, max_bytes: int) -> Call:
+    creds = header_credentials(request, base_url(request, mount, public_url))
     method = request.method
     body: Any = {}
     if method in ("POST", "PUT", "DELETE"):

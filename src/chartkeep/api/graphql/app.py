@@ -1,0 +1,88 @@
+"""The ``/graphql`` route: Parse's headers → RequestContext (the REST resolver), then one execution.
+
+``GET /graphql`` from a browser (``Accept: text/html``, no ``query``) shows the GraphiQL explorer
+unless ``production`` is set; ``GET ?query=`` runs queries; ``POST`` takes
+``{"query", "variables", "operationName"}`` as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from chartkeep.api.graphql.builder import SchemaCache
+from chartkeep.api.graphql.execute import Executor, Outcome, request_error
+from chartkeep.api.graphql.explorer import explorer_page
+from chartkeep.api.graphql.state import GraphQLContext, Limiters
+from chartkeep.api.rest.app import cors_headers
+from chartkeep.api.rest.errors import error_response, json_response
+from chartkeep.api.rest.wire import base_url, decode_body, header_credentials, read_body
+from chartkeep.auth.resolve import resolve
+from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.services.core import Core
+
+
+def _wants_explorer(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+
+
+async def _read_request(request: Request, max_bytes: int) -> tuple[str, dict[str, Any] | None, str | None]:
+    if request.method == "GET":
+        raw: dict[str, Any] = dict(request.query_params)
+        if isinstance(raw.get("variables"), str) and raw["variables"]:
+            try:
+                raw["variables"] = orjson.loads(raw["variables"])
+            except orjson.JSONDecodeError:
+                raise ParseError(Code.INVALID_JSON, "variables is not valid JSON") from None
+    else:
+        raw = decode_body(await read_body(request, max_bytes))
+        if not isinstance(raw, dict):
+            raise ParseError(Code.INVALID_JSON, "The body is a JSON object: {query, variables, operationName}.")
+    query, variables, name = raw.get("query"), raw.get("variables") or None, raw.get("operationName") or None
+    if not isinstance(query, str) or not query.strip():
+        raise ParseError(Code.INVALID_JSON, "Must provide a query string.")
+    if variables is not None and not isinstance(variables, dict):
+        raise ParseError(Code.INVALID_JSON, "variables must be a JSON object.")
+    if name is not None and not isinstance(name, str):
+        raise ParseError(Code.INVALID_JSON, "operationName must be a string.")
+    return query, variables, name
+
+
+def graphql_routes(core: Core) -> list[Route]:
+    settings = core.settings
+    path = "/" + settings.graphql_path.strip("/")
+    mount = settings.mount_path.rstrip("/")
+    schemas = SchemaCache(core.registry)
+    executor = Executor(settings)
+    limiters = Limiters()
+
+    async def endpoint(request: Request) -> Response:
+        cors = cors_headers(request)
+        if request.method == "OPTIONS":
+            return PlainTextResponse("OK", headers=cors)
+        if request.method == "GET" and _wants_explorer(request) and not settings.production:
+            return HTMLResponse(explorer_page(path, settings.app_id), headers=cors)
+        try:
+            query, variables, name = await _read_request(request, settings.max_body_bytes)
+            creds = header_credentials(request, base_url(request, mount, settings.public_url))
+            ctx = await resolve(core, creds)
+        except Unauthorized as exc:  # wrong app id/keys: the same 403 as REST
+            response = error_response(exc)
+            response.headers.update(cors)
+            return response
+        except ParseError as exc:
+            return _reply(request_error(exc.message, exc.code), cors)
+        gql = GraphQLContext(core, ctx, creds, limiters)
+        outcome = await executor.run(schemas.current(), gql, query, variables, name,
+                                     query_only=request.method == "GET")
+        return _reply(outcome, cors)
+
+    return [Route(path, endpoint, methods=["GET", "POST", "OPTIONS"])]
+
+
+def _reply(outcome: Outcome, cors: dict[str, str]) -> Response:
+    return json_response(orjson.dumps(outcome.body), outcome.status, cors)
