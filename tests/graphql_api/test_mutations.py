@@ -42,11 +42,49 @@ async def test_create_update_delete_by_the_care_team(api: Api, gql: Gql, core) -
     assert data["updateMedicalNote"]["medicalNote"]["title"] == "Revised"
     assert (await api.get(f"/classes/MedicalNote/{note['objectId']}", session=token)).json()["title"] == "Revised"
 
+    # notes are never deleted (master key included): corrected by amendment
     before = await row_count(core, "MedicalNote")
-    data = await gql.data("""mutation($id: ID!) { deleteMedicalNote(input: {id: $id}) { medicalNote { title } } }""",
-                          {"id": note["objectId"]}, master=True)
-    assert data["deleteMedicalNote"]["medicalNote"] == {"title": "Revised"}  # as it was before
-    assert await row_count(core, "MedicalNote") == before - 1
+    error = await gql.error("""mutation($id: ID!) { deleteMedicalNote(input: {id: $id}) { medicalNote { title } } }""",
+                            {"id": note["objectId"]}, master=True)
+    assert error["extensions"] == {"code": 119} and "never deleted" in error["message"]
+    assert await row_count(core, "MedicalNote") == before
+    # a class that may be deleted: the deleted object comes back as it was
+    made = await api.post("/classes/CareTeamMember", {"patient": w.ref("Patient"), "user": w.user("outsider")},
+                          master=True)
+    assert made.status_code == 201, made.text
+    data = await gql.data("""mutation($id: ID!) { deleteCareTeamMember(input: {id: $id}) {
+                               careTeamMember { objectId } } }""", {"id": made.json()["objectId"]}, master=True)
+    assert data["deleteCareTeamMember"]["careTeamMember"]["objectId"] == made.json()["objectId"]
+
+
+async def test_mutations_follow_the_note_lifecycle(api: Api, gql: Gql, core) -> None:  # type: ignore[no-untyped-def]
+    w = await build_world(api)
+    token = w.token("physician")
+    me = w.users["physician"]["objectId"]
+    # a note cannot be created as signed, nor jump to signed: 142 naming the rule, nothing written
+    before = await row_count(core, "MedicalNote")
+    error = await gql.error(CREATE_NOTE, {"fields": {**note_fields(w, "physician"), "status": "signed"}}, session=token)
+    assert error["extensions"] == {"code": 142} and "created as a draft" in error["message"]
+    assert await row_count(core, "MedicalNote") == before
+    # the workflow through the named function mutations
+    call = """mutation($p: Object) { %s(input: {params: $p}) { result } }"""
+    draft = await gql.data(call % "saveNoteDraft", {"p": {
+        "patient": w.ids["Patient"], "encounter": w.ids["Encounter"], "title": "Admission", "noteType": "admission",
+        "subjective": "chest pain"}}, session=token)
+    note = draft["saveNoteDraft"]["result"]["note"]["objectId"]
+    error = await gql.error("""mutation($id: ID!) { updateMedicalNote(input: {id: $id, fields: {status: "signed"}}) {
+                                 medicalNote { status } } }""", {"id": note}, session=token)
+    assert error["extensions"] == {"code": 142} and "cannot go from draft to signed" in error["message"]
+    await gql.data(call % "requestSignatures", {"p": {"note": note, "signers": [{"signer": me, "role": "author"}]}},
+                   session=token)
+    await gql.data(call % "signNote", {"p": {"note": note}}, session=token)
+    got = await gql.data("""query($id: ID!) { medicalNote(id: $id) { status currentVersionNumber } }""",
+                         {"id": note}, session=token)
+    assert got["medicalNote"] == {"status": "signed", "currentVersionNumber": 1}
+    # signed: no edit in place
+    error = await gql.error("""mutation($id: ID!) { updateMedicalNote(input: {id: $id, fields: {title: "x"}}) {
+                                 medicalNote { status } } }""", {"id": note}, session=token)
+    assert error["extensions"] == {"code": 142} and "never edited in place" in error["message"]
 
 
 async def test_refused_writes_change_nothing_and_carry_the_rest_code(api: Api, gql: Gql, core) -> None:  # type: ignore[no-untyped-def]
