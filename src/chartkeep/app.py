@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, sessions, user_roles
+from chartkeep.services import chart_hooks, file_refs, sessions, user_roles
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -20,6 +20,7 @@ from chartkeep.storage.database import open_database
 
 def build_core(settings: Settings) -> Core:
     settings.ensure_master_key()
+    settings.ensure_files_key()
     core = Core(
         db=open_database(settings.resolved_database_url()),
         registry=Registry(),
@@ -30,6 +31,7 @@ def build_core(settings: Settings) -> Core:
     user_roles.register(core.hooks)
     sessions.register(core.hooks)
     chart_hooks.register(core.hooks)
+    file_refs.register(core.hooks)
     return core
 
 

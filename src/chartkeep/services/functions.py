@@ -7,6 +7,7 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
+from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
 
@@ -14,6 +15,7 @@ Function = Callable[[Core, RequestContext, dict[str, Any]], Awaitable[Any]]
 
 BUILT_IN: dict[str, Function] = {
     "breakTheGlass": break_the_glass,
+    "getAttachmentUrl": get_attachment_url,
 }
 
 
