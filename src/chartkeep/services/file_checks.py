@@ -3,9 +3,10 @@
 * the name as Parse's ``validateFilename`` (122 ``Filename too long.`` / ``Filename contains
   invalid characters.``);
 * the size against ``files_max_bytes`` (HTTP 413, Parse code 130);
-* the content type as Parse's FilesController settles it (an extension is added from a known
-  type; a missing type is taken from the extension), then the allow-list ``files_allowed_types``
-  and a fixed deny-list no setting lifts (HTML, SVG, scripts, executables, by type or extension);
+* the content type as Parse settles it (an extension is added from a known declared type; the
+  type served is the extension's, else the declared one), then the allow-list
+  ``files_allowed_types`` and a fixed deny-list no setting lifts (HTML, SVG, scripts,
+  executables — by declared type, served type or extension);
 * a cheap sniff: the first bytes must fit the declared type (``%PDF-`` for a PDF, the PNG/JPEG/…
   signatures, UTF-8 text for text types), and bytes that look like HTML or an executable are refused
   whatever type they claim.
@@ -75,16 +76,20 @@ def _extension(name: str) -> str:
 
 
 def settle_type(name: str, declared: str | None) -> tuple[str, str]:
-    """(name, content type) as Parse's FilesController: an extension from a known type, or a type
-    from the extension; ``application/octet-stream`` when neither says."""
+    """(name, content type). As Parse: a name without extension gets the declared type's; the
+    type a file is served with is the one its extension names (Parse's download answers
+    ``mime.getType(filename)``), else the declared one, else ``application/octet-stream``."""
     ctype = (declared or "").split(";", 1)[0].strip().lower()
     if not _extension(name) and ctype:
         ext = mimetypes.guess_extension(ctype, strict=False)
         if ext:
             name += ext
-    elif not ctype:
-        ctype = (mimetypes.guess_type(name, strict=False)[0] or OCTET).lower()
-    return name, ctype
+    by_name = mimetypes.guess_type(name, strict=False)[0] if _extension(name) else None
+    return name, (by_name or ctype or OCTET).lower()
+
+
+def declared_type(declared: str | None) -> str:
+    return (declared or "").split(";", 1)[0].strip().lower()
 
 
 def _allowed(ctype: str, allowed: list[str]) -> bool:
@@ -116,12 +121,15 @@ def _plausible(ctype: str, head: bytes, data: bytes) -> bool:
     return not signatures or head.startswith(signatures)
 
 
-def check_content(name: str, ctype: str, data: bytes, allowed: list[str]) -> None:
+def check_content(name: str, ctype: str, data: bytes, allowed: list[str], declared: str = "") -> None:
     """Refuse a type or bytes the deployment does not take (Parse's 130, with Parse's wording)."""
     ext = _extension(name)
     if ext in DENIED_EXTENSIONS:
         raise ParseError(Code.FILE_SAVE_ERROR, f"File upload of extension {ext} is disabled.")
-    if ctype in DENIED_TYPES or not _allowed(ctype, allowed):
+    for kind in (declared, ctype):
+        if kind in DENIED_TYPES:
+            raise ParseError(Code.FILE_SAVE_ERROR, f"File upload of type {kind} is disabled.")
+    if not _allowed(ctype, allowed):
         raise ParseError(Code.FILE_SAVE_ERROR, f"File upload of type {ctype} is disabled.")
     head = data[:512]
     program = head.startswith(EXECUTABLE_MAGIC[1:]) or (head.startswith(b"MZ") and b"\x00" in head)

@@ -56,7 +56,7 @@ async def upload(core: Core, ctx: RequestContext, name: str, data: bytes, conten
     if len(data) > settings.files_max_bytes:
         raise file_checks.FileTooLarge(settings.files_max_bytes)
     name, ctype = file_checks.settle_type(name, content_type)
-    file_checks.check_content(name, ctype, data, settings.files_allowed_types)
+    file_checks.check_content(name, ctype, data, settings.files_allowed_types, file_checks.declared_type(content_type))
     stored = f"{secrets.token_hex(16)}_{name}"
     key_id, blob = Keyring.from_settings(settings).encrypt(stored, data)
     meta = FileMeta(stored, ctype, len(data), ctx.user_id, key_id, time.time())
