@@ -130,3 +130,18 @@ async def test_delete_needs_the_master_key(api: Api, core: Any) -> None:
     assert (gone.status_code, gone.text) == (404, "File not found.")
     r = await api.client.delete(f"/parse/files/{name}", headers={**h, "X-Parse-Master-Key": "test-master"})
     assert (r.status_code, r.json()) == (400, {"code": 153, "error": "Could not delete file."})
+
+
+async def test_generic_declared_types_give_way_to_the_extension(api: Api, core: Any) -> None:
+    """The SDK declares application/octet-stream (Buffer) or text/plain (base64 without a type);
+    as Parse, the file is served with its extension's type — and must look like it."""
+    c = await open_clinic(api)
+    for name, data, declared, served in (("wound.png", PNG, "application/octet-stream", "image/png"),
+                                         ("summary.pdf", PDF, "text/plain", "application/pdf")):
+        up = await c.upload("nurse", name, data, declared)
+        assert up.status_code == 201, up.text
+        attachment = (await c.attach("nurse", up.json()["name"])).json()["objectId"]
+        got = await c.fetch(await c.url_for("nurse", attachment))
+        assert (got.headers["content-type"], got.content) == (served, data)
+    r = await c.upload("nurse", "fake.png", b"GIF89a....", "application/octet-stream")
+    assert r.json() == {"code": 130, "error": "File upload refused: the content is not a valid image/png file."}
