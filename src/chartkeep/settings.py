@@ -157,6 +157,15 @@ class Settings(BaseSettings):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
+    @field_validator("files_old_keys")
+    @classmethod
+    def _id_secret_pairs(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            key_id, sep, secret = entry.partition(":")
+            if not sep or not key_id.strip() or not secret.strip():
+                raise ValueError(f"files_old_keys entries are id:secret, got {entry.split(':')[0]!r}...")
+        return value
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -6,6 +6,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import orjson
+
 from chartkeep.context import RequestContext
 from chartkeep.services.file_links import signed_url
 from tests.conftest import APP_ID, Api
@@ -87,7 +89,7 @@ async def test_a_link_stops_working_when_its_user_leaves_the_care_team(api: Api,
     _, attachment = await c.attached("physician")
     url = await c.url_for("nurse", attachment)
     assert (await c.fetch(url)).status_code == 200
-    where = '{"user": {"__type": "Pointer", "className": "_User", "objectId": "%s"}}' % c.ids["nurse"]
+    where = orjson.dumps({"user": {"__type": "Pointer", "className": "_User", "objectId": c.ids["nurse"]}}).decode()
     member = (await api.get("/classes/CareTeamMember", params={"where": where}, master=True)).json()["results"][0]
     assert (await api.delete(f"/classes/CareTeamMember/{member['objectId']}", session=c.tokens["physician"])).status_code == 200
     r = await c.fetch(url)
