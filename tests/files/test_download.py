@@ -152,3 +152,21 @@ async def test_only_the_uploader_puts_a_file_in_an_object(api: Api, core: Any) -
     assert r.json() == {"code": 119, "error": f"Permission denied: {mine} is not a file you uploaded."}
     r = await api.put(f"/classes/Attachment/{held}", {"file": {"__type": "File", "name": name}}, session=c.tokens["nurse"])
     assert r.status_code == 200  # the nurse's own upload
+
+
+async def test_the_download_knows_patient_and_attachment_for_its_audit_entry(api: Api, core: Any) -> None:
+    from chartkeep.auth.link_principal import context_for_link
+    from chartkeep.services import files
+
+    c = await open_clinic(api)
+    name, attachment = await c.attached("nurse")
+    url = urlsplit(await c.url_for("physician", attachment))
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+
+    async def context_for(link):  # type: ignore[no-untyped-def]
+        return await context_for_link(core, link, "10.1.2.3", "http://testserver/parse")
+
+    got = await files.open_download(core, files.DownloadRequest(name, query, "10.1.2.3"), context_for)
+    assert got.data == PDF and got.meta.owner == c.ids["nurse"]
+    assert (got.holder.class_name, got.holder.attachment_id, got.holder.patient_id) == (
+        "Attachment", attachment, c.patient)
