@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, note_rules, sessions, signature_rules, user_roles
+from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -21,6 +21,7 @@ from chartkeep.storage.database import open_database
 
 def build_core(settings: Settings) -> Core:
     settings.ensure_master_key()
+    settings.ensure_files_key()
     core = Core(
         db=open_database(settings.resolved_database_url()),
         registry=Registry(),
@@ -33,6 +34,7 @@ def build_core(settings: Settings) -> Core:
     chart_hooks.register(core.hooks)
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
+    file_refs.register(core.hooks)
     return core
 
 

@@ -244,6 +244,29 @@ async def _seed(settings: Settings, patients: int, bh_patients: int, if_empty: b
         await core.db.close()
 
 
+files_app = typer.Typer(help="Uploaded files: key rotation (docs/files.md).", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+async def _rekey(settings: Settings) -> Any:
+    from chartkeep.schema.registry import Registry
+    from chartkeep.services.core import Core
+    from chartkeep.services.file_rekey import rekey
+    from chartkeep.storage.database import open_database
+    from chartkeep.storage.internal import ensure_internal_tables
+
+    core = Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
+    await core.db.connect()
+    try:
+        async with core.db.transaction() as tx:
+            await ensure_internal_tables(tx)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Re-encrypting files", total=None)
+            return await rekey(core, lambda name: progress.update(task, advance=1, description=name))
+    finally:
+        await core.db.close()
+
+
 @app.command("seed")
 @_settings_options
 def seed_command(
@@ -265,3 +288,17 @@ def seed_command(
     console.print(f"Demo clinic: {patients} EHR patients, {bh_patients} behavioral-health patients.")
     console.print(f"  staff accounts: {accounts}; patients: patient1..patient{bh_patients}")
     console.print(f"  password for every demo account: {DEMO_PASSWORD}")
+
+
+@files_app.command("rekey")
+@_settings_options
+def files_rekey(**overrides: Any) -> None:
+    """Re-encrypt every file not under the current files_key (after a rotation; safe to re-run)."""
+    settings = _load(overrides)
+    report = asyncio.run(_rekey(settings))
+    console.print(f"Files under an older key: {report.total}; re-encrypted under {settings.files_key_id}: "
+                  f"{report.rekeyed}")
+    for name in report.failed:
+        console.print(f"  [red]failed its integrity check or has no content, left as is:[/red] {name}")
+    if report.failed:
+        raise typer.Exit(1)

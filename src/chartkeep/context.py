@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ class RequestContext:
     roles: tuple[str, ...] = ()
     read_roles: tuple[str, ...] = ()  # roles granted for reading only (break-the-glass)
     extra: dict[str, Any] = field(default_factory=dict)
+    file_link: Callable[[str], str] | None = None  # file name -> signed download URL for this reader
 
     @property
     def user_id(self) -> str | None:

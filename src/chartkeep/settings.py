@@ -15,6 +15,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
 
+DEFAULT_FILE_TYPES = (
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/heic",
+    "text/plain", "text/csv", "application/json", "application/dicom",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "audio/mpeg", "audio/wav", "video/mp4",
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHARTKEEP_", extra="ignore")
@@ -138,11 +146,46 @@ class Settings(BaseSettings):
         True, description="POST /requestPasswordReset answers {} for an unknown email instead of an error."
     )
 
-    @field_validator("templates", "master_key_ips", "signup_roles", mode="before")
+    # ---- files and attachments (docs/files.md) ----
+    files_key: str | None = Field(
+        None,
+        description="Master secret the per-file AES-256-GCM keys are derived from (HKDF-SHA256). When unset, "
+        "one is generated at first start and kept in DATA_DIR/files.key. Every process must share it.",
+    )
+    files_key_id: str = Field(
+        "k1", description="Id stored with each file encrypted under files_key; give a new secret a new id."
+    )
+    files_old_keys: CommaList = Field(
+        default_factory=list,
+        description="Retired file secrets still needed to read older files, as id:secret (comma-separated); "
+        "`chartkeep files rekey` re-encrypts those files under files_key.",
+    )
+    files_max_bytes: int = Field(
+        20 * 1024 * 1024, description="Largest file accepted by POST /files, in bytes (HTTP 413 above it)."
+    )
+    files_allowed_types: CommaList = Field(
+        default_factory=lambda: list(DEFAULT_FILE_TYPES),
+        description="Content types a file may be uploaded as (comma-separated; type/* allowed). HTML, SVG, "
+        "scripts and executables are refused whatever this says.",
+    )
+    files_url_seconds: int = Field(
+        300, description="Lifetime of a signed file download URL, in seconds."
+    )
+
+    @field_validator("templates", "master_key_ips", "signup_roles", "files_old_keys", "files_allowed_types", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("files_old_keys")
+    @classmethod
+    def _id_secret_pairs(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            key_id, sep, secret = entry.partition(":")
+            if not sep or not key_id.strip() or not secret.strip():
+                raise ValueError(f"files_old_keys entries are id:secret, got {entry.split(':')[0]!r}...")
         return value
 
     def resolved_database_url(self) -> str:
@@ -163,4 +206,19 @@ class Settings(BaseSettings):
         path.write_text(key + "\n")
         path.chmod(0o600)
         self.master_key = key
+        return key, True
+
+    def ensure_files_key(self) -> tuple[str, bool]:
+        """The configured file secret, or the one kept in the data dir (created if absent)."""
+        if self.files_key:
+            return self.files_key, False
+        path = self.data_dir / "files.key"
+        if path.exists():
+            self.files_key = path.read_text().strip()
+            return self.files_key, False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        self.files_key = key
         return key, True

@@ -28,6 +28,7 @@ class World:
     api: Api
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> {objectId, sessionToken}
     ids: dict[str, str] = field(default_factory=dict)  # class -> objectId of its sample object
+    files: dict[str, str] = field(default_factory=dict)  # who -> name of a file they uploaded
     serial: int = 0
 
     def token(self, who: str) -> str:
@@ -54,7 +55,8 @@ class World:
                             "subjective": "s"},
             "Signature": lambda: {"medicalNote": self.ref("MedicalNote"), "noteVersion": self.ref("NoteVersion"),
                           "signer": self.user("physician"), "signatureRole": "attending", "status": "requested"},
-            "Attachment": lambda: {"patient": self.ref("Patient"), "file": {"__type": "File", "name": f"f{n}.pdf"},
+            "Attachment": lambda: {"patient": self.ref("Patient"),
+                                   "file": {"__type": "File", "name": self.files.get(actor, f"f{n}.pdf")},
                            "category": "lab", "uploadedBy": self.user("nurse")},
             "AuditEvent": lambda: {"actor": me, "eventType": "view", "timestamp": DATE},
             "PatientProfile": lambda: {"user": self.user("patient"), "medicalRecordNumber": f"BH-{n}",
@@ -93,6 +95,11 @@ async def build_world(api: Api) -> World:
     for role in ROLES:
         w.users[role] = await staff(api, f"{role}1", role)
     w.users["outsider"] = await staff(api, "outsider1", "physician")
+    for who, user in w.users.items():  # a File field takes only a file its writer uploaded (docs/files.md)
+        r = await api.client.post("/parse/files/scan.pdf", content=b"%PDF-1.7\n%%EOF\n", headers={
+            **api.headers(user["sessionToken"]), "Content-Type": "application/pdf"})
+        assert r.status_code == 201, r.text
+        w.files[who] = r.json()["name"]
     w.ids["Patient"] = await w.make("Patient", {**w.body("Patient", "admin"), "primaryClinician": w.user("physician")})
     for who in ("nurse", "scribe", "provider"):
         await w.member(who, "Patient")

@@ -17,6 +17,7 @@ from chartkeep.auth.roles import user_roles
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.services import file_links
 from chartkeep.services.core import Core
 
 
@@ -64,6 +65,7 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
         client_ip=creds.client_ip,
         base_url=creds.base_url,
     )
+    ctx.file_link = file_links.link_maker(settings, ctx)
     if creds.master_key:
         if not _same(creds.master_key, settings.master_key):
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")

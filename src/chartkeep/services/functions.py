@@ -7,6 +7,7 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
+from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
 from chartkeep.services.note_functions import (
@@ -30,6 +31,7 @@ BUILT_IN: dict[str, Function] = {
     "amendNote": amend_note,
     "patientChart": patient_chart,
     "verifyNoteSignatures": verify_note_signatures,
+    "getAttachmentUrl": get_attachment_url,
 }
 
 

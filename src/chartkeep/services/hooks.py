@@ -60,8 +60,11 @@ class Hooks:
         getattr(self, kind).setdefault(class_name, []).append(hook)
 
     def has(self, kind: str, class_name: str) -> bool:
-        return bool(getattr(self, kind).get(class_name))
+        table = getattr(self, kind)
+        return bool(table.get(class_name) or table.get("*"))
 
     async def run(self, kind: str, core: Any, event: WriteEvent) -> None:
-        for hook in getattr(self, kind).get(event.class_name, ()):
+        """The class's own hooks, then those registered for every class (``"*"``)."""
+        table = getattr(self, kind)
+        for hook in (*table.get(event.class_name, ()), *table.get("*", ())):
             await hook(core, event)

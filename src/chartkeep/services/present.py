@@ -36,7 +36,10 @@ def present(
         if spec.type == "Relation":
             relations.append((name, spec))
         elif obj.get(name) is not None:
-            out[name] = encode(spec, obj[name], files_url)
+            if spec.type == "File" and ctx.file_link is not None:  # a signed link for this reader
+                out[name] = {"__type": "File", "name": obj[name], "url": ctx.file_link(obj[name])}
+            else:
+                out[name] = encode(spec, obj[name], files_url)
     for name, spec in relations:
         out[name] = {"__type": "Relation", "className": spec.target_class}
     acl = perms_to_acl(obj.get("_rperm"), obj.get("_wperm"))

@@ -7,13 +7,15 @@ so both dialects store and compare them the same way.
 * ``_Lockout``      failed logins per normalised username/email (or user), and the lock's end;
 * ``_MFA``          a user's TOTP secret, the digests of unused recovery codes, the last step used;
 * ``_AccountToken`` password-reset and email-verification tokens, as SHA-256 digests with expiry;
-* ``_Outbox``       account emails kept by the ``outbox`` mail sender.
+* ``_Outbox``       account emails kept by the ``outbox`` mail sender;
+* ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py).
 """
 
 from __future__ import annotations
 
 from chartkeep.storage.database import Conn
 from chartkeep.storage.dialect import quote
+from chartkeep.storage.file_store import ensure_file_tables
 
 LOCKOUT = "_Lockout"
 MFA = "_MFA"
@@ -37,3 +39,4 @@ async def ensure_internal_tables(conn: Conn) -> None:
     ]
     for sql in statements:
         await conn.execute(sql)
+    await ensure_file_tables(conn)

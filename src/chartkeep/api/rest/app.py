@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from chartkeep.api.rest.batch import make_batch
 from chartkeep.api.rest.errors import error_response, json_response
+from chartkeep.api.rest.files import file_routes
 from chartkeep.api.rest.handlers import build_router
 from chartkeep.api.rest.pages import page_routes
 from chartkeep.api.rest.router import require_master
@@ -73,6 +74,7 @@ def rest_routes(core: Core) -> list[Route]:
     methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
     return [
         *page_routes(core, mount, cors_headers),  # before the catch-all; OPTIONS falls through to it
+        *file_routes(core, mount, cors_headers),  # bodies are bytes, not JSON
         Route(mount + "/{path:path}", dispatch, methods=methods),
         Route(mount, dispatch, methods=methods),
     ]
