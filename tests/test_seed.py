@@ -25,6 +25,6 @@ async def test_seed_builds_every_state_and_an_intact_ledger(core) -> None:  # ty
     events = await _counts(core, 'SELECT "eventType", COUNT(*) FROM "_Audit" GROUP BY 1')
     assert {"read", "create", "signature_request", "sign", "decline", "amend"} <= set(events), events
     assert (await check(core)).ok
-    for table in ("PatientProfile", "Appointment", "IntakeAssessment", "Message"):
+    for table in ("PatientProfile", "Appointment", "IntakeAssessment", "Message", "Attachment", "_FileBlob"):
         assert (await _counts(core, f"SELECT 'n', COUNT(*) FROM \"{table}\""))["n"] > 0, table
     assert "staff" in steps and steps.count("EHR charts and notes") == 8

@@ -9,7 +9,7 @@ from typing import Any
 from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, create, master, ptr, refresh
 from chartkeep.demo.clinic import Clinic
-from chartkeep.services import functions
+from chartkeep.services import files, functions
 
 # how a note's story ends, in rotation over the demo's notes
 STORIES = ["signed", "draft", "signed", "under_review", "cosigned", "amended", "declined", "addendum"]
@@ -26,6 +26,18 @@ async def write_notes(c: Clinic, chart: dict[str, Any], serial: int) -> None:
     for k, encounter in enumerate(chart["encounters"]):
         story = STORIES[(serial + k) % len(STORIES)]
         await write_note(c, chart, doctor, encounter, story)
+    if serial % 2:
+        await attach(c, chart, doctor, serial)
+
+
+async def attach(c: Clinic, chart: dict[str, Any], who: Actor, serial: int) -> None:
+    """A lab report uploaded (encrypted at rest) and attached to the chart's first encounter."""
+    text = (f"Riverside Clinical Lab\nPatient chart {chart['id']}\nHbA1c: {c.rng.uniform(5.2, 9.1):.1f} %\n"
+            f"Creatinine: {c.rng.uniform(0.6, 1.4):.2f} mg/dL\n").encode()
+    stored = await files.upload(c.core, who.ctx, f"lab-report-{serial}.txt", text, "text/plain")
+    await create(c.core, who, "Attachment", {
+        "patient": ptr("Patient", chart["id"]), "encounter": ptr("Encounter", chart["encounters"][0]),
+        "file": {"__type": "File", "name": stored["name"]}, "category": "lab", "uploadedBy": who.pointer})
 
 
 async def write_note(c: Clinic, chart: dict[str, Any], doctor: Actor, encounter: str, story: str) -> None:
