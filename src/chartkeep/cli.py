@@ -158,23 +158,46 @@ async def _with_db(settings: Settings, work: Any) -> Any:
 @audit_app.command("verify")
 @_settings_options
 def audit_verify(**overrides: Any) -> None:
-    """Walk the ledger's hash chain; report the first row changed, removed or inserted (exit 1)."""
+    """Walk the ledger's hash chain and re-hash every signed note version; report the first ledger
+    row changed, removed or inserted and every signature whose content changed (exit 1)."""
+    from chartkeep.app import build_core
     from chartkeep.audit.verify import verify
+    from chartkeep.services.bootstrap import load_registry
+    from chartkeep.services.signature_check import verify_signatures
 
     settings = _load(overrides)
 
-    async def work(db: Any) -> Any:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Verifying the audit chain", total=None)
-            async with db.read() as conn:
-                return await verify(conn, lambda n: progress.update(task, completed=n))
+    async def work() -> Any:
+        core = build_core(settings)
+        await core.db.connect()
+        try:
+            await load_registry(core)
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("Verifying the audit chain", total=None)
+                async with core.db.read() as conn:
+                    report = await verify(conn, lambda n: progress.update(task, completed=n))
+                    signatures = await verify_signatures(core, conn) if core.registry.get("Signature") else None
+            return report, signatures
+        finally:
+            await core.db.close()
 
-    report = asyncio.run(_with_db(settings, work))
+    report, signatures = asyncio.run(work())
+    failed = False
     if report.ok:
         typer.echo(f"OK: {report.rows} entries, chain intact; head seq {report.head_seq} hash {report.head_hash}")
-        return
-    typer.echo(f"TAMPERED at seq {report.seq}: {report.problem} ({report.rows} entries verified before it)")
-    raise typer.Exit(1)
+    else:
+        typer.echo(f"TAMPERED at seq {report.seq}: {report.problem} ({report.rows} entries verified before it)")
+        failed = True
+    if signatures is not None:
+        bad = signatures["mismatches"]
+        typer.echo(f"{'OK' if not bad else 'TAMPERED'}: {signatures['checked']} signatures checked against the "
+                   f"content they signed, {len(bad)} mismatched")
+        for m in bad:
+            typer.echo(f"  signature {m['signature']} on note {m['medicalNote']} version {m['noteVersion']}: "
+                       f"{m['problem']}")
+        failed = failed or bool(bad)
+    if failed:
+        raise typer.Exit(1)
 
 
 @audit_app.command("export")

@@ -50,3 +50,25 @@ async def test_export_sorts_by_any_field_and_is_itself_recorded(api: Api, core, 
     assert seqs == sorted(seqs, reverse=True) and len(seqs) == total + 2  # two exports before this one
     result = await _cli(core, "audit", "export", "--sort", "password")
     assert result.exit_code != 0
+
+
+async def test_verify_rehashes_signed_versions(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+    w = await build_world(api)
+    token, me = w.token("physician"), w.users["physician"]["objectId"]
+
+    async def call(name: str, **params: object) -> dict:
+        r = await api.post(f"/functions/{name}", params, session=token)
+        assert r.status_code == 200, r.text
+        return r.json()["result"]
+
+    made = await call("saveNoteDraft", patient=w.ids["Patient"], encounter=w.ids["Encounter"], title="Admission",
+                      noteType="admission", plan="aspirin 81 mg")
+    await call("requestSignatures", note=made["note"]["objectId"], signers=[{"signer": me, "role": "author"}])
+    await call("signNote", note=made["note"]["objectId"])
+    result = await _cli(core, "audit", "verify")
+    assert result.exit_code == 0 and "1 signatures checked" in result.stdout and "0 mismatched" in result.stdout
+    version = made["version"]["objectId"]
+    await run_sql(core, f"UPDATE \"NoteVersion\" SET \"plan\" = 'aspirin 325 mg' WHERE \"objectId\" = '{version}'")
+    result = await _cli(core, "audit", "verify")
+    assert result.exit_code == 1 and "1 mismatched" in result.stdout and version in result.stdout, result.stdout
+    assert result.stdout.startswith("OK: ")  # the ledger itself is intact: the change was made to the note
