@@ -53,6 +53,13 @@ async def append(conn: Conn, entries: Iterable[Entry]) -> list[Entry]:
         entry.time = entry.time or now
         seq += 1
         prev = seal(entry, seq, prev)
+    if conn.dialect.name == "postgresql" and len(entries) <= CHUNK:
+        # one round trip: the rows and the new head together
+        sql, params = _insert_sql(conn, entries)
+        n = len(params)
+        await conn.execute(f"WITH ins AS ({sql} RETURNING 1) UPDATE {quote(HEAD)} SET \"seq\" = ${n + 1}, "
+                           f'"hash" = ${n + 2} WHERE "id" = 1', [*params, seq, prev])
+        return entries
     await _insert(conn, entries)
     await conn.execute(f'UPDATE {quote(HEAD)} SET "seq" = {_p(conn, 1)}, "hash" = {_p(conn, 2)} WHERE "id" = 1',
                        [seq, prev])
@@ -84,6 +91,11 @@ async def _insert(conn: Conn, entries: list[Entry]) -> None:
 
 
 async def _insert_chunk(conn: Conn, entries: list[Entry]) -> None:
+    sql, params = _insert_sql(conn, entries)
+    await conn.execute(sql, params)
+
+
+def _insert_sql(conn: Conn, entries: list[Entry]) -> tuple[str, list[Any]]:
     names = ["seq", *(n for n, _ in COLUMNS), "_rperm", "_wperm"]
     width = len(names)
     params: list[Any] = []
@@ -96,4 +108,4 @@ async def _insert_chunk(conn: Conn, entries: list[Entry]) -> None:
         else:
             groups.append("(" + ", ".join("?" * width) + ")")
     columns = ", ".join(quote(n) for n in names)
-    await conn.execute(f"INSERT INTO {quote(LEDGER)} ({columns}) VALUES {', '.join(groups)}", params)
+    return f"INSERT INTO {quote(LEDGER)} ({columns}) VALUES {', '.join(groups)}", params
