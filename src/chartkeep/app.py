@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
+from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
+from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
 from chartkeep.services import chart_hooks, sessions, user_roles
 from chartkeep.services.bootstrap import initialize
@@ -30,21 +32,30 @@ def build_core(settings: Settings) -> Core:
     user_roles.register(core.hooks)
     sessions.register(core.hooks)
     chart_hooks.register(core.hooks)
+    core.live = LiveQuery(core)
     return core
+
 
 
 def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     core = core or build_core(settings)
+    if not isinstance(core.live, LiveQuery):
+        core.live = LiveQuery(core)
+    live = core.live
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await core.db.connect()
         try:
             await initialize(core)
-            yield
+            await live.start()
+            try:
+                yield
+            finally:
+                await live.close()
         finally:
             await core.db.close()
 
-    app = Starlette(routes=rest_routes(core), lifespan=lifespan)
+    app = Starlette(routes=[*rest_routes(core), *live_routes(core, live)], lifespan=lifespan)
     app.state.core = core
     return app

@@ -8,6 +8,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
 from chartkeep.services.hooks import Hooks
+from chartkeep.services.live_feed import Feed
 from chartkeep.services.role_cache import RoleCache
 from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
@@ -22,6 +23,7 @@ class Core:
     roles: RoleCache = field(default_factory=lambda: RoleCache(0))
     hooks: Hooks = field(default_factory=Hooks)
     sessions: SessionCache = field(default_factory=lambda: SessionCache(0))
+    live: Feed | None = None  # LiveQuery's bus (chartkeep.live); None: no events
 
     def schema_or_404(self, class_name: str) -> ClassSchema:
         schema = self.registry.get(class_name)
