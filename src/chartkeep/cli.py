@@ -93,7 +93,7 @@ def serve(**overrides: Any) -> None:
     _announce(settings, created)
     console.print(f"  Parse REST API: http://{settings.host}:{settings.port}{settings.mount_path}")
     console.print(f"  Parse LiveQuery: ws://{settings.host}:{settings.port}{settings.mount_path}"
-                  + (f" (events through Redis at {settings.redis_url})" if settings.redis_url else ""))
+                  + (" (events through Redis)" if settings.redis_url else ""))
     uvicorn.run(
         create_app(settings),
         host=settings.host,
