@@ -174,8 +174,9 @@ async def test_connect_timeout_closes_a_silent_connection(server: LiveServer) ->
     server.core.settings.live_query_connect_timeout = 0.3
     c = await server.client()
     assert await c.recv() == error(1, "No connect message within 0.3 seconds", False)
-    with pytest.raises(websockets.ConnectionClosed):
+    with pytest.raises(websockets.ConnectionClosed) as closed:
         await c.recv(2)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
 
 @pytest.mark.parametrize("path", ["/parse", "/parse/"])

@@ -21,7 +21,15 @@ from chartkeep.live import LiveQuery, messages
 from chartkeep.live.connection import LiveConnection
 from chartkeep.services.core import Core
 
-_CLOSE = b""
+
+class _Close:
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+SLOW = _Close(1013)  # too slow to keep up: try again later (and resume)
+POLICY = _Close(1008)  # no connect in time
+NORMAL = _Close(1000)
 
 
 def _base_url(ws: WebSocket, mount: str, public_url: str | None) -> str:
@@ -31,12 +39,12 @@ def _base_url(ws: WebSocket, mount: str, public_url: str | None) -> str:
     return f"{scheme}://{ws.url.netloc}{mount}"
 
 
-async def _drain(ws: WebSocket, outbox: asyncio.Queue[bytes]) -> None:
+async def _drain(ws: WebSocket, outbox: asyncio.Queue[bytes | _Close]) -> None:
     with contextlib.suppress(Exception):  # the client went away: the reader sees it too
         while True:
             data = await outbox.get()
-            if data is _CLOSE:
-                await ws.close(code=1013)
+            if isinstance(data, _Close):
+                await ws.close(code=data.code)
                 return
             await ws.send_text(data.decode())
 
@@ -47,7 +55,7 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
 
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
-        outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        outbox: asyncio.Queue[bytes | _Close] = asyncio.Queue()
         limit = settings.live_query_send_queue
         overflowed = False
 
@@ -57,23 +65,23 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
                 return
             if outbox.qsize() >= limit:
                 overflowed = True
-                outbox.put_nowait(_CLOSE)
+                outbox.put_nowait(SLOW)
                 return
             outbox.put_nowait(data)
 
         conn = LiveConnection(live.hub, send, ws.client.host if ws.client else None, _base_url(ws, mount, settings.public_url))
         writer = asyncio.create_task(_drain(ws, outbox))
         try:
-            await _read(ws, conn)
+            await _read(ws, conn, outbox)
         finally:
             conn.close()
             if not writer.done():
                 if not overflowed:
-                    outbox.put_nowait(_CLOSE)
+                    outbox.put_nowait(NORMAL)
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(writer, 5)
 
-    async def _read(ws: WebSocket, conn: LiveConnection) -> None:
+    async def _read(ws: WebSocket, conn: LiveConnection, outbox: asyncio.Queue[bytes | _Close]) -> None:
         max_bytes = settings.live_query_max_frame_bytes
         while True:
             timeout = None if conn.connected else settings.live_query_connect_timeout
@@ -81,7 +89,7 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
                 message = await asyncio.wait_for(ws.receive(), timeout)
             except TimeoutError:
                 conn.send(messages.error(1, f"No connect message within {timeout:g} seconds", False))
-                conn.send(_CLOSE)
+                outbox.put_nowait(POLICY)
                 return
             except (WebSocketDisconnect, RuntimeError):
                 return
