@@ -139,26 +139,45 @@ class Hub:
             match_current = group.matches(current)
             if not (match_original or match_current):
                 continue
+            # subscribers of one group with the same identity, operation, keys and watch get the
+            # same event: decide and encode it once per such shape
+            shapes: dict[tuple[Any, ...], tuple[str, bytes, bytes | None] | None] = {}
             for sub in [only] if only is not None else list(group.subs):
                 if sub.last_seq >= seq and only is None:
                     continue
                 sub.last_seq = max(sub.last_seq, seq)
-                view = await access.get(sub.identity, sub.op)
-                outcome = decide(
-                    has_original=original is not None,
-                    has_current=current is not None,
-                    match_original=match_original,
-                    match_current=match_current,
-                    read_original=view.readable(original),
-                    read_current=view.readable(current),
-                    watch_changed=sub.watch_changed(original, current),
-                )
-                if outcome is None:
-                    continue
-                main = original if outcome.object_from_original else current
-                assert main is not None
-                obj = body(outcome.object_from_original, sub.base_url).encoded(view.hidden(schema, main), sub.keys)
-                before = None
-                if outcome.with_original and original is not None:
-                    before = body(True, sub.base_url).encoded(view.hidden(schema, original), sub.keys)
-                sub.send(sub.envelope.event(outcome.op, sub.request_id, obj, before, change.event_id))
+                shape = (sub.identity, sub.op, sub.keys, sub.watch, sub.base_url)
+                if shape in shapes:
+                    found = shapes[shape]
+                else:
+                    view = await access.get(sub.identity, sub.op)
+                    found = shapes[shape] = self._event_for(
+                        sub, view, schema, original, current, match_original, match_current, body
+                    )
+                if found is not None:
+                    op, obj, before = found
+                    sub.send(sub.envelope.event(op, sub.request_id, obj, before, change.event_id))
+
+    @staticmethod
+    def _event_for(
+        sub: Subscription, view: Any, schema: Any, original: dict[str, Any] | None, current: dict[str, Any] | None,
+        match_original: bool, match_current: bool, body: Callable[[bool, str], Body],
+    ) -> tuple[str, bytes, bytes | None] | None:
+        outcome = decide(
+            has_original=original is not None,
+            has_current=current is not None,
+            match_original=match_original,
+            match_current=match_current,
+            read_original=view.readable(original),
+            read_current=view.readable(current),
+            watch_changed=sub.watch_changed(original, current),
+        )
+        if outcome is None:
+            return None
+        main = original if outcome.object_from_original else current
+        assert main is not None
+        obj = body(outcome.object_from_original, sub.base_url).encoded(view.hidden(schema, main), sub.keys)
+        before = None
+        if outcome.with_original and original is not None:
+            before = body(True, sub.base_url).encoded(view.hidden(schema, original), sub.keys)
+        return outcome.op, obj, before
