@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +32,16 @@ import psutil
 
 from ckbench.client import Api
 from ckbench.loader import create_clinicians
-from ckbench.servers import APP_ID, MASTER_KEY, REPO, Server, chartkeep_server, parse_server, pg_url, recreate_database
+from ckbench.servers import (
+    APP_ID,
+    MASTER_KEY,
+    REPO,
+    Server,
+    chartkeep_server,
+    parse_server,
+    pg_url,
+    recreate_database,
+)
 
 FIELDS = {"title": {"type": "String"}, "seq": {"type": "Number"}}
 
@@ -39,10 +50,8 @@ def cpu_seconds(pid: int) -> float:
     proc = psutil.Process(pid)
     total = sum(proc.cpu_times()[:2])
     for child in proc.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.Error):
             total += sum(child.cpu_times()[:2])
-        except psutil.Error:
-            pass
     return total
 
 
@@ -56,7 +65,7 @@ def percentile(values: list[float], q: float) -> float:
 async def setup(api: Api) -> tuple[str, list[str]]:
     await api.call("POST", "/schemas/LiveBench", {"className": "LiveBench", "fields": FIELDS}, master=True)
     clinicians = await create_clinicians(api, 20, prefix="live")
-    acl = {c.objectId: {"read": True, "write": True} for c in clinicians}
+    acl = {c.object_id: {"read": True, "write": True} for c in clinicians}
     made = await api.call("POST", "/classes/LiveBench", {"title": "bench", "seq": 0, "ACL": acl}, master=True)
     return made["objectId"], [c.token for c in clinicians if c.token]
 
@@ -137,6 +146,9 @@ async def bench(kind: str, args: argparse.Namespace, work: Path) -> list[dict[st
     else:
         server = parse_server(port, args.scratch / "parse", work, db, allow_class_creation=False)
         server.env["LIVE_QUERY_CLASSES"] = "LiveBench"
+        # a copy of its own: the scratch folder's server.js is rewritten by every bench/run.sh
+        shutil.copy(REPO / "bench/parse/server.js", args.scratch / "parse/server-live.js")
+        server.command = ["node", "server-live.js"]
     await server.start()
     rows = []
     try:

@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from array import array
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -45,7 +46,7 @@ async def subscriber(session: aiohttp.ClientSession, url: str, app_id: str, toke
 
 
 async def main(url: str, app_id: str, tokens_file: str, count: int, out: str) -> None:
-    tokens = [t for t in open(tokens_file).read().split() if t]
+    tokens = [t for t in Path(tokens_file).read_text().split() if t]
     seqs, times = array("i"), array("d")
     ready: asyncio.Queue[int] = asyncio.Queue()
     connector = aiohttp.TCPConnector(limit=0)

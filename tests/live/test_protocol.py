@@ -116,6 +116,17 @@ async def test_rest_api_key_is_required_when_configured(server: LiveServer) -> N
     await d.connect(javascriptKey="rk")
 
 
+async def test_a_subscription_may_read_with_its_own_session(server: LiveServer, people: People) -> None:
+    server.core.settings.rest_api_key = "rk"
+    c = await server.client()
+    await c.connect(restAPIKey="rk")
+    await c.subscribe(1, "Doc", sessionToken=people.alice.token)
+    r = await server.api.post("/classes/Doc", {"title": "a", "ACL": {people.alice.id: {"read": True}}},
+                              master=True, headers={"X-Parse-REST-API-Key": "rk"})
+    assert r.status_code == 201, r.text
+    assert (await c.event())["object"]["title"] == "a"
+
+
 async def test_subscriptions_are_checked_like_a_find(server: LiveServer, people: People) -> None:
     api = server.api
     r = await api.put("/schemas/Doc", {"classLevelPermissions": {

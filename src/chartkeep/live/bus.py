@@ -21,6 +21,7 @@ from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Sink = Callable[[Change], None]
+OUTBOX_LIMIT = 100_000  # events waiting for Redis; past it the oldest are dropped (and logged)
 
 
 class LocalBus:
@@ -58,8 +59,14 @@ class RedisBus(LocalBus):
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        self.dropped = 0
 
     def publish(self, change: Change) -> None:
+        if self._outbox.qsize() >= OUTBOX_LIMIT:  # Redis has been away for long: drop the oldest
+            self._outbox.get_nowait()
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.error("LiveQuery: Redis unreachable, %d events dropped so far", self.dropped)
         self._outbox.put_nowait(encode_change(self._stamp(change)))
 
     async def start(self, sink: Sink) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from chartkeep.access.guards import read_guard
 from chartkeep.access.protected import deny_protected_query
 from chartkeep.auth.resolve import Credentials, resolve
+from chartkeep.auth.sessions import user_for_token
 from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.live import messages
 from chartkeep.live.frames import FrameError, parse_frame
@@ -132,7 +133,7 @@ class LiveConnection:
         identity = self.identity
         token = message.get("sessionToken")
         if token is not None and not identity.is_master:
-            await resolve(self.core, Credentials(app_id=identity.app_id, session_token=token))  # 209 if dead
+            await user_for_token(self.core, token)  # 209 unless a live session
             identity = Identity(identity.app_id, token, False)
         ctx = await context_for(self.core, identity)
         schema = self.core.registry.get(class_name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -20,6 +21,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from chartkeep.live import LiveQuery, messages
 from chartkeep.live.connection import LiveConnection
 from chartkeep.services.core import Core
+
+log = logging.getLogger("chartkeep.live")
 
 
 class _Close:
@@ -101,7 +104,11 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
             if len(data) > max_bytes:
                 conn.send(messages.error(1, f"Message larger than {max_bytes} bytes", False))
                 continue
-            await conn.handle(data)
+            try:
+                await conn.handle(data)
+            except Exception:  # noqa: BLE001 - a bug must cost one message, not the connection
+                log.exception("LiveQuery: failed to handle a message")
+                conn.send(messages.error(1, "Internal server error.", False))
 
     routes = [WebSocketRoute(mount or "/", endpoint)]
     if mount:
