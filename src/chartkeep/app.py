@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from chartkeep.api.graphql.app import graphql_routes
+from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
+from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
 from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
 from chartkeep.services.bootstrap import initialize
@@ -35,21 +37,30 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    core.live = LiveQuery(core)
     return core
+
 
 
 def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     core = core or build_core(settings)
+    if not isinstance(core.live, LiveQuery):
+        core.live = LiveQuery(core)
+    live = core.live
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await core.db.connect()
         try:
             await initialize(core)
-            yield
+            await live.start()
+            try:
+                yield
+            finally:
+                await live.close()
         finally:
             await core.db.close()
 
-    app = Starlette(routes=[*graphql_routes(core), *rest_routes(core)], lifespan=lifespan)
+    app = Starlette(routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)], lifespan=lifespan)
     app.state.core = core
     return app

@@ -92,6 +92,8 @@ def serve(**overrides: Any) -> None:
     _, created = settings.ensure_master_key()
     _announce(settings, created)
     console.print(f"  Parse REST API: http://{settings.host}:{settings.port}{settings.mount_path}")
+    console.print(f"  Parse LiveQuery: ws://{settings.host}:{settings.port}{settings.mount_path}"
+                  + (" (events through Redis)" if settings.redis_url else ""))
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -99,6 +101,11 @@ def serve(**overrides: Any) -> None:
         log_level=settings.log_level,
         access_log=False,
         proxy_headers=False,
+        # LiveQuery heartbeats: ping every N s, drop a client that has not answered N s later
+        ws_ping_interval=settings.live_query_heartbeat_seconds or None,
+        ws_ping_timeout=settings.live_query_heartbeat_seconds or None,
+        # frames up to 4x the LiveQuery limit are answered with an error; larger ones close (1009)
+        ws_max_size=4 * settings.live_query_max_frame_bytes,
     )
 
 

@@ -172,7 +172,47 @@ class Settings(BaseSettings):
         300, description="Lifetime of a signed file download URL, in seconds."
     )
 
-    @field_validator("templates", "master_key_ips", "signup_roles", "files_old_keys", "files_allowed_types", mode="before")
+    # ---- LiveQuery (docs/livequery.md) ----
+    live_query_classes: CommaList = Field(
+        default_factory=lambda: ["*"],
+        description="Classes whose writes are published to LiveQuery subscribers (comma-separated; * for "
+        "every class; empty turns LiveQuery events off). _Session is never published.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:port/db. When set, LiveQuery events travel through Redis pub/sub, so a "
+        "client connected to one server process receives changes made through another.",
+    )
+    live_query_max_subscriptions: int = Field(
+        100, description="Subscriptions one LiveQuery connection may hold at once (error 1 past it)."
+    )
+    live_query_heartbeat_seconds: float = Field(
+        20.0,
+        description="Interval of WebSocket pings to LiveQuery clients; a client that does not answer within "
+        "the same time is disconnected (0 turns pings off).",
+    )
+    live_query_connect_timeout: float = Field(
+        10.0, description="Seconds a new LiveQuery connection has to send its connect message."
+    )
+    live_query_max_frame_bytes: int = Field(
+        64 * 1024, description="Largest LiveQuery message a client may send, in bytes."
+    )
+    live_query_send_queue: int = Field(
+        10000,
+        description="Messages queued for one LiveQuery client before it counts as too slow and is "
+        "disconnected (it may reconnect and resume).",
+    )
+    live_query_resume_events: int = Field(
+        10000,
+        description="How many recent LiveQuery events each process keeps so a reconnecting client can "
+        "resume from its last event id (0: no resume).",
+    )
+    live_query_resume_seconds: float = Field(
+        300.0, description="How old a kept LiveQuery event may be and still be replayed on resume."
+    )
+
+    @field_validator("templates", "master_key_ips", "signup_roles", "files_old_keys", "files_allowed_types",
+                     "live_query_classes", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -9,6 +9,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.schema.registry import Registry
 from chartkeep.services.hooks import Hooks
+from chartkeep.services.live_feed import Feed
 from chartkeep.services.role_cache import RoleCache
 from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
@@ -27,6 +28,7 @@ class Core:
 
     def __post_init__(self) -> None:
         self.ledger = GroupAppender(self.db)
+    live: Feed | None = None  # LiveQuery's bus (chartkeep.live); None: no events
 
     def schema_or_404(self, class_name: str) -> ClassSchema:
         schema = self.registry.get(class_name)

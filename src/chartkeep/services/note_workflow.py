@@ -18,6 +18,7 @@ from typing import Any
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
+from chartkeep.services import live_feed
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
 from chartkeep.storage.dialect import quote
@@ -119,5 +120,11 @@ def review_complete(note: dict[str, Any], signatures: list[dict[str, Any]]) -> b
 
 
 async def set_note(conn: Conn, core: Any, note_id: str, changes: dict[str, Any], now: Any) -> None:
-    """A server-side change of the note row, in the write's transaction."""
-    await rows.update(conn, schema(core, NOTE), note_id, {**changes, "updatedAt": now}, None)
+    """A server-side change of the note row, in the write's transaction; LiveQuery subscribers see
+    it (a note's status and version number change) once the transaction commits."""
+    note = schema(core, NOTE)
+    live = live_feed.tracking(core, NOTE)
+    original = await live_feed.load_original(conn, note, note_id, None) if live else None
+    await rows.update(conn, note, note_id, {**changes, "updatedAt": now}, None)
+    if live:
+        await live_feed.after_write(core, conn, note, note_id, original)

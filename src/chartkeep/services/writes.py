@@ -31,7 +31,7 @@ from chartkeep.schema.codec import decode, infer_spec
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.schema.model import DEFAULT_FIELDS, ClassSchema, FieldSpec, valid_field_name
-from chartkeep.services import audit, classes, ledger_appends, update_ops
+from chartkeep.services import audit, classes, ledger_appends, live_feed, update_ops
 from chartkeep.services.core import Core
 from chartkeep.services.hooks import WriteEvent
 from chartkeep.services.present import present
@@ -309,6 +309,8 @@ async def _create(
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
         stage_audit(core, w, tx, "create", event)
+        if live_feed.tracking(core, w.class_name):
+            await live_feed.after_write(core, tx, w.schema, w.object_id, None)
     return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
 
 
@@ -349,10 +351,14 @@ async def _update(
         defaults_and_required(core, w)
         w.values.update(hidden or {})
         event = _event(w, tx, is_new=False)
+        live = live_feed.tracking(core, w.class_name)
+        original = await live_feed.load_original(tx, w.schema, object_id, w.current) if live else None
         await core.hooks.run("before_save", core, event)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
         stage_audit(core, w, tx, "update", event)
+        if live and original is not None:
+            await live_feed.after_write(core, tx, w.schema, object_id, original)
     return {**_op_results(w), "updatedAt": iso_ms(w.now)}
 
 
@@ -394,12 +400,15 @@ async def _delete(core: Core, ctx: RequestContext, class_name: str, object_id: s
         if pointer_guard is not None and not await _matches(tx, core, schema, object_id, pointer_guard):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         current = None
-        if core.hooks.has("after_delete", class_name):
+        live = live_feed.tracking(core, class_name)
+        if live or core.hooks.has("after_delete", class_name):
             current = await rows.fetch_for_write(tx, schema, object_id, write_principals(ctx))
         perms = await rows.delete(tx, schema, object_id, write_principals(ctx))
         if perms is None:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         audit.stage_write(tx, ctx, class_name, object_id, "delete", {}, {"_rperm": perms}, current)
+        if live:
+            live_feed.after_delete(core, tx, schema, object_id, dict(current) if current else None)
         if current is not None:
             event = WriteEvent(ctx, tx, schema, object_id, False, {}, {}, current)
             await core.hooks.run("after_delete", core, event)

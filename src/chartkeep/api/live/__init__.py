@@ -1,0 +1,1 @@
+"""Parse LiveQuery over WebSocket, on the REST mount path (``ws://host/parse``)."""

@@ -1,0 +1,41 @@
+"""Parse LiveQuery: subscriptions over WebSocket, fed by committed writes (docs/livequery.md).
+
+Modules, one idea each: ``frames`` (client messages checked as Parse checks them), ``messages``
+(server messages), ``connection`` (the protocol's operations for one client), ``subscription``
+(subscriptions grouped by query), ``viewer`` (who a subscription reads as, at event time),
+``decide`` (which event a subscriber gets), ``render`` (event bodies), ``hub`` (the fan-out),
+``ring`` (the resume window), ``bus``/``codec`` (in-process or Redis transport of changes).
+"""
+
+from __future__ import annotations
+
+from chartkeep.live.bus import LocalBus, RedisBus
+from chartkeep.live.hub import Hub
+from chartkeep.services.core import Core
+from chartkeep.services.live_feed import Change
+
+
+class LiveQuery:
+    """The bus (what the write pipeline publishes to) and the hub (what clients subscribe to)."""
+
+    def __init__(self, core: Core) -> None:
+        settings = core.settings
+        classes = settings.live_query_classes
+        self.bus: LocalBus = (
+            RedisBus(classes, settings.redis_url, settings.app_id) if settings.redis_url else LocalBus(classes)
+        )
+        self.hub = Hub(core)
+
+    def tracks(self, class_name: str) -> bool:
+        return self.bus.tracks(class_name)
+
+    def publish(self, change: Change) -> None:
+        self.bus.publish(change)
+
+    async def start(self) -> None:
+        self.hub.start()
+        await self.bus.start(self.hub.accept)
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.hub.close()
