@@ -56,7 +56,7 @@ async function waitFor(events, count, ms = 5000) {
 
 const settle = () => new Promise((r) => setTimeout(r, 400));
 
-test('MedicalNote: the care team receives create/update/leave/enter/delete, an outsider nothing', skip, async () => {
+test('MedicalNote: the care team receives create/update/leave/enter as the note moves through its workflow, an outsider nothing', skip, async () => {
   const doc = await staff('physician');
   const outsider = await staff('physician');
   const patient = new Parse.Object('Patient');
@@ -89,25 +89,33 @@ test('MedicalNote: the care team receives create/update/leave/enter/delete, an o
   assert.equal(mine[1].object.get('title'), 'Progress (2)');
   assert.equal(mine[1].original.get('title'), 'Progress');
 
-  note.set('status', 'under_review');
-  await note.save(null, { sessionToken: doc.token });
+  // content: a version; the server advances the note's version number
+  const version = new Parse.Object('NoteVersion');
+  await version.save({ medicalNote: note, versionNumber: 1, editor: doc.user, subjective: 'better today' },
+    { sessionToken: doc.token });
   await waitFor(mine, 3);
-  assert.equal(mine[2].op, 'leave');
-  assert.equal(mine[2].object.get('status'), 'under_review');
+  assert.equal(mine[2].op, 'update');
+  assert.equal(mine[2].object.get('currentVersionNumber'), 1);
 
-  note.set('status', 'draft');
-  await note.save(null, { sessionToken: doc.token });
+  // a signature request puts the note under review (it leaves the drafts) ...
+  await Parse.Cloud.run('requestSignatures', { note: note.id, signers: [{ signer: doc.user.id, role: 'author' }] },
+    { sessionToken: doc.token });
   await waitFor(mine, 4);
-  assert.equal(mine[3].op, 'enter');
-  assert.equal(mine[3].original.get('status'), 'under_review');
+  assert.equal(mine[3].op, 'leave');
+  assert.equal(mine[3].object.get('status'), 'under_review');
 
-  await note.destroy(MK);
+  // ... and a decline returns it to draft (it enters again)
+  await Parse.Cloud.run('declineSignature', { note: note.id, comment: 'needs the lab result' },
+    { sessionToken: doc.token });
   await waitFor(mine, 5);
-  assert.equal(mine[4].op, 'delete');
-  assert.equal(mine[4].object.id, note.id);
+  assert.equal(mine[4].op, 'enter');
+  assert.equal(mine[4].original.get('status'), 'under_review');
+
+  // notes are never deleted, master key included: no delete event either
+  await assert.rejects(note.destroy(MK), (e) => e.code === 119);
 
   await waitFor(all, 5);
-  assert.deepEqual(all.map((e) => e.op), ['create', 'update', 'leave', 'enter', 'delete']);
+  assert.deepEqual(all.map((e) => e.op), ['create', 'update', 'update', 'leave', 'enter']);
   await settle();
   assert.deepEqual(theirs, [], 'a physician outside the care team receives nothing');
   await masterSub.unsubscribe();
