@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -47,6 +48,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/test.db"
         return
+    async with private_pg_schema() as url:
+        yield url
+
+
+@asynccontextmanager
+async def private_pg_schema() -> AsyncIterator[str]:
+    """A fresh schema in the test database, dropped afterwards: its URL (``search_path``)."""
     require_service(await pg_available())
     schema = "t_" + secrets.token_hex(6)
     admin = await asyncpg.connect(PG_URL)

@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
 import redis.asyncio as redis
 import websockets
 
-from tests.conftest import PG_URL, pg_available, require_service
+from tests.conftest import private_pg_schema, require_service
 from tests.live.conftest import LiveClient
 from tests.policy.world import DATE
 
@@ -48,15 +47,8 @@ async def redis_available() -> str | None:
 
 @pytest.fixture
 async def pg_schema_url() -> AsyncIterator[str]:
-    require_service(await pg_available())
-    schema = "t_" + secrets.token_hex(6)
-    admin = await asyncpg.connect(PG_URL)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?search_path={schema}"
-    finally:
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
+    async with private_pg_schema() as url:
+        yield url
 
 
 def _free_port() -> int:

@@ -13,6 +13,8 @@ Event types: ``login``, ``login_failed``, ``logout``, ``read``, ``create``, ``up
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from chartkeep.audit.append import stage
@@ -91,6 +93,19 @@ def stage_write(conn: Conn, ctx: RequestContext, class_name: str, object_id: str
                       target_id=object_id, patient=chart[1] if chart else None,
                       patient_class=chart[0] if chart else None,
                       details=f"fields: {', '.join(fields)}" if fields else None))
+
+
+@asynccontextmanager
+async def refusals(core: Core, ctx: RequestContext, conn: Conn | None, action: str, class_name: str,
+                   object_id: str | None = None, when: bool = True) -> AsyncIterator[None]:
+    """A ``ParseError`` raised inside is recorded as a failed ``action`` and re-raised — when the
+    work ran in its own transaction (``conn`` None: a caller's batch transaction rolls back)."""
+    try:
+        yield
+    except ParseError as exc:
+        if conn is None and when:
+            await record_refusal(core, ctx, action, class_name, object_id, exc)
+        raise
 
 
 async def record_refusal(core: Core, ctx: RequestContext, action: str, class_name: str, object_id: str | None,

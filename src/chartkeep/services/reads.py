@@ -50,19 +50,10 @@ async def find(
     core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
     """Find, then record the patients whose data it returned (or the refusal) in the ledger."""
-    try:
+    async with audit.refusals(core, ctx, conn, "read", class_name, when=audit.is_patient_class(class_name)):
         out, seen = await _find(core, ctx, class_name, raw, conn)
-    except ParseError as exc:
-        await _refused(core, ctx, conn, class_name, None, exc)
-        raise
     await audit.record_reads(core, ctx, conn, class_name, seen)
     return out
-
-
-async def _refused(core: Core, ctx: RequestContext, conn: Conn | None, class_name: str, object_id: str | None,
-                   exc: ParseError) -> None:
-    if conn is None and audit.is_patient_class(class_name):
-        await audit.record_refusal(core, ctx, "read", class_name, object_id, exc)
 
 
 Seen = list[tuple[str, dict[str, Any]]]
@@ -105,11 +96,8 @@ def _empty(opts: FindOptions) -> dict[str, Any]:
 async def get(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
-    try:
+    async with audit.refusals(core, ctx, conn, "read", class_name, object_id, audit.is_patient_class(class_name)):
         shown, seen = await _get(core, ctx, class_name, object_id, raw, conn)
-    except ParseError as exc:
-        await _refused(core, ctx, conn, class_name, object_id, exc)
-        raise
     await audit.record_reads(core, ctx, conn, class_name, seen)
     return shown
 

@@ -67,12 +67,8 @@ async def create(
     from the system-class services that wrap this pipeline."""
     if is_ledger_class(class_name):
         return await ledger_appends.create(core, ctx, class_name, body, conn)
-    try:
+    async with audit.refusals(core, ctx, conn, "create", class_name):
         return await _create(core, ctx, class_name, body, conn, hidden, assign_id)
-    except ParseError as exc:
-        if conn is None:
-            await audit.record_refusal(core, ctx, "create", class_name, None, exc)
-        raise
 
 
 async def _create(
@@ -111,12 +107,8 @@ async def update(
 ) -> dict[str, Any]:
     if is_ledger_class(class_name):
         raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} entries are append-only: they cannot be changed.")
-    try:
+    async with audit.refusals(core, ctx, conn, "update", class_name, object_id):
         return await _update(core, ctx, class_name, object_id, body, conn, hidden)
-    except ParseError as exc:
-        if conn is None:
-            await audit.record_refusal(core, ctx, "update", class_name, object_id, exc)
-        raise
 
 
 async def _update(
@@ -168,12 +160,8 @@ def _op_results(w: Write) -> dict[str, Any]:
 async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None = None) -> None:
     if is_ledger_class(class_name):
         raise ParseError(Code.OPERATION_FORBIDDEN, f"{class_name} entries are append-only: they cannot be deleted.")
-    try:
+    async with audit.refusals(core, ctx, conn, "delete", class_name, object_id):
         await _delete(core, ctx, class_name, object_id, conn)
-    except ParseError as exc:
-        if conn is None:
-            await audit.record_refusal(core, ctx, "delete", class_name, object_id, exc)
-        raise
 
 
 async def _delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None) -> None:

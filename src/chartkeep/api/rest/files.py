@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from chartkeep.api.rest.errors import error_response, json_response
-from chartkeep.api.rest.wire import BODY_AUTH_KEYS, base_url
+from chartkeep.api.rest.wire import BODY_AUTH_KEYS, base_url, header_credentials
 from chartkeep.auth.link_principal import context_for_link
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.errors import Code, ParseError
@@ -40,17 +40,7 @@ DOWNLOAD_HEADERS = {
 
 
 def _credentials(request: Request, mount: str, public_url: str | None) -> Credentials:
-    h = request.headers
-    return Credentials(
-        app_id=h.get("x-parse-application-id"),
-        master_key=h.get("x-parse-master-key"),
-        session_token=h.get("x-parse-session-token"),
-        installation_id=h.get("x-parse-installation-id"),
-        rest_key=h.get("x-parse-rest-api-key"),
-        javascript_key=h.get("x-parse-javascript-key") or h.get("x-parse-client-key"),
-        client_ip=request.client.host if request.client else None,
-        base_url=base_url(request, mount, public_url),
-    )
+    return header_credentials(request, base_url(request, mount, public_url))
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:
