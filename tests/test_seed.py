@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from typer.testing import CliRunner
+
+from chartkeep.cli import app
 from chartkeep.demo.run import already_seeded, seed
 from tests.audit.helpers import check
 
@@ -28,3 +31,13 @@ async def test_seed_builds_every_state_and_an_intact_ledger(core) -> None:  # ty
     for table in ("PatientProfile", "Appointment", "IntakeAssessment", "Message", "Attachment", "_FileBlob"):
         assert (await _counts(core, f"SELECT 'n', COUNT(*) FROM \"{table}\""))["n"] > 0, table
     assert "staff" in steps and steps.count("EHR charts and notes") == 8
+
+
+def test_the_first_seed_prints_the_generated_master_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    args = ["seed", "--patients", "1", "--bh-patients", "1", "--data-dir", str(tmp_path),
+            "--database-url", f"sqlite:///{tmp_path}/c.db"]
+    first = CliRunner().invoke(app, args)
+    key = (tmp_path / "master.key").read_text().strip()
+    assert first.exit_code == 0 and key in first.output.replace("\n", ""), first.output
+    again = CliRunner().invoke(app, [*args, "--if-empty"])
+    assert again.exit_code == 0 and key not in again.output and "nothing done" in again.output

@@ -309,7 +309,9 @@ def seed_command(
     from chartkeep.demo.clinic import DEMO_PASSWORD, STAFF
 
     settings = _load(overrides)
-    settings.ensure_master_key()
+    _, created = settings.ensure_master_key()
+    if created:  # the first command on a fresh machine: say the key now, `serve` will not again
+        _announce(settings, created)
     clinic = asyncio.run(_seed(settings, patients, bh_patients, if_empty))
     if clinic is None:
         console.print("Demo data already present (user 'admin' exists); nothing done.")

@@ -72,3 +72,4 @@ async def test_verify_rehashes_signed_versions(api: Api, core) -> None:  # type:
     result = await _cli(core, "audit", "verify")
     assert result.exit_code == 1 and "1 mismatched" in result.stdout and version in result.stdout, result.stdout
     assert result.stdout.startswith("OK: ")  # the ledger itself is intact: the change was made to the note
+
