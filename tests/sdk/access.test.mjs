@@ -3,20 +3,11 @@
 // on open copies of the seed classes; these tests run against Chartkeep only.)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES } from './helpers.mjs';
+import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep access policy (not a Parse behaviour)' } : {};
 
 before(async () => { await ensureSeedSchema(); });
-
-/** A staff account, created the way the policy wants: by the master key. */
-async function staff(role) {
-  const username = uid(role);
-  const r = await rest('POST', '/users', { master: true, body: { username, password: PASSWORD, role } });
-  assert.equal(r.status, 201, r.text);
-  const user = await Parse.User.logIn(username, PASSWORD);
-  return { user, token: user.getSessionToken(), id: user.id };
-}
 
 function patientAttrs() {
   return { mrn: uid('MRN'), fullName: 'Grace Hopper', dateOfBirth: new Date('1906-12-09T00:00:00.000Z'), status: 'active' };

@@ -2,19 +2,11 @@
 // attached to a chart's Attachment, downloaded by file.url() / getData(); the care team only.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES } from './helpers.mjs';
+import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep file policy (encrypted, signed links, care team)' } : {};
 
 before(async () => { await ensureSeedSchema(); });
-
-async function staff(role) {
-  const username = uid(role);
-  const r = await rest('POST', '/users', { master: true, body: { username, password: PASSWORD, role } });
-  assert.equal(r.status, 201, r.text);
-  const user = await Parse.User.logIn(username, PASSWORD);
-  return { user, token: user.getSessionToken(), id: user.id };
-}
 
 async function chart() {
   const doc = await staff('physician');

@@ -231,6 +231,17 @@ async function doEnsureSeedSchema() {
 export const PASSWORD = 'S3cret-pass!';
 
 /** Signs up a fresh user (role "patient") and returns {user, token, username}. */
+/** A staff account, created the way the clinical policy wants: by the master key, then logged in. */
+export async function staff(role) {
+  const username = uid(role);
+  const body = { username, password: PASSWORD, role, displayName: `${role} ${username}` };
+  const r = await rest('POST', '/users', { master: true, body });
+  if (r.status !== 201) throw new Error(`staff account not created: ${r.status} ${r.text}`);
+  const user = await Parse.User.logIn(username, PASSWORD);
+  const token = user.getSessionToken();
+  return { user, token, id: user.id, opts: { sessionToken: token } };
+}
+
 export async function newUser(extra = {}) {
   const username = uid('user');
   const user = new Parse.User();

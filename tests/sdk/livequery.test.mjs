@@ -4,7 +4,7 @@
 // without read access receives nothing. (Chartkeep only: the reference run has no LiveQuery.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, rest, ensureSeedSchema, PASSWORD, APP_ID, SERVER_URL, ON_PARSE_POSTGRES } from './helpers.mjs';
+import { Parse, MK, uid, rest, ensureSeedSchema, PASSWORD, APP_ID, SERVER_URL, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep LiveQuery and access policy' } : {};
 const WS_URL = SERVER_URL.replace(/^http/, 'ws');
@@ -15,14 +15,6 @@ after(async () => {
   for (const c of clients) await c.close();
   if (!ON_PARSE_POSTGRES) await Parse.LiveQuery.close();
 });
-
-async function staff(role) {
-  const username = uid(role);
-  const r = await rest('POST', '/users', { master: true, body: { username, password: PASSWORD, role } });
-  assert.equal(r.status, 201, r.text);
-  const user = await Parse.User.logIn(username, PASSWORD);
-  return { user, token: user.getSessionToken(), id: user.id };
-}
 
 async function patientUser() {
   const user = new Parse.User();

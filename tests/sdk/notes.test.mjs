@@ -2,19 +2,11 @@
 // rules on direct object saves, as a Back4app-template app makes them. Chartkeep only.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES } from './helpers.mjs';
+import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep clinical workflow (not a Parse behaviour)' } : {};
 
 before(async () => { await ensureSeedSchema(); });
-
-async function staff(role) {
-  const username = uid(role);
-  const r = await rest('POST', '/users', { master: true, body: { username, password: PASSWORD, role, displayName: `${role} ${username}` } });
-  assert.equal(r.status, 201, r.text);
-  const user = await Parse.User.logIn(username, PASSWORD);
-  return { user, token: user.getSessionToken(), id: user.id, opts: { sessionToken: user.getSessionToken() } };
-}
 
 /** A physician's patient with an encounter, and a nurse on the care team. */
 async function clinic() {
