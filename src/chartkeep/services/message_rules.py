@@ -17,7 +17,8 @@ batch, Cloud functions).
   client deletes it (the class-level permission, and this hook if that is ever widened).
 
 The master key may import history: it may name the sender and set ``sentAt`` and the receipt on
-create (made consistent), and skips the relationship checks; never the content rule.
+create (made consistent), and skips the relationship checks; never the content rule, and never
+advances a receipt (that attests the recipient's reading, as only a signer signs).
 """
 
 from __future__ import annotations
@@ -153,12 +154,8 @@ async def _receipt(event: WriteEvent) -> None:
             raise ParseError(Code.OPERATION_FORBIDDEN, f"A sent message cannot be changed ({name}): only its "
                              "recipient records its delivery and reading (status, isRead).")
         values.pop(name, None)
-    if not RECEIPT & values.keys():
-        return
-    if not ctx.is_master and ctx.user_id != current.get("to"):
-        raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: only the recipient of a message marks it "
-                         "delivered or read.")
-    _advance(values, current)
+    if RECEIPT & values.keys():
+        _advance(values, current, recipient=not ctx.is_master and ctx.user_id == current.get("to"))
 
 
 def _same(name: str, new: Any, old: Any) -> bool:
@@ -181,18 +178,22 @@ def _wanted(values: dict[str, Any], state: str) -> str:
     return status
 
 
-def _advance(values: dict[str, Any], current: dict[str, Any]) -> None:
+def _advance(values: dict[str, Any], current: dict[str, Any], recipient: bool) -> None:
+    """The receipt this write asks for; the same state again is a no-op for anyone."""
     state = current.get("status") or (READ if current.get("isRead") else SENT)
     wanted = _wanted(values, state)
-    if values.get("isRead") is False and state == READ:
+    unread = values.pop("isRead", None) is False and state == READ
+    values.pop("status", None)
+    if wanted == state and not unread:
+        return
+    if not recipient:  # the sender, and the master key: a receipt attests the recipient's reading
+        raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: only the recipient of a message marks it "
+                         "delivered or read.")
+    if unread:
         raise ParseError(Code.VALIDATION_ERROR, "A message that was read cannot become unread.")
     if STATUSES.index(wanted) < STATUSES.index(state):
         raise ParseError(Code.VALIDATION_ERROR, f"Message status cannot go back from {state} to {wanted}: "
                          "sent → delivered → read.")
-    values.pop("status", None)
-    values.pop("isRead", None)
-    if wanted == state:
-        return
     now = now_ms()
     values["status"], values["isRead"] = wanted, wanted == READ
     if not current.get("deliveredAt"):

@@ -95,6 +95,7 @@ async def test_a_patient_cannot_mark_read_for_someone_else_or_change_the_sender(
                        {"sentAt": OLD}, {"attachments": []}):
             refused(await api.put(path, change, session=c.tokens[who]), 119, "A sent message cannot be changed")
     refused(await api.put(path, {"body": "changed"}, master=True), 119)
+    refused(await api.put(path, {"isRead": True}, master=True), 119, "only the recipient")
     refused(await api.put(path, {"ACL": {"*": {"read": True}}}, session=c.tokens["provider"]), 119)
     # anyone else does not even see it
     for who in ("p2", "nurse", "doc2", "admin"):
@@ -104,8 +105,10 @@ async def test_a_patient_cannot_mark_read_for_someone_else_or_change_the_sender(
         refused(await api.put(path, {"isRead": True}, session=c.tokens[who]), 101, "Object not found")
     assert await snapshot(core) == before
     # re-sending unchanged values (a whole-object save) is fine
-    same = {"body": "I feel better", "from": c.user("p1"), "isRead": False}
+    same = {"body": "I feel better", "from": c.user("p1"), "isRead": False, "status": "sent"}
     assert (await api.put(path, same, session=c.tokens["provider"])).status_code == 200
+    assert (await api.put(path, same, master=True)).status_code == 200
+    assert (await c.get("Message", oid))["status"] == "sent"
 
 
 async def test_no_client_deletes_a_message(api: Api) -> None:
