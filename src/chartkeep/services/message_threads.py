@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.access.protected import hidden_fields
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query.sql import Params, compile_where
@@ -74,16 +75,23 @@ async def message_threads(core: Core, ctx: RequestContext, params: dict[str, Any
         me_mark, false_mark = bind.add(me), bind.add(d.to_db("Boolean", False))
         cond = "1 = 1" if where is None else compile_where(where, schema, d, bind)
         found = await conn.fetch(_thread_sql(cond, me_mark, false_mark, limit, skip), bind.values)
-    results, seen, total = [], [], 0
-    for conv, pat, fr, rcpt, body, sent, created, oid, count, unread, threads in found:
-        total = int(threads)
+        total = int(found[0][-1]) if found else 0
+        if not found and skip and where is not None:  # paged past the end: still the number of threads
+            again = Params(d)
+            total = int(await conn.fetchval(f'SELECT COUNT(DISTINCT "conversationId") FROM {quote(MESSAGE)} '
+                                            f'WHERE {compile_where(where, schema, d, again)}', again.values) or 0)
+    results, seen = [], []
+    for conv, pat, fr, rcpt, body, sent, created, oid, count, unread, _ in found:
         at = d.from_db("Date", sent if sent is not None else created)
+        last = {"objectId": oid, "body": body, "from": pointer("_User", fr) if fr else None,
+                "sentAt": {"__type": "Date", "iso": iso_ms(at)}}
+        if "body" in hidden_fields(ctx, schema, {"objectId": oid, "from": fr, "to": rcpt, "patient": pat}):
+            del last["body"]  # the class's protectedFields apply here as to any read
         results.append({
             "conversationId": conv,
             "patient": pointer("PatientProfile", pat) if pat else None,
             "participants": [pointer("_User", u) for u in (fr, rcpt) if u],
-            "lastMessage": {"objectId": oid, "body": body, "from": pointer("_User", fr) if fr else None,
-                            "sentAt": {"__type": "Date", "iso": iso_ms(at)}},
+            "lastMessage": last,
             "messageCount": int(count),
             "unreadCount": int(unread or 0),
         })

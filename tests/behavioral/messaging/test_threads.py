@@ -46,6 +46,8 @@ async def test_each_caller_sees_their_threads_with_exact_unread_counts(api: Api)
     # paged, and filtered by patient
     page = await _threads(c, "p1", limit=1, skip=1)
     assert (_summary(page), page["count"]) == ([("a", "a3", 3, 1)], 2)
+    past = await _threads(c, "p1", skip=5)
+    assert (past["results"], past["count"]) == ([], 2)
     assert _summary(await _threads(c, "p1", patient=c.profile("p2"))) == []
     assert _summary(await _threads(c, "provider", patient=c.profiles["p1"])) == [("a", "a3", 3, 2)]
 
@@ -104,3 +106,15 @@ async def test_message_reads_are_audited_under_their_patient(api: Api, core: Any
     async with core.db.read() as conn:
         kinds = await conn.fetch('SELECT DISTINCT "patientClass" FROM "_Audit" WHERE "targetClass" = \'Message\'')
     assert [tuple(k) for k in kinds] == [("PatientProfile",)]
+
+
+async def test_protected_fields_apply_to_the_thread_listing(api: Api) -> None:
+    c = await open_clinic(api)
+    await _inbox(c)
+    clp = (await api.get("/schemas/Message", master=True)).json()["classLevelPermissions"]
+    r = await api.put("/schemas/Message", {"classLevelPermissions": {**clp, "protectedFields": {"*": ["body"]}}},
+                      master=True)
+    assert r.status_code == 200, r.text
+    listed = (await _threads(c, "provider"))["results"][0]
+    assert "body" not in listed["lastMessage"] and listed["unreadCount"] == 2
+    assert "body" not in (await api.get("/classes/Message", session=c.tokens["provider"])).json()["results"][0]
