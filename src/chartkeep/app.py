@@ -12,7 +12,16 @@ from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
+from chartkeep.services import (
+    appointment_rules,
+    chart_hooks,
+    file_refs,
+    message_rules,
+    note_rules,
+    sessions,
+    signature_rules,
+    user_roles,
+)
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -34,6 +43,8 @@ def build_core(settings: Settings) -> Core:
     user_roles.register(core.hooks)
     sessions.register(core.hooks)
     chart_hooks.register(core.hooks)
+    message_rules.register(core.hooks)
+    appointment_rules.register(core.hooks)
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)

@@ -334,3 +334,41 @@ def files_rekey(**overrides: Any) -> None:
         console.print(f"  [red]failed its integrity check or has no content, left as is:[/red] {name}")
     if report.failed:
         raise typer.Exit(1)
+
+
+messages_app = typer.Typer(help="Secure messages: retention (docs/messaging.md).", no_args_is_help=True)
+app.add_typer(messages_app, name="messages")
+
+
+async def _purge(settings: Settings, dry_run: bool) -> Any:
+    from chartkeep.app import build_core
+    from chartkeep.services.bootstrap import load_registry
+    from chartkeep.services.message_retention import purge
+
+    core = build_core(settings)
+    await core.db.connect()
+    try:
+        await load_registry(core)
+        with Progress(console=console, transient=True) as progress:
+            progress.add_task("Purging old messages" if not dry_run else "Counting old messages", total=None)
+            return await purge(core, dry_run=dry_run)
+    finally:
+        await core.db.close()
+
+
+@messages_app.command("purge")
+@_settings_options
+def messages_purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count the messages a purge would delete; change nothing."),
+    **overrides: Any,
+) -> None:
+    """Delete the messages older than message_retention_days (and attachments no other object holds),
+    each with a ledger entry; nothing while the setting is 0 (keep forever)."""
+    settings = _load(overrides)
+    report = asyncio.run(_purge(settings, dry_run))
+    if report.days <= 0:
+        console.print("message_retention_days is 0: messages are kept forever; nothing purged.")
+        return
+    verb = "would be deleted" if dry_run else "deleted"
+    typer.echo(f"Messages sent before {report.cutoff.isoformat()}: {report.messages} {verb}"
+               + ("" if dry_run else f", {report.files} attachment files deleted"))

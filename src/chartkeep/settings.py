@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     break_glass_minutes: int = Field(
         60, description="How long break-the-glass read access to a chart lasts, in minutes."
     )
+    message_retention_days: int = Field(
+        0, description="Messages older than this many days are deleted (with their attachments) by "
+        "`chartkeep messages purge`; 0 keeps them forever (docs/messaging.md)."
+    )
     session_length: int = Field(31536000, description="Session lifetime in seconds (Parse default: 1 year).")
     max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")

@@ -98,6 +98,8 @@ async def test_messages_reach_their_two_participants(server: LiveServer) -> None
     p2 = await api.signup("p2")
     profile = await make(api, "PatientProfile", {"user": ptr("_User", p1["objectId"]), "medicalRecordNumber": "BH-1",
                                                  "displayName": "P One", "isActive": True}, None)
+    await make(api, "CareTeamMember", {"patientProfile": ptr("PatientProfile", profile),
+                                       "user": ptr("_User", provider["id"])}, None)  # messages stay within the team
     clients = {}
     for who, token in (("provider", provider["token"]), ("p1", p1["sessionToken"]), ("p2", p2["sessionToken"]),
                        ("outsider", outsider["token"])):

@@ -30,8 +30,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
                        "delete": set()},
     "IntakeAssessment": {"read": TEAM | {"admin", "patient"}, "create": TEAM, "update": TEAM, "delete": set()},
     "CrisisInterventionLog": {"read": TEAM | {"admin", "patient"}, "create": TEAM, "update": TEAM, "delete": set()},
-    "Message": {"read": {"provider", "patient"}, "create": TEAM | {"patient"}, "update": {"provider", "patient"},
-                "delete": set()},
+    # a sent message never changes (only its recipient advances the receipt: tests/behavioral/messaging)
+    "Message": {"read": {"provider", "patient"}, "create": TEAM | {"patient"}, "update": set(), "delete": set()},
+    # the patient may confirm or cancel their appointment, nothing else (here: the location)
     "Appointment": {"read": TEAM | {"admin", "patient"}, "create": TEAM | {"admin"}, "update": TEAM | {"admin"},
                     "delete": set()},
     "AuditLog": {"read": {"auditor", "admin"}, "create": ALL, "update": set(), "delete": set()},

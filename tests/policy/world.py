@@ -19,6 +19,11 @@ DATE = {"__type": "Date", "iso": "2026-01-05T10:00:00.000Z"}
 LATER = {"__type": "Date", "iso": "2026-01-05T11:00:00.000Z"}
 
 
+def slot(n: int, minutes: int = 0) -> dict[str, str]:
+    """A time of its own for the n-th object (a provider is never booked twice for one slot)."""
+    return {"__type": "Date", "iso": f"2026-02-{1 + n // 24:02d}T{n % 24:02d}:{minutes:02d}:00.000Z"}
+
+
 def ptr(class_name: str, object_id: str) -> dict[str, str]:
     return {"__type": "Pointer", "className": class_name, "objectId": object_id}
 
@@ -67,7 +72,7 @@ class World:
                         "to": self.user("patient" if actor != "patient" else "provider"),
                         "patient": self.ref("PatientProfile"), "body": "hello", "isRead": False},
             "Appointment": lambda: {"patient": self.ref("PatientProfile"), "provider": self.user("provider"),
-                            "startAt": DATE, "endAt": LATER, "status": "scheduled"},
+                            "startAt": slot(n), "endAt": slot(n, 30), "status": "scheduled"},
             "AuditLog": lambda: {"actor": me, "entityType": "Patient", "entityId": "x", "action": "view", "summary": "s"},
         }
         return bodies[class_name]()

@@ -225,7 +225,11 @@ EXTENSIONS: dict[str, dict[str, dict[str, tuple[str, bool, str | None, object]]]
             "notes": ("String", False, None, None),
             "responseAction": ("String", False, None, None),
         },
-        "Message": {"status": ("String", False, None, None)},
+        "Message": {
+            "status": ("String", False, None, None),
+            "deliveredAt": ("Date", False, None, None),
+            "readAt": ("Date", False, None, None),
+        },
         "ProviderProfile": {
             "user": ("Pointer", True, "_User", None),
             "specialty": ("String", False, None, None),

@@ -119,6 +119,7 @@ test('Message: both participants hear of it and of its read receipt; another pat
   const p2 = await patientUser();
   const profile = new Parse.Object('PatientProfile');
   await profile.save({ user: p1.user, medicalRecordNumber: uid('BH'), displayName: 'P One', isActive: true }, MK);
+  await new Parse.Object('CareTeamMember').save({ patientProfile: profile, user: provider.user }, MK); // messages stay within the team
   const conversation = uid('conv');
   const thread = () => new Parse.Query('Message').equalTo('conversationId', conversation);
   const providerSide = await subscribeAs(provider.token, thread());

@@ -11,6 +11,8 @@ from typing import Any
 
 from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, account, create, date, master, ptr, refresh
+from chartkeep.errors import Code, ParseError
+from chartkeep.services import writes
 from chartkeep.services.core import Core
 
 DEMO_PASSWORD = "Demo-pass-2026"
@@ -72,6 +74,20 @@ async def make_ehr_chart(c: Clinic, n: int) -> dict[str, Any]:
     return chart
 
 
+async def _book(c: Clinic, body: dict[str, Any], start: datetime) -> None:
+    """An appointment at ``start``, or the next free hour: a provider is never double-booked."""
+    for _ in range(48):
+        try:
+            await create(c.core, master(c.core), "Appointment", {
+                **body, "startAt": date(start), "endAt": date(start + timedelta(minutes=50))})
+            return
+        except ParseError as exc:
+            if exc.code != Code.DUPLICATE_VALUE:
+                raise
+            start += timedelta(hours=1)
+    raise RuntimeError("no free slot for a demo appointment")
+
+
 async def make_bh_chart(c: Clinic, n: int) -> dict[str, Any]:
     display = c.name()
     person = await account(c.core, f"patient{n}", DEMO_PASSWORD, "patient", display)
@@ -87,10 +103,9 @@ async def make_bh_chart(c: Clinic, n: int) -> dict[str, Any]:
         past = start < c.now
         status = c.rng.choice(["completed", "completed", "no-show", "cancelled"]) if past else \
             c.rng.choice(["scheduled", "confirmed"])
-        await create(c.core, master(c.core), "Appointment", {
-            "patient": ptr("PatientProfile", profile_id), "provider": provider.pointer, "startAt": date(start),
-            "endAt": date(start + timedelta(minutes=50)), "location": c.rng.choice(["Room 4", "Telehealth"]),
-            "status": status, "reason": c.rng.choice(people.BH_REASONS)})
+        await _book(c, {"patient": ptr("PatientProfile", profile_id), "provider": provider.pointer,
+                        "location": c.rng.choice(["Room 4", "Telehealth"]), "status": status,
+                        "reason": c.rng.choice(people.BH_REASONS)}, start)
     await refresh(c.core, provider)
     answers = [c.rng.randint(0, 3) for _ in range(9)]
     await create(c.core, provider, "IntakeAssessment", {
@@ -104,9 +119,10 @@ async def make_bh_chart(c: Clinic, n: int) -> dict[str, Any]:
         (person, provider, "Better this week, sleeping a little more."),
         (provider, person, "Good to hear. See you at the next appointment."),
     ]):
-        await create(c.core, sender, "Message", {
+        sent = await create(c.core, sender, "Message", {
             "conversationId": conversation, "from": sender.pointer, "to": recipient.pointer,
-            "patient": ptr("PatientProfile", profile_id), "body": text, "isRead": i < 2, "status": "sent",
-            "sentAt": date(c.now - timedelta(hours=10 - i))})
+            "patient": ptr("PatientProfile", profile_id), "body": text, "isRead": False})
+        if i < 2:  # the recipient has read it (receipts are the recipient's: docs/messaging.md)
+            await writes.update(c.core, recipient.ctx, "Message", sent, {"isRead": True})
     c.profiles.append(chart)
     return chart

@@ -30,7 +30,9 @@ from chartkeep.storage.database import Conn
 ROOTS = ("Patient", "PatientProfile")
 _TEAM = "role:careTeam_"
 NOT_AUDITED = frozenset({"_Session"})
-PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS}  # sessions are audited as login/logout
+# Chart classes whose ACL names people rather than the care team: their patient is a pointer field.
+LINKED_BY_POINTER = {"Message": ("PatientProfile", "patient")}
+PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS} | frozenset(LINKED_BY_POINTER)  # sessions: login/logout
 
 
 def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
@@ -41,8 +43,8 @@ def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
 
 
 def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
-    """(root class, id) of the chart ``obj`` belongs to: the root itself, or the care-team role
-    the server put in every chart object's ACL."""
+    """(root class, id) of the chart ``obj`` belongs to: the root itself, the care-team role the
+    server put in every chart object's ACL, or (a message) its patient pointer."""
     if class_name in ROOTS and obj.get("objectId"):
         return class_name, obj["objectId"]
     for principal in obj.get("_rperm") or ():
@@ -50,6 +52,9 @@ def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
             root, _, object_id = principal[len(_TEAM):].partition("_")
             if root in ROOTS and object_id:
                 return root, object_id
+    linked = LINKED_BY_POINTER.get(class_name)
+    if linked and isinstance(obj.get(linked[1]), str):
+        return linked[0], obj[linked[1]]
     return None
 
 

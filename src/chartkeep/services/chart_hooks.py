@@ -32,6 +32,7 @@ class ChartRule:
     writers: tuple[str, ...] = ()  # user-pointer fields whose user may write
     readers: tuple[str, ...] = ()  # user-pointer fields whose user may read
     patient_reads: bool = False  # the PatientProfile's own user may read
+    patient_writes: bool = False  # ... and write (what they may change: the class's own rules)
 
 
 RULES: dict[str, ChartRule] = {
@@ -44,7 +45,8 @@ RULES: dict[str, ChartRule] = {
     "PatientProfile": ChartRule("PatientProfile", admin_writes=True, readers=("user",)),
     "IntakeAssessment": ChartRule("PatientProfile", "patient", patient_reads=True),
     "CrisisInterventionLog": ChartRule("PatientProfile", "patient", patient_reads=True),
-    "Appointment": ChartRule("PatientProfile", "patient", admin_writes=True, writers=("provider",), patient_reads=True),
+    "Appointment": ChartRule("PatientProfile", "patient", admin_writes=True, writers=("provider",), patient_reads=True,
+                             patient_writes=True),
 }
 
 # Writes that change who is on a team: class -> the user-pointer field that names a member.
@@ -86,10 +88,12 @@ async def _chart_perms(event: WriteEvent, rule: ChartRule, root_id: str) -> tupl
         user = await event.value(name)
         if user:
             readers.append(user)
-    if rule.patient_reads:
+    if rule.patient_reads or rule.patient_writes:
         owner = await care_team.root_of(event.conn, "PatientProfile", root_id, "user")
         if owner:
             readers.append(owner)
+            if rule.patient_writes:
+                writers.append(owner)
     return _perms(readers, writers)
 
 
@@ -214,25 +218,6 @@ async def member_after_write(core: Any, event: WriteEvent) -> None:
     await _refresh(core, event, root_class, root_id)
 
 
-# ---- Message and audit classes ------------------------------------------------------------------
-
-
-async def message_before_save(core: Any, event: WriteEvent) -> None:
-    """Only the two participants see a message; nobody sends in another's name."""
-    _refuse_acl_change(event)
-    ctx = event.ctx
-    if not event.is_new:
-        await _refuse_relink(event, ("from", "to", "patient", "conversationId"))
-        return
-    if not ctx.is_master and event.values.get("from") not in (None, ctx.user_id):
-        raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: a message is sent in the sender's own name.")
-    if not ctx.is_master:
-        event.values["from"] = ctx.user_id
-    if not _keeps_master_acl(event):
-        people = [p for p in (event.values.get("from"), event.values.get("to")) if p]
-        _set_perms(event, _perms(people, people))
-
-
 def register(hooks: Hooks) -> None:
     for class_name in RULES:
         hooks.add("before_save", class_name, chart_before_save)
@@ -240,5 +225,4 @@ def register(hooks: Hooks) -> None:
     hooks.add("before_save", MEMBERS, member_before_save)
     hooks.add("after_save", MEMBERS, member_after_write)
     hooks.add("after_delete", MEMBERS, member_after_write)
-    hooks.add("before_save", "Message", message_before_save)
 

@@ -20,7 +20,6 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.query.sql import compile_select
 from chartkeep.services import file_checks, file_links
-from chartkeep.services.chart_hooks import RULES
 from chartkeep.services.core import Core
 from chartkeep.services.file_crypto import FileIntegrityError, Keyring
 from chartkeep.services.reads import build_where
@@ -84,6 +83,7 @@ class Holder:
     class_name: str
     object_id: str
     patient_id: str | None  # the chart the object belongs to, when it names one
+    patient_class: str | None = None  # Patient or PatientProfile
 
     @property
     def attachment_id(self) -> str | None:
@@ -91,9 +91,11 @@ class Holder:
 
 
 def _file_fields(core: Core) -> list[tuple[str, str]]:
-    """(class, field) for every File field; Attachment first (the chart's file holder)."""
-    found = [(s.name, f) for s in core.registry.all() for f, spec in s.fields.items() if spec.type == "File"]
-    return sorted(found, key=lambda cf: cf[0] != ATTACHMENT)
+    """(class, field) for every File field, Attachment first (the chart's file holder), then every
+    Array field (files inside arrays, e.g. a message's ``attachments``)."""
+    fields = [(s.name, f, spec.type) for s in core.registry.all() for f, spec in s.fields.items()]
+    found = [(c, f) for c, f, t in fields if t == "File"]
+    return sorted(found, key=lambda cf: cf[0] != ATTACHMENT) + [(c, f) for c, f, t in fields if t == "Array"]
 
 
 async def readable_holder(core: Core, ctx: RequestContext, conn: Conn, name: str) -> Holder | None:
@@ -110,11 +112,12 @@ async def readable_holder(core: Core, ctx: RequestContext, conn: Conn, name: str
         found = rows.decode_rows(schema, await conn.fetch(sql, params), conn)
         if found:
             obj = found[0]
-            patient = next((obj.get(f) for f in ("patient", "patientProfile") if schema.field_type(f) == "Pointer"
-                            and (schema.fields[f].target_class in CHART_ROOTS)), None)
+            link = next((f for f in ("patient", "patientProfile") if schema.field_type(f) == "Pointer"
+                         and schema.fields[f].target_class in CHART_ROOTS and obj.get(f)), None)
             if schema.name in CHART_ROOTS:
-                patient = obj["objectId"]
-            return Holder(class_name, obj["objectId"], patient)
+                return Holder(class_name, obj["objectId"], obj["objectId"], schema.name)
+            root = schema.fields[link].target_class if link else None
+            return Holder(class_name, obj["objectId"], obj.get(link) if link else None, root)
     return None
 
 
@@ -183,10 +186,9 @@ async def _audit(core: Core, request: DownloadRequest, link: file_links.Link | N
     actor = ctx.user_id if ctx is not None else None
     if actor is None and link is not None and link.principal not in (file_links.MASTER, file_links.PUBLIC):
         actor = link.principal
-    rule = RULES.get(holder.class_name) if holder else None
     entry = Entry("file_download", actor=actor, ip_address=request.client_ip,
                   patient=holder.patient_id if holder else None,
-                  patient_class=rule.root if rule and holder and holder.patient_id else None,
+                  patient_class=holder.patient_class if holder and holder.patient_id else None,
                   target_class=holder.class_name if holder else "_File",
                   target_id=holder.object_id if holder else request.name,
                   outcome="success" if outcome == "success" else "failure",

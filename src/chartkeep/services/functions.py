@@ -10,6 +10,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
+from chartkeep.services.message_threads import mark_thread_read, message_threads
 from chartkeep.services.note_functions import (
     amend_note,
     decline_signature,
@@ -32,6 +33,8 @@ BUILT_IN: dict[str, Function] = {
     "patientChart": patient_chart,
     "verifyNoteSignatures": verify_note_signatures,
     "getAttachmentUrl": get_attachment_url,
+    "messageThreads": message_threads,
+    "markThreadRead": mark_thread_read,
 }
 
 

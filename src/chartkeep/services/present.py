@@ -38,6 +38,8 @@ def present(
         elif obj.get(name) is not None:
             if spec.type == "File" and ctx.file_link is not None:  # a signed link for this reader
                 out[name] = {"__type": "File", "name": obj[name], "url": ctx.file_link(obj[name])}
+            elif spec.type == "Array" and isinstance(obj[name], list):
+                out[name] = [_file_element(v, ctx) for v in obj[name]]
             else:
                 out[name] = encode(spec, obj[name], files_url)
     for name, spec in relations:
@@ -46,3 +48,11 @@ def present(
     if acl is not None and (keys is None or "ACL" in keys) and not (exclude and "ACL" in exclude):
         out["ACL"] = acl
     return out
+
+
+def _file_element(value: Any, ctx: RequestContext) -> Any:
+    """A File inside an Array (``Message.attachments``) gets a link for this reader, as a File field."""
+    if not (isinstance(value, dict) and value.get("__type") == "File" and isinstance(value.get("name"), str)):
+        return value
+    name = value["name"]
+    return {"__type": "File", "name": name, "url": ctx.file_link(name) if ctx.file_link else ctx.files_url + name}

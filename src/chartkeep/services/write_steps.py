@@ -249,6 +249,6 @@ def stage_audit(core: Core, w: Write, conn: Conn, action: str, event: WriteEvent
     assert w.object_id is not None
     values = {**w.values, "_rperm": w.stored_perms}
     audit.stage_write(conn, w.ctx, w.class_name, w.object_id, event.extra.get("audit_event", action), w.body,
-                      values, w.current)
+                      values, w.current or event.current)  # a hook may have loaded the stored row
 
 
