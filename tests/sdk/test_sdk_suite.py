@@ -35,7 +35,8 @@ SDK_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SDK_DIR.parents[1]
 APP_ID = "chartkeep-sdk-test"
 MASTER_KEY = "chartkeep-sdk-test-master-key"
-PG_DB_NAME = "chartkeep_sdk_test"
+# One database per run, so two runs on one PostgreSQL (parallel worktrees, CI) never share it.
+PG_DB_NAME = f"chartkeep_sdk_test_{os.getpid()}"
 PG_ADMIN_URL = os.environ.get("CHARTKEEP_SDK_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 HEALTH_TIMEOUT_S = 30.0
 NODE_TIMEOUT_S = 900.0
