@@ -12,7 +12,18 @@ from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
+from chartkeep.services import (
+    chart_hooks,
+    file_refs,
+    note_rules,
+    portal_access,
+    provider_profiles,
+    record_grants,
+    record_labels,
+    sessions,
+    signature_rules,
+    user_roles,
+)
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -37,6 +48,10 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    record_labels.register(core.hooks)  # after chart_hooks and note_rules: it refines their ACLs
+    record_grants.register(core.hooks)
+    portal_access.register(core.hooks)
+    provider_profiles.register(core.hooks)
     core.live = LiveQuery(core)
     return core
 

@@ -25,12 +25,14 @@ from chartkeep.errors import ParseError
 from chartkeep.services.care_team import GRANTS, MEMBERS
 from chartkeep.services.chart_hooks import RULES
 from chartkeep.services.core import Core
+from chartkeep.services.record_labels import MARK
 from chartkeep.storage.database import Conn
 
 ROOTS = ("Patient", "PatientProfile")
 _TEAM = "role:careTeam_"
+_MARK = MARK
 NOT_AUDITED = frozenset({"_Session"})
-PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS}  # sessions are audited as login/logout
+PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS, "Message", "RecordGrant"}  # sessions are audited as login/logout
 
 
 def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
@@ -50,6 +52,12 @@ def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
             root, _, object_id = principal[len(_TEAM):].partition("_")
             if root in ROOTS and object_id:
                 return root, object_id
+        if principal.startswith(_MARK):  # a restricted record (record_labels)
+            root, _, object_id = principal[len(_MARK):].partition(":")
+            if root in ROOTS and object_id:
+                return root, object_id
+    if class_name == "Message" and isinstance(obj.get("patient"), str):  # its ACL names only the two people
+        return "PatientProfile", obj["patient"]
     return None
 
 

@@ -10,6 +10,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
+from chartkeep.services.invitations import invite_patient
 from chartkeep.services.note_functions import (
     amend_note,
     decline_signature,
@@ -32,6 +33,7 @@ BUILT_IN: dict[str, Function] = {
     "patientChart": patient_chart,
     "verifyNoteSignatures": verify_note_signatures,
     "getAttachmentUrl": get_attachment_url,
+    "invitePatient": invite_patient,
 }
 
 
