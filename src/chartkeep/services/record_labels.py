@@ -136,6 +136,8 @@ async def label_before_save(core: Any, event: WriteEvent) -> None:
     if cls == "CrisisInterventionLog":
         await _recorded_by(event)
     if cls == NOTE and await event.value("noteType") == PSYCHOTHERAPY:
+        if not event.is_new and PSYCHOTHERAPY not in (await event.value(FIELD) or []):
+            raise ParseError(Code.VALIDATION_ERROR, "A psychotherapy note keeps its psychotherapy label.")
         event.values[FIELD] = sorted({*(await event.value(FIELD) or []), PSYCHOTHERAPY})
     before = set() if event.is_new else set(labels_of(await event.load_current()))
     own = set(await event.value(FIELD) or []) if cls in AUTHORS else set()
@@ -144,9 +146,10 @@ async def label_before_save(core: Any, event: WriteEvent) -> None:
     if not inherited:
         note = None
     if not event.is_new and cls in AUTHORS and own != before:
+        _may_write(event)
         await _check_change(event, before, own)
     labels = own | inherited
-    if labels:
+    if labels or before:
         await _check_restricted_write(core, event, note)
     if chart_hooks._keeps_master_acl(event):
         return
@@ -170,6 +173,14 @@ async def _recorded_by(event: WriteEvent) -> None:
         raise ParseError(Code.VALIDATION_ERROR, "recordedBy cannot be changed once set")
 
 
+def _may_write(event: WriteEvent) -> None:
+    """A caller the row's ACL does not let write learns nothing of its rules: 101, as the write would."""
+    wperm = (event.current or {}).get("_wperm")
+    principals = event.ctx.principals()
+    if not event.ctx.is_master and wperm is not None and not any(p in wperm for p in principals):
+        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+
+
 async def _check_change(event: WriteEvent, before: set[str], after: set[str]) -> None:
     author = await event.value(AUTHORS[event.class_name])
     removed = before - after
@@ -177,8 +188,6 @@ async def _check_change(event: WriteEvent, before: set[str], after: set[str]) ->
     if removed and not (is_author(ctx, author) or ADMIN in ctx.principals()):
         raise ParseError(Code.OPERATION_FORBIDDEN,
                          "Permission denied: only the record's author or an admin removes a security label.")
-    if event.class_name == NOTE and PSYCHOTHERAPY in removed and await event.value("noteType") == PSYCHOTHERAPY:
-        raise ParseError(Code.VALIDATION_ERROR, "A psychotherapy note keeps its psychotherapy label.")
     event.extra["audit_event"] = "permission_change"
     event.extra["labels_changed"] = True
 
