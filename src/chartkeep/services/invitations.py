@@ -56,8 +56,8 @@ def _email(params: dict[str, Any]) -> str | None:
 async def _account_with(conn: Conn, email: str) -> str | None:
     p = conn.dialect.placeholder
     return await conn.fetchval(
-        f'SELECT "objectId" FROM {quote("_User")} WHERE lower("email") = {p(1)} OR lower("username") = {p(1)}',
-        [email])
+        f'SELECT "objectId" FROM {quote("_User")} WHERE lower("email") = {p(1)} OR lower("username") = {p(2)}',
+        [email, email])
 
 
 async def _new_account(core: Core, ctx: RequestContext, tx: Conn, email: str) -> str:
