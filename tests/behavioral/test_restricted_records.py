@@ -9,6 +9,7 @@ from typing import Any
 from tests.audit.helpers import entries_after, head
 from tests.clinical.helpers import SOAP, call, ok, refused
 from tests.conftest import Api, row_count
+from tests.graphql_api.conftest import Gql
 from tests.policy.world import DATE, World, build_world, ptr
 
 TEAM = ("nurse", "scribe", "provider")
@@ -53,6 +54,14 @@ async def test_a_psychotherapy_note_is_read_by_its_author_alone(api: Api) -> Non
     assert [e["note"]["objectId"] for e in chart["notes"]] == [progress]
     chart = await ok(api, "patientChart", {"patient": w.ref("Patient")}, w.token("physician"))
     assert {e["note"]["objectId"] for e in chart["notes"]} == {note, progress}
+    # GraphQL reads the same way
+    gql = Gql(api)
+    lists = await gql.data("{ medicalNotes { count edges { node { objectId } } } noteVersions { count } }",
+                           session=w.token("nurse"))
+    assert lists["medicalNotes"] == {"count": 1, "edges": [{"node": {"objectId": progress}}]}
+    assert lists["noteVersions"]["count"] == 1  # the progress note's version only
+    error = await gql.error("query($id: ID!) { medicalNote(id: $id) { title } }", {"id": note}, session=w.token("nurse"))
+    assert error["extensions"] == {"code": 101}
     # break-the-glass opens the chart, never its psychotherapy notes
     await ok(api, "breakTheGlass", {"patient": w.ref("Patient"), "reason": "Unconscious patient in the ED"},
              w.token("outsider"))

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import care_team, chart_hooks
+from chartkeep.services import care_team, chart_hooks, live_feed
 from chartkeep.services.care_team import ADMIN
 from chartkeep.services.chart_hooks import RULES
 from chartkeep.services.hooks import Hooks, WriteEvent
@@ -239,11 +239,13 @@ async def note_after_save(core: Any, event: WriteEvent) -> None:
             else:
                 rule = RULES[part]
                 perms = await chart_hooks._chart_perms(sub, rule, await chart_hooks._root_id(sub, rule))
+            live = live_feed.tracking(core, part)
             await rows.update(event.conn, schema, row["objectId"], {"_rperm": perms[0], "_wperm": perms[1]}, None)
+            if live:  # subscribers who lost (or gained) the part hear leave / enter
+                await live_feed.after_write(core, event.conn, schema, row["objectId"], dict(row))
 
 
 def register(hooks: Hooks) -> None:
-    for class_name in (*AUTHORS, *NOTE_PARTS):
-        if class_name not in hooks.before_save or label_before_save not in hooks.before_save[class_name]:
-            hooks.add("before_save", class_name, label_before_save)
+    for class_name in dict.fromkeys((*AUTHORS, *NOTE_PARTS)):
+        hooks.add("before_save", class_name, label_before_save)
     hooks.add("after_save", NOTE, note_after_save)
