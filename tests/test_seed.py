@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from typer.testing import CliRunner
 
+from chartkeep.app import create_app
 from chartkeep.cli import app
+from chartkeep.demo.clinic import DEMO_PASSWORD
 from chartkeep.demo.run import already_seeded, seed
 from tests.audit.helpers import check
+from tests.conftest import Api
 
 
 async def _counts(core: Any, sql: str) -> dict[str, int]:
@@ -31,6 +35,29 @@ async def test_seed_builds_every_state_and_an_intact_ledger(core) -> None:  # ty
     for table in ("PatientProfile", "Appointment", "IntakeAssessment", "Message", "Attachment", "_FileBlob"):
         assert (await _counts(core, f"SELECT 'n', COUNT(*) FROM \"{table}\""))["n"] > 0, table
     assert "staff" in steps and steps.count("EHR charts and notes") == 8
+    await _portal_is_seeded(core)
+
+
+async def _portal_is_seeded(core: Any) -> None:
+    """Every clinician in the directory; invited patients log in and read their own profile; the
+    psychotherapy note and the Part 2 log are restricted, and the note's grant is in place."""
+    staff = (await _counts(core, 'SELECT "role", COUNT(*) FROM "_User" WHERE "role" IN '
+                                 "('physician', 'nurse', 'scribe', 'provider') GROUP BY 1"))
+    assert (await _counts(core, "SELECT 'n', COUNT(*) FROM \"ProviderProfile\""))["n"] == sum(staff.values())
+    app = create_app(core.settings, core)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        api = Api(client)
+        for n in (1, 2):
+            login = await api.post("/login", {"username": f"invited{n}@demo.chartkeep.test", "password": DEMO_PASSWORD})
+            assert login.status_code == 200, login.text
+            mine = await api.get("/classes/PatientProfile", session=login.json()["sessionToken"])
+            assert len(mine.json()["results"]) == 1
+    labels = await _counts(core, 'SELECT "noteType", COUNT(*) FROM "MedicalNote" WHERE "securityLabels" IS NOT NULL '
+                                 "AND \"noteType\" = 'psychotherapy' GROUP BY 1")
+    assert labels == {"psychotherapy": 1}
+    part2 = await _counts(core, "SELECT 'n', COUNT(*) FROM \"CrisisInterventionLog\" WHERE \"securityLabels\" IS NOT NULL")
+    assert part2["n"] == 1
+    assert (await _counts(core, "SELECT 'n', COUNT(*) FROM \"RecordGrant\""))["n"] == 1
 
 
 def test_the_first_seed_prints_the_generated_master_key(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,10 @@ from chartkeep.services import (
     file_refs,
     message_rules,
     note_rules,
+    portal_access,
+    provider_profiles,
+    record_grants,
+    record_labels,
     sessions,
     signature_rules,
     user_roles,
@@ -48,6 +52,10 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    record_labels.register(core.hooks)  # after chart_hooks and note_rules: it refines their ACLs
+    record_grants.register(core.hooks)
+    portal_access.register(core.hooks)
+    provider_profiles.register(core.hooks)
     core.live = LiveQuery(core)
     return core
 

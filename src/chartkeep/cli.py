@@ -307,6 +307,7 @@ def seed_command(
 ) -> None:
     """Fill the database with a realistic demo clinic, written through the same rules as clients."""
     from chartkeep.demo.clinic import DEMO_PASSWORD, STAFF
+    from chartkeep.demo.portal import INVITED
 
     settings = _load(overrides)
     _, created = settings.ensure_master_key()
@@ -318,7 +319,8 @@ def seed_command(
         return
     accounts = ", ".join(f"{p}" if n == 1 else f"{p}1..{p}{n}" for _, p, n in STAFF)
     console.print(f"Demo clinic: {patients} EHR patients, {bh_patients} behavioral-health patients.")
-    console.print(f"  staff accounts: {accounts}; patients: patient1..patient{bh_patients}")
+    console.print(f"  staff accounts: {accounts}; patients: patient1..patient{bh_patients}, "
+                  f"invited1..{INVITED}@demo.chartkeep.test (invited to the portal)")
     console.print(f"  password for every demo account: {DEMO_PASSWORD}")
 
 

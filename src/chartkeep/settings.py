@@ -146,6 +146,9 @@ class Settings(BaseSettings):
         86400, description="Seconds an email verification link stays valid."
     )
     password_reset_token_validity: int = Field(3600, description="Seconds a password reset link stays valid.")
+    portal_invite_token_validity: int = Field(
+        604800, description="Seconds a patient portal invitation link (invitePatient) stays valid: 7 days."
+    )
     reset_password_success_on_invalid_email: bool = Field(
         True, description="POST /requestPasswordReset answers {} for an unknown email instead of an error."
     )

@@ -177,6 +177,8 @@ EXTENSIONS: dict[str, dict[str, dict[str, tuple[str, bool, str | None, object]]]
     "ehr": {
         "Patient": {"contact": ("Object", False, None, None)},
         "Encounter": {"location": ("String", False, None, None)},
+        "MedicalNote": {"securityLabels": ("Array", False, None, None)},
+        "Attachment": {"securityLabels": ("Array", False, None, None)},
         "NoteVersion": {
             "content": ("String", False, None, None),
             "previousVersion": ("Pointer", False, "NoteVersion", None),
@@ -220,10 +222,13 @@ EXTENSIONS: dict[str, dict[str, dict[str, tuple[str, bool, str | None, object]]]
             "recommendations": ("String", False, None, None),
             "status": ("String", False, None, None),
             "version": ("Number", False, None, 1),
+            "securityLabels": ("Array", False, None, None),
         },
         "CrisisInterventionLog": {
             "notes": ("String", False, None, None),
             "responseAction": ("String", False, None, None),
+            "securityLabels": ("Array", False, None, None),
+            "recordedBy": ("Pointer", False, "_User", None),
         },
         "Message": {
             "status": ("String", False, None, None),

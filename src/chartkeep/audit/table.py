@@ -43,7 +43,10 @@ VIEWS: dict[str, dict[str, str]] = {
     "AuditLog": {
         **_COMMON,
         "patient": """CASE WHEN "patientClass" = 'PatientProfile' THEN "patient" END""",
-        "entityType": '"targetClass"', "entityId": '"targetId"', "action": '"eventType"', "summary": '"details"',
+        "entityType": '"targetClass"', "entityId": '"targetId"', "action": '"eventType"',
+        # the seed requires a summary: the ledger's details, else "<action> <entityType> <entityId>"
+        "summary": """COALESCE("details", "eventType" || COALESCE(' ' || "targetClass", '')
+                   || COALESCE(' ' || "targetId", ''))""",
     },
 }
 

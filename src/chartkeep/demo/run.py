@@ -1,12 +1,13 @@
-"""The order of the demo: staff, EHR charts (with their notes), behavioral-health charts, then a
-morning of chart reads so the audit ledger has history to show."""
+"""The order of the demo: staff, EHR charts (with their notes), behavioral-health charts, the patient
+portal (provider directory, invited patients, restricted records), then a morning of chart reads so
+the audit ledger has history to show."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
 
-from chartkeep.demo import clinic, notes
+from chartkeep.demo import clinic, notes, portal
 from chartkeep.demo.clinic import Clinic, Progress
 from chartkeep.services import reads
 from chartkeep.services.core import Core
@@ -20,7 +21,7 @@ async def already_seeded(core: Core) -> bool:
 
 
 def total_units(patients: int, bh_patients: int) -> int:
-    return sum(n for _, _, n in clinic.STAFF) + patients + bh_patients + patients
+    return sum(n for _, _, n in clinic.STAFF) + patients + bh_patients + patients + portal.units()
 
 
 async def seed(core: Core, patients: int, bh_patients: int, progress: Progress, seed_value: int = 2026) -> Clinic:
@@ -33,6 +34,7 @@ async def seed(core: Core, patients: int, bh_patients: int, progress: Progress, 
     for n in range(1, bh_patients + 1):
         await clinic.make_bh_chart(c, n)
         progress("behavioral-health charts", 1)
+    await portal.seed_portal(c, progress)
     for chart in c.patients:  # the primary clinician opens each chart once: audit history
         doctor = chart["doctor"]
         await reads.get(core, doctor.ctx, "Patient", chart["id"], {})

@@ -25,14 +25,16 @@ from chartkeep.errors import ParseError
 from chartkeep.services.care_team import GRANTS, MEMBERS
 from chartkeep.services.chart_hooks import RULES
 from chartkeep.services.core import Core
+from chartkeep.services.record_labels import MARK
 from chartkeep.storage.database import Conn
 
 ROOTS = ("Patient", "PatientProfile")
 _TEAM = "role:careTeam_"
+_MARK = MARK
 NOT_AUDITED = frozenset({"_Session"})
 # Chart classes whose ACL names people rather than the care team: their patient is a pointer field.
 LINKED_BY_POINTER = {"Message": ("PatientProfile", "patient")}
-PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS} | frozenset(LINKED_BY_POINTER)  # sessions: login/logout
+PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS, "RecordGrant"} | frozenset(LINKED_BY_POINTER)  # sessions: login/logout
 
 
 def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
@@ -50,6 +52,10 @@ def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
     for principal in obj.get("_rperm") or ():
         if principal.startswith(_TEAM):
             root, _, object_id = principal[len(_TEAM):].partition("_")
+            if root in ROOTS and object_id:
+                return root, object_id
+        if principal.startswith(_MARK):  # a restricted record (record_labels)
+            root, _, object_id = principal[len(_MARK):].partition(":")
             if root in ROOTS and object_id:
                 return root, object_id
     linked = LINKED_BY_POINTER.get(class_name)

@@ -10,6 +10,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
+from chartkeep.services.invitations import invite_patient
 from chartkeep.services.message_threads import mark_thread_read, message_threads
 from chartkeep.services.note_functions import (
     amend_note,
@@ -35,6 +36,7 @@ BUILT_IN: dict[str, Function] = {
     "getAttachmentUrl": get_attachment_url,
     "messageThreads": message_threads,
     "markThreadRead": mark_thread_read,
+    "invitePatient": invite_patient,
 }
 
 

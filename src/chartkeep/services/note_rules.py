@@ -35,6 +35,7 @@ STATUS_RULES = {
     nw.AMENDED: "a signed note becomes amended when an amendment version is saved with a reason",
 }
 LINKS = ("author", "encounter")
+LABELS = ("securityLabels",)  # metadata, not content: their rules are record_labels' (docs/portal.md)
 SERVER_OWNED_VERSION = ("versionNumber", "previousVersion")
 FROZEN = {
     nw.REVIEW: "MedicalNote is under review: it cannot change until a signer declines it.",
@@ -93,7 +94,8 @@ async def _note_update(core: Any, event: WriteEvent) -> None:
     for name in LINKS:
         if name in event.values and event.values[name] != current.get(name):
             raise ParseError(Code.VALIDATION_ERROR, f"{name} cannot be changed once set")
-    changed = [k for k, v in event.values.items() if not k.startswith("_") and current.get(k) != v]
+    changed = [k for k, v in event.values.items()
+               if not k.startswith("_") and k not in LABELS and current.get(k) != v]
     if not changed:
         return
     if state in FROZEN:

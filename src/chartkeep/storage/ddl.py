@@ -20,6 +20,8 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     "_Role": [("_Role_unique_name", '"name"')],
     # the backstop of the note-version lock: one row per (note, number) (docs/clinical.md)
     "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
+    "ProviderProfile": [("ProviderProfile_unique_user", '"user"')],  # one directory entry per clinician
+    "PatientProfile": [("PatientProfile_unique_mrn", '"medicalRecordNumber"')],  # the template's "unique" hint
 }
 
 
