@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 from starlette.applications import Starlette
 
 from chartkeep.api.graphql.app import graphql_routes
@@ -13,12 +15,14 @@ from chartkeep.api.rest.app import rest_routes
 from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
 from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
-from chartkeep.services.bootstrap import initialize
+from chartkeep.services.bootstrap import initialize, load_registry
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
 from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import open_database
+
+WORKER_SETTINGS = "CHARTKEEP_WORKER_SETTINGS"  # not a Settings field: Settings() ignores it
 
 
 def build_core(settings: Settings) -> Core:
@@ -41,8 +45,9 @@ def build_core(settings: Settings) -> Core:
     return core
 
 
-
-def create_app(settings: Settings, core: Core | None = None) -> Starlette:
+def create_app(settings: Settings, core: Core | None = None, initialized: bool = False) -> Starlette:
+    """The ASGI app. ``initialized``: the start-up work was done before (``serve --workers``), so
+    only the class registry is loaded."""
     core = core or build_core(settings)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
@@ -52,7 +57,7 @@ def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await core.db.connect()
         try:
-            await initialize(core)
+            await (load_registry(core) if initialized else initialize(core))
             await live.start()
             try:
                 yield
@@ -64,3 +69,12 @@ def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     app = Starlette(routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)], lifespan=lifespan)
     app.state.core = core
     return app
+
+
+def worker_app() -> Starlette:
+    """One worker process of ``chartkeep serve --workers N`` (uvicorn's app factory, see serving.py):
+    the settings the supervisor resolved, generated keys included, come in one environment variable."""
+    raw = os.environ.get(WORKER_SETTINGS)
+    if not raw:
+        raise RuntimeError(f"{WORKER_SETTINGS} is not set: workers are started by `chartkeep serve --workers N`")
+    return create_app(Settings(**orjson.loads(raw)), initialized=True)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
     port: int = Field(1337, description="TCP port of the HTTP server.")
+    workers: int = Field(
+        1, ge=1, description="Server processes sharing the port (docs/configuration.md, Several worker "
+        "processes). More than 1 needs redis_url: LiveQuery events and cache invalidations travel through it."
+    )
     app_id: str = Field("chartkeep", description="Parse application id clients must send.")
     master_key: str | None = Field(
         None,
