@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import orjson
 from starlette.applications import Starlette
 
 from chartkeep.api.graphql.app import graphql_routes
@@ -21,8 +19,6 @@ from chartkeep.services.role_cache import RoleCache
 from chartkeep.services.session_cache import SessionCache
 from chartkeep.settings import Settings
 from chartkeep.storage.database import open_database
-
-WORKER_SETTINGS = "CHARTKEEP_WORKER_SETTINGS"  # not a Settings field: Settings() ignores it
 
 
 def build_core(settings: Settings) -> Core:
@@ -72,9 +68,5 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
 
 
 def worker_app() -> Starlette:
-    """One worker process of ``chartkeep serve --workers N`` (uvicorn's app factory, see serving.py):
-    the settings the supervisor resolved, generated keys included, come in one environment variable."""
-    raw = os.environ.get(WORKER_SETTINGS)
-    if not raw:
-        raise RuntimeError(f"{WORKER_SETTINGS} is not set: workers are started by `chartkeep serve --workers N`")
-    return create_app(Settings(**orjson.loads(raw)), initialized=True)
+    """One worker process of ``chartkeep serve --workers N`` (uvicorn's app factory, see serving.py)."""
+    return create_app(Settings.from_worker_env(), initialized=True)

@@ -6,6 +6,7 @@ fails when a field is missing from the docs.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,9 @@ DEFAULT_FILE_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "audio/mpeg", "audio/wav", "video/mp4",
 )
+
+
+WORKER_SETTINGS = "CHARTKEEP_WORKER_SETTINGS"  # `serve --workers`: resolved settings for the workers
 
 
 class Settings(BaseSettings):
@@ -266,3 +270,13 @@ class Settings(BaseSettings):
         path.chmod(0o600)
         self.files_key = key
         return key, True
+
+    @classmethod
+    def from_worker_env(cls) -> Settings:
+        """The settings ``serve --workers`` resolved (generated keys included) for its processes."""
+        import orjson
+
+        raw = os.environ.get(WORKER_SETTINGS)
+        if not raw:
+            raise RuntimeError(f"{WORKER_SETTINGS} is not set: workers are started by `chartkeep serve --workers N`")
+        return cls(**orjson.loads(raw))
