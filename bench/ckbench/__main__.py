@@ -1,6 +1,6 @@
 """``python -m ckbench`` (run by ``bench/run.sh``): Chartkeep vs Parse Server, one after the other.
 
-Phases: for each server (Chartkeep/PG, Parse/PG, Chartkeep/SQLite): fresh database → start → load
+Phases: for each server (Chartkeep/PG in one process and as 2 workers, Parse/PG, Chartkeep/SQLite): fresh database → start → load
 through REST → restart (start-up time, RSS) → idle RSS → ``chart`` alone (RSS after it) → each other
 operation alone → the mix at concurrency 16 and 64 → the mix without logins. Then the asyncpg floor
 and the scale run (Chartkeep/PG, bulk-loaded). Results: JSON and a Markdown report in ``--out``.
@@ -26,7 +26,7 @@ from ckbench.loader import load_dataset
 from ckbench.schemas import chartkeep_single_column_indexes, create_parse_schemas, mirror_indexes
 from ckbench.workload import MIX, MIX_NO_LOGIN, CpuMeter, run_workload
 
-ALL_SERVERS = ("chartkeep-pg", "parse-pg", "chartkeep-sqlite")
+ALL_SERVERS = ("chartkeep-pg", "chartkeep-pg-w2", "parse-pg", "chartkeep-sqlite")
 
 
 def say(msg: str) -> None:
@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=None, help="results folder (default SCRATCH/results)")
     p.add_argument("--chartkeep-port", type=int, default=1437)
     p.add_argument("--parse-port", type=int, default=1438)
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
+                   help="Redis for chartkeep-pg-w2 (chartkeep serve --workers 2 needs it)")
     p.add_argument("--patients", type=int, default=None, help="patients loaded through REST (full 1000)")
     p.add_argument("--clinicians", type=int, default=20)
     p.add_argument("--warmup", type=float, default=None, help="seconds before each recorded window")
@@ -156,6 +158,12 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
         server = servers.chartkeep_server(
             kind, args.chartkeep_port, servers.pg_url("bench_chartkeep"), work, "bench_chartkeep"
         )
+    elif kind == "chartkeep-pg-w2":  # the same server as chartkeep-pg, as two worker processes
+        await servers.recreate_database("bench_chartkeep_w2")
+        server = servers.chartkeep_server(
+            kind, args.chartkeep_port, servers.pg_url("bench_chartkeep_w2"), work, "bench_chartkeep_w2",
+            workers=2, redis_url=args.redis_url,
+        )
     elif kind == "chartkeep-sqlite":
         server = servers.chartkeep_server(kind, args.chartkeep_port, servers.sqlite_reset(work), work, None)
     else:
@@ -226,7 +234,7 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
             await run("chart_c16", {"chart": 1}, 16, args.chart_duration)
             fp["rss_after_chart_mb"] = server.rss_mb()
             say(f"  RSS after chart load {fp['rss_after_chart_mb']:.0f} MB")
-            if kind.startswith("chartkeep") and not args.no_ledger_check:
+            if kind in ("chartkeep-pg", "chartkeep-sqlite") and not args.no_ledger_check:
                 await _ledger_off_run(server, run, args)
             for op in ("write_note", "sign", "audit", "login"):
                 await run(f"{op}_c16", {op: 1}, 16, args.op_duration)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SERVER_NAMES = {"chartkeep-pg": "Chartkeep/PG", "parse-pg": "Parse/PG", "chartkeep-sqlite": "Chartkeep/SQLite"}
+SERVER_NAMES = {"chartkeep-pg": "Chartkeep/PG", "chartkeep-pg-w2": "Chartkeep/PG, 2 workers", "parse-pg": "Parse/PG",
+                "chartkeep-sqlite": "Chartkeep/SQLite"}
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

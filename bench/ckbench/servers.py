@@ -119,7 +119,8 @@ def _port_busy(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_name: str | None) -> Server:
+def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_name: str | None,
+                     workers: int = 1, redis_url: str | None = None) -> Server:
     data_dir = work / f"{kind}-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -135,6 +136,8 @@ def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_nam
         "--login-rate-limit", "100000000",
         "--signup-rate-limit", "100000000",
     ]  # fmt: skip
+    if workers > 1:  # N processes on the port; they share events and invalidations through Redis
+        cmd += ["--workers", str(workers), "--redis-url", redis_url or "redis://127.0.0.1:6379/0"]
     return Server(kind, port, cmd, {}, REPO, work / f"{kind}.log", db_name)
 
 

@@ -26,7 +26,7 @@ from chartkeep.services import (
     signature_rules,
     user_roles,
 )
-from chartkeep.services.bootstrap import initialize
+from chartkeep.services.bootstrap import initialize, load_registry
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
 from chartkeep.services.session_cache import SessionCache
@@ -60,8 +60,9 @@ def build_core(settings: Settings) -> Core:
     return core
 
 
-
-def create_app(settings: Settings, core: Core | None = None) -> Starlette:
+def create_app(settings: Settings, core: Core | None = None, initialized: bool = False) -> Starlette:
+    """The ASGI app. ``initialized``: the start-up work was done before (``serve --workers``), so
+    only the class registry is loaded."""
     core = core or build_core(settings)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
@@ -71,7 +72,7 @@ def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await core.db.connect()
         try:
-            await initialize(core)
+            await (load_registry(core) if initialized else initialize(core))
             await live.start()
             try:
                 yield
@@ -83,3 +84,8 @@ def create_app(settings: Settings, core: Core | None = None) -> Starlette:
     app = Starlette(routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)], lifespan=lifespan)
     app.state.core = core
     return app
+
+
+def worker_app() -> Starlette:
+    """One worker process of ``chartkeep serve --workers N`` (uvicorn's app factory, see serving.py)."""
+    return create_app(Settings.from_worker_env(), initialized=True)

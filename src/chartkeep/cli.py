@@ -84,29 +84,21 @@ def init(**overrides: Any) -> None:
 @_settings_options
 def serve(**overrides: Any) -> None:
     """Start the HTTP server (creates the database and loads the templates on first start)."""
-    import uvicorn
-
-    from chartkeep.app import create_app
+    from chartkeep import serving
 
     settings = _load(overrides)
+    refusal = serving.refusal(settings)
+    if refusal:
+        console.print(f"[red]{refusal}[/red]")
+        raise typer.Exit(2)
     _, created = settings.ensure_master_key()
     _announce(settings, created)
     console.print(f"  Parse REST API: http://{settings.host}:{settings.port}{settings.mount_path}")
     console.print(f"  Parse LiveQuery: ws://{settings.host}:{settings.port}{settings.mount_path}"
                   + (" (events through Redis)" if settings.redis_url else ""))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=False,
-        # LiveQuery heartbeats: ping every N s, drop a client that has not answered N s later
-        ws_ping_interval=settings.live_query_heartbeat_seconds or None,
-        ws_ping_timeout=settings.live_query_heartbeat_seconds or None,
-        # frames up to 4x the LiveQuery limit are answered with an error; larger ones close (1009)
-        ws_max_size=4 * settings.live_query_max_frame_bytes,
-    )
+    if settings.workers > 1:
+        console.print(f"  worker processes: {settings.workers}")
+    serving.serve(settings)
 
 
 def main() -> None:

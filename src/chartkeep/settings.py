@@ -6,6 +6,7 @@ fails when a field is missing from the docs.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,11 +25,18 @@ DEFAULT_FILE_TYPES = (
 )
 
 
+WORKER_SETTINGS = "CHARTKEEP_WORKER_SETTINGS"  # `serve --workers`: resolved settings for the workers
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHARTKEEP_", extra="ignore")
 
     host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
     port: int = Field(1337, description="TCP port of the HTTP server.")
+    workers: int = Field(
+        1, ge=1, description="Server processes sharing the port (docs/configuration.md, Several worker "
+        "processes). More than 1 needs redis_url: LiveQuery events and cache invalidations travel through it."
+    )
     app_id: str = Field("chartkeep", description="Parse application id clients must send.")
     master_key: str | None = Field(
         None,
@@ -269,3 +277,13 @@ class Settings(BaseSettings):
         path.chmod(0o600)
         self.files_key = key
         return key, True
+
+    @classmethod
+    def from_worker_env(cls) -> Settings:
+        """The settings ``serve --workers`` resolved (generated keys included) for its processes."""
+        import orjson
+
+        raw = os.environ.get(WORKER_SETTINGS)
+        if not raw:
+            raise RuntimeError(f"{WORKER_SETTINGS} is not set: workers are started by `chartkeep serve --workers N`")
+        return cls(**orjson.loads(raw))

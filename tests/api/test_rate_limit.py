@@ -72,3 +72,16 @@ def test_token_bucket_refills_and_keeps_ips_apart() -> None:
     limiter.take(settings, "10.0.0.1")  # full again, never more than the limit
     with pytest.raises(TooManyRequests):
         limiter.take(settings, "10.0.0.1")
+
+
+async def test_workers_share_the_limit(api: Api, core) -> None:
+    """With ``serve --workers 3`` each worker allows a third: together never more than the limit."""
+    await api.signup("bob", password="right-pass")
+    core.settings.login_rate_limit, core.settings.workers = 7, 3
+    answers = [(await api.post("/login", {"username": "bob", "password": "right-pass"})).status_code
+               for _ in range(3)]
+    assert answers == [200, 200, 429]  # 7 // 3 in this worker
+    core.settings.signup_rate_limit, core.settings.workers = 2, 4  # fewer than workers: one each
+    assert (await api.post("/users", {"username": "c1", "password": "pw-123456", "role": "patient"})).status_code == 201
+    r = await api.post("/users", {"username": "c2", "password": "pw-123456", "role": "patient"})
+    assert (r.status_code, r.json()) == TOO_MANY

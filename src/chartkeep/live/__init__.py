@@ -13,10 +13,12 @@ from chartkeep.live.bus import LocalBus, RedisBus
 from chartkeep.live.hub import Hub
 from chartkeep.services.core import Core
 from chartkeep.services.live_feed import Change
+from chartkeep.services.peers import Peers
 
 
 class LiveQuery:
-    """The bus (what the write pipeline publishes to) and the hub (what clients subscribe to)."""
+    """The bus (what the write pipeline publishes to and other processes' notices come from) and
+the hub (what clients subscribe to)."""
 
     def __init__(self, core: Core) -> None:
         settings = core.settings
@@ -25,6 +27,9 @@ class LiveQuery:
             RedisBus(classes, settings.redis_url, settings.app_id) if settings.redis_url else LocalBus(classes)
         )
         self.hub = Hub(core)
+        # what this process drops from its caches or changes in its registry, the others hear of
+        self.peers = Peers(core)
+        core.sessions.tell = core.roles.tell = core.registry.tell = self.bus.notify
 
     def tracks(self, class_name: str) -> bool:
         return self.bus.tracks(class_name)
@@ -34,7 +39,7 @@ class LiveQuery:
 
     async def start(self) -> None:
         self.hub.start()
-        await self.bus.start(self.hub.accept)
+        await self.bus.start(self.hub.accept, self.peers.apply, self.peers.resync)
 
     async def close(self) -> None:
         await self.bus.close()

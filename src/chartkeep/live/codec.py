@@ -1,5 +1,6 @@
 """Changes ↔ bytes for the Redis bus. Internal rows are JSON except Date values (``datetime``,
-only at the top level of a row), which travel as ISO strings named in a side list."""
+only at the top level of a row), which travel as ISO strings named in a side list. Notices to the
+other processes (services/peers.py) travel on the same channel as ``{"p": notice, "f": origin}``."""
 
 from __future__ import annotations
 
@@ -37,4 +38,16 @@ def encode_change(change: Change) -> bytes:
 
 def decode_change(data: bytes | str) -> Change:
     raw = orjson.loads(data)
+    return Change(raw["c"], raw["id"], _row_in(raw["o"]), _row_in(raw["n"]), raw["i"])
+
+
+def encode_notice(origin: str, notice: list[Any]) -> bytes:
+    return orjson.dumps({"p": notice, "f": origin})
+
+
+def decode(data: bytes | str) -> Change | tuple[str, list[Any]]:
+    """A change, or a notice as ``(origin, notice)``."""
+    raw = orjson.loads(data)
+    if "p" in raw:
+        return str(raw["f"]), list(raw["p"])
     return Change(raw["c"], raw["id"], _row_in(raw["o"]), _row_in(raw["n"]), raw["i"])

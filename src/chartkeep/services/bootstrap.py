@@ -48,6 +48,7 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
     """Create what is missing; return the names of classes created or extended."""
     changed: list[str] = []
     async with core.db.transaction() as tx:
+        await _one_at_a_time(tx)
         await ddl.ensure_schema_table(tx)
         await ensure_internal_tables(tx)
         await ensure_ledger(tx)
@@ -77,6 +78,14 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
         await seed_roles(tx, load_policy())
     core.registry.replace_all(stored)
     return changed
+
+
+async def _one_at_a_time(tx: Conn) -> None:
+    """Processes starting together on one PostgreSQL schema take turns (the lock ends with the
+    transaction); concurrent ``CREATE … IF NOT EXISTS`` and ``CREATE OR REPLACE FUNCTION`` would
+    otherwise fail on each other. SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
+    if tx.dialect.name == "postgresql":
+        await tx.execute("SELECT pg_advisory_xact_lock(hashtext('chartkeep.initialize:' || current_schema()))")
 
 
 async def _ensure_ledger_view(tx: Conn, schema: ClassSchema, existing: ClassSchema | None,

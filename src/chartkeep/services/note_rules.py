@@ -137,7 +137,7 @@ async def version_before_save(core: Any, event: WriteEvent) -> None:
     number = (latest["versionNumber"] if latest else 0) + 1
     event.values["versionNumber"] = number
     event.values["previousVersion"] = latest["objectId"] if latest else None
-    event.extra["note"] = {"id": note_id, "version": number,
+    event.extra["note"] = {"id": note_id, "version": number, "locked": note,
                            "status": nw.AMENDED if state in (nw.SIGNED, nw.AMENDED) else state}
 
 
@@ -154,7 +154,7 @@ async def version_after_save(core: Any, event: WriteEvent) -> None:
     if step is None:
         return
     changes = {"currentVersionNumber": step["version"], "status": step["status"]}
-    await nw.set_note(event.conn, core, step["id"], changes, now_ms())
+    await nw.set_note(event.conn, core, step["id"], changes, now_ms(), step["locked"])
 
 
 # ---- never deleted -------------------------------------------------------------------------------

@@ -119,12 +119,14 @@ def review_complete(note: dict[str, Any], signatures: list[dict[str, Any]]) -> b
     return True
 
 
-async def set_note(conn: Conn, core: Any, note_id: str, changes: dict[str, Any], now: Any) -> None:
+async def set_note(conn: Conn, core: Any, note_id: str, changes: dict[str, Any], now: Any,
+                   locked: dict[str, Any] | None = None) -> None:
     """A server-side change of the note row, in the write's transaction; LiveQuery subscribers see
-    it (a note's status and version number change) once the transaction commits."""
+    it (a note's status and version number change) once the transaction commits. ``locked``: the
+    row as ``lock_note`` read it earlier in this transaction (saves reading it again)."""
     note = schema(core, NOTE)
     live = live_feed.tracking(core, NOTE)
-    original = await live_feed.load_original(conn, note, note_id, None) if live else None
+    original = await live_feed.load_original(conn, note, note_id, locked) if live else None
     await rows.update(conn, note, note_id, {**changes, "updatedAt": now}, None)
     if live:
         await live_feed.after_write(core, conn, note, note_id, original)

@@ -2,15 +2,19 @@
 
 Entries are dropped when membership changes (any ``_Role`` write clears everything, as Parse
 does; care-team and role-field changes drop the users concerned), when a time-boxed grant they
-contain expires, and after ``role_cache_seconds`` at the latest — the bound on staleness between
-server processes, which do not yet tell each other about changes.
+contain expires, and after ``role_cache_seconds`` at the latest. Drops are told to the other
+server processes through ``tell`` (the Redis bus, services/peers.py) and the on-commit queue awaits
+that message, so a care-team removal through one process is refused by all before it is answered;
+the TTL remains the bound only while Redis is unreachable.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
+
+from chartkeep.services.session_cache import Tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,7 @@ class RoleCache:
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl = ttl_seconds
         self._entries: dict[str, tuple[float, UserRoles]] = {}
+        self.tell: Tell | None = None  # set when other processes must hear of drops
 
     def get(self, user_id: str) -> UserRoles | None:
         entry = self._entries.get(user_id)
@@ -43,10 +48,17 @@ class RoleCache:
             deadline = min(deadline, roles.valid_until)
         self._entries[user_id] = (deadline, roles)
 
-    def invalidate(self, user_ids: Iterable[str] | None = None) -> None:
-        """Forget the given users, or everyone."""
+    def invalidate(self, user_ids: Iterable[str] | None = None, *, tell: bool = True) -> Awaitable[None] | None:
+        """Forget the given users, or everyone; the result (when other processes are told)
+        completes once they can see it."""
         if user_ids is None:
             self._entries.clear()
-            return
-        for user_id in user_ids:
-            self._entries.pop(user_id, None)
+            notice = ["roles"]
+        else:
+            ids = list(user_ids)
+            if not ids:
+                return None
+            for user_id in ids:
+                self._entries.pop(user_id, None)
+            notice = ["roles", *ids]
+        return self.tell(notice) if tell and self.tell is not None else None

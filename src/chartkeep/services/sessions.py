@@ -150,6 +150,7 @@ async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> Non
         if not await tx.execute(sql, params):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         core.sessions.clear()  # which token it was is not known here (tokens are stored as digests)
+        tx.on_commit(core.sessions.clear)  # again once committed, in every process (a request may race it)
 
 
 async def _user_written(core: Core, event: WriteEvent) -> None:

@@ -83,7 +83,7 @@ async def _request(core: Any, event: WriteEvent) -> None:
         v.pop(name, None)
     v["requestedAt"] = now_ms()
     if note.get("status") == nw.DRAFT:
-        event.extra["note"] = {"id": note["objectId"], "status": nw.REVIEW}
+        event.extra["note"] = {"id": note["objectId"], "status": nw.REVIEW, "locked": note}
 
 
 async def _check_signer(conn: Conn, note: dict[str, Any], signer: str, role: str) -> None:
@@ -179,15 +179,15 @@ async def signature_after_save(core: Any, event: WriteEvent) -> None:
         return
     now = now_ms()
     if event.is_new:
-        await nw.set_note(event.conn, core, step["id"], {"status": step["status"]}, now)
+        await nw.set_note(event.conn, core, step["id"], {"status": step["status"]}, now, step["locked"])
         return
     note = step["note"]
     if note.get("status") != nw.REVIEW:
         return  # an amended note stays amended whatever its amendment's signatures do
     if step["wanted"] == nw.DECLINED:
-        await nw.set_note(event.conn, core, note["objectId"], {"status": nw.DRAFT}, now)
+        await nw.set_note(event.conn, core, note["objectId"], {"status": nw.DRAFT}, now, note)
     elif nw.review_complete(note, await nw.version_signatures(event.conn, core, step["version"])):
-        await nw.set_note(event.conn, core, note["objectId"], {"status": nw.SIGNED}, now)
+        await nw.set_note(event.conn, core, note["objectId"], {"status": nw.SIGNED}, now, note)
 
 
 def register(hooks: Hooks) -> None:

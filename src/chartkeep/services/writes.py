@@ -129,8 +129,10 @@ async def _update(
         w.values.update(hidden or {})
         event = write_event(w, tx, is_new=False)
         live = live_feed.tracking(core, w.class_name)
-        original = await live_feed.load_original(tx, w.schema, object_id, w.current) if live else None
         await core.hooks.run("before_save", core, event)
+        # the row before the write, for LiveQuery: the one a hook already locked and read (the note
+        # and signature workflows do), else read now; before-save hooks change values, not the row
+        original = await live_feed.load_original(tx, w.schema, object_id, event.current) if live else None
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
         stage_audit(core, w, tx, "update", event)

@@ -78,10 +78,10 @@ class SqliteDatabase:
     async def _open(self) -> aiosqlite.Connection:
         raw = await aiosqlite.connect(self.path, isolation_level=None)
         raw.row_factory = sqlite3.Row
+        await raw.execute("PRAGMA busy_timeout=5000")  # first: other processes may hold the file's lock
         await raw.execute("PRAGMA journal_mode=WAL")
         await raw.execute("PRAGMA synchronous=NORMAL")
         await raw.execute("PRAGMA foreign_keys=ON")
-        await raw.execute("PRAGMA busy_timeout=5000")
         await raw.create_function("REGEXP", 2, _regexp, deterministic=True)
         self._all.append(raw)
         return raw

@@ -4,7 +4,10 @@ A bucket holds ``limit`` tokens and refills at ``limit / window`` tokens a secon
 burst ``limit`` requests and then keeps to ``limit`` per ``window``. Past it the request is refused
 with Parse Server's answer (src/middlewares.js handleRateLimit): HTTP 429
 ``{"code": 100, "error": "Too many requests."}``, plus a ``Retry-After`` header. The master key is
-exempt. Limits live in the process: N processes behind a load balancer allow N times the limit.
+exempt. Limits live in the process: with ``serve --workers N`` each worker allows ``limit // N``
+(at least 1), so the workers of one server together never allow more than the limit (a client
+whose requests all reach one worker gets less); N separate servers behind a load balancer allow
+N times the limit.
 
 Buckets are created by ``build_router`` (one set per app) and wrap handlers in the route table, so
 ``/batch`` sub-requests are counted like direct ones.
@@ -63,12 +66,16 @@ class RateLimiter:
             del self._buckets[key]
 
 
+def _per_worker(settings: Settings, limit: int) -> int:
+    return max(1, limit // settings.workers) if limit > 0 else limit
+
+
 def login_limit(settings: Settings) -> tuple[int, int]:
-    return settings.login_rate_limit, settings.login_rate_window
+    return _per_worker(settings, settings.login_rate_limit), settings.login_rate_window
 
 
 def signup_limit(settings: Settings) -> tuple[int, int]:
-    return settings.signup_rate_limit, settings.signup_rate_window
+    return _per_worker(settings, settings.signup_rate_limit), settings.signup_rate_window
 
 
 def limited(limiter: RateLimiter, handler: Handler, when: Callable[[Call], bool] | None = None) -> Handler:
