@@ -148,3 +148,17 @@ async def test_clients_append_events_but_the_server_says_who_when_and_where(api:
         assert r.json()["code"] == code, (bad, r.text)
     assert await entries_after(core, start) == []
     assert (await check(core)).ok
+
+
+async def test_reads_of_imported_rows_name_their_patient(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+    """A row written with the master key and an explicit ACL (an import) has no care-team role in
+    its ACL; its read is still recorded under the patient its pointer names."""
+    w = await build_world(api)
+    nurse, patient = w.users["nurse"]["objectId"], w.ids["Patient"]
+    body = {**w.body("Encounter", "physician"), "ACL": {nurse: {"read": True}}}
+    created = await api.post("/classes/Encounter", body, master=True)
+    assert created.status_code == 201, created.text
+    encounter = created.json()["objectId"]
+    start = await head(core)
+    assert (await api.get(f"/classes/Encounter/{encounter}", session=w.token("nurse"))).status_code == 200
+    assert await entries_after(core, start) == [("read", nurse, patient, "Encounter", encounter, "success")]

@@ -32,8 +32,13 @@ ROOTS = ("Patient", "PatientProfile")
 _TEAM = "role:careTeam_"
 _MARK = MARK
 NOT_AUDITED = frozenset({"_Session"})
-# Chart classes whose ACL names people rather than the care team: their patient is a pointer field.
-LINKED_BY_POINTER = {"Message": ("PatientProfile", "patient")}
+# Where the patient is a pointer on the object itself: a Message (whose ACL names its two people,
+# not the care team) and every chart class linked straight to its root, for rows whose ACL was set
+# explicitly with the master key (imports) and so carries no care-team role.
+LINKED_BY_POINTER = {
+    "Message": ("PatientProfile", "patient"),
+    **{name: (rule.root, rule.link) for name, rule in RULES.items() if rule.link and not rule.through},
+}
 PATIENT_CLASSES = frozenset(RULES) | {MEMBERS, GRANTS, "RecordGrant"} | frozenset(LINKED_BY_POINTER)  # sessions: login/logout
 
 
