@@ -12,7 +12,16 @@ from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
-from chartkeep.services import chart_hooks, file_refs, note_rules, sessions, signature_rules, user_roles
+from chartkeep.services import (
+    assessment_rules,
+    chart_hooks,
+    crisis_rules,
+    file_refs,
+    note_rules,
+    sessions,
+    signature_rules,
+    user_roles,
+)
 from chartkeep.services.bootstrap import initialize
 from chartkeep.services.core import Core
 from chartkeep.services.role_cache import RoleCache
@@ -37,6 +46,8 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    assessment_rules.register(core.hooks)
+    crisis_rules.register(core.hooks)
     core.live = LiveQuery(core)
     return core
 

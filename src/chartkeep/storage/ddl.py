@@ -20,6 +20,8 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     "_Role": [("_Role_unique_name", '"name"')],
     # the backstop of the note-version lock: one row per (note, number) (docs/clinical.md)
     "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
+    # the backstop of the assessment-revision lock: a version is superseded once (docs/assessments.md)
+    "IntakeAssessment": [("IntakeAssessment_unique_previous", '"previousVersion"')],
 }
 
 
@@ -69,6 +71,9 @@ async def add_field(conn: Conn, class_name: str, name: str, spec: FieldSpec) -> 
             existing = {row[1] for row in await conn.fetch(f"PRAGMA table_info({table})")}
             if name not in existing:
                 await conn.execute(f"ALTER TABLE {table} ADD COLUMN {_column_def(conn, name, spec)}")
+        for index_name, expr in UNIQUE_INDEXES.get(class_name, []):
+            if expr == quote(name):  # a one-column unique index on a column added to an existing table
+                await conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(index_name)} ON {table} ({expr})")
     await _field_storage(conn, class_name, name, spec)
 
 
