@@ -138,9 +138,10 @@ async def after_save(core: Any, event: WriteEvent) -> None:
 
 async def refuse_delete(core: Any, event: WriteEvent) -> None:
     """Runs after the DELETE inside its transaction: raising rolls it back, row and all."""
+    article = "an" if event.class_name[0] in "AEIOU" else "a"
     raise ParseError(
         Code.OPERATION_FORBIDDEN,
-        f"Permission denied: a {event.class_name} is never deleted; it is kept with its history.",
+        f"Permission denied: {article} {event.class_name} is never deleted; it is kept with its history.",
     )
 
 

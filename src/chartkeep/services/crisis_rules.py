@@ -56,9 +56,9 @@ def _check_enums(v: dict[str, Any]) -> None:
 async def _check_resolved(event: WriteEvent) -> None:
     if await event.value("status") != aw.RESOLVED:
         return
-    for name, what in (("responseAction", "what was done"), ("outcome", "what came of it")):
-        if _blank(await event.value(name)):
-            raise _refuse(f"A resolved CrisisInterventionLog needs a {name} ({what}).")
+    for name, what in (("a responseAction", "what was done"), ("an outcome", "what came of it")):
+        if _blank(await event.value(name.split()[1])):
+            raise _refuse(f"A resolved CrisisInterventionLog needs {name} ({what}).")
 
 
 async def _check_source(core: Any, event: WriteEvent) -> None:
