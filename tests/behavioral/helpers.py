@@ -1,7 +1,7 @@
 """A small behavioral-health clinic through the REST API, and the steps the assessment tests share.
 
 Two patients, each with a ``PatientProfile`` opened by the master key. On patient A's care team:
-``doc`` (physician) and ``nurse``. ``outsider`` is a physician on no team; patient B (``other``)
+``doc`` (physician) and ``nurse``. ``outsider`` (a physician) and ``provider`` are on no team; patient B (``other``)
 has a profile of their own. ``auditor`` reads the ledger through ``AuditLog``.
 """
 
@@ -40,8 +40,8 @@ class Clinic:
 
 async def build_clinic(api: Api) -> Clinic:
     c = Clinic(api)
-    for who, role in (("doc", "physician"), ("nurse", "nurse"), ("outsider", "physician"), ("auditor", "auditor"),
-                      ("admin", "admin")):
+    for who, role in (("doc", "physician"), ("nurse", "nurse"), ("outsider", "physician"), ("provider", "provider"),
+                      ("auditor", "auditor"), ("admin", "admin")):
         c.users[who] = await staff(api, f"{who}1", role)
     c.users["patient"] = await api.signup("pat-a")
     c.users["other"] = await api.signup("pat-b")

@@ -60,7 +60,7 @@ async def test_item_9_raises_exactly_one_open_crisis_log(api: Api, core: Any) ->
     await assess(c, status="completed", data={"instrument": "GAD-7", "answers": [3] * 7})
     assert len(await find(c, "CrisisInterventionLog")) == 2
     # the patient and an outsider see none of it
-    for who in ("patient", "other", "outsider"):
+    for who in ("patient", "other", "outsider", "provider"):
         assert await find(c, "CrisisInterventionLog", who=who) == [], who
 
 
@@ -189,7 +189,7 @@ async def test_a_shared_log_reaches_its_patient_only(api: Api, core: Any) -> Non
     assert (await api.get(path, session=c.token("nurse"), params={"include": "source"})).json()["source"][
         "objectId"] == a["objectId"]
     assert [x["objectId"] for x in await find(c, "CrisisInterventionLog", who="patient")] == [oid]
-    for who in ("other", "outsider"):
+    for who in ("other", "outsider", "provider"):
         assert (await api.get(path, session=c.token(who))).status_code == 404, who
         counted = await api.get("/classes/CrisisInterventionLog", params={"count": "1"}, session=c.token(who))
         assert counted.json() == {"results": [], "count": 0}, who

@@ -51,7 +51,8 @@ async def test_publish_then_the_patient_reads_and_acknowledges(api: Api, core: A
     assert (again["publishedAt"], again["publishedBy"]) == (published["publishedAt"], c.user("nurse"))  # idempotent
     assert await _sees(c, "patient", oid) == (200, [oid], 1)
     assert await _sees(c, "other", oid) == (404, [], 0)  # another patient: nothing
-    assert await _sees(c, "outsider", oid) == (404, [], 0)  # a clinician on no team: nothing
+    for who in ("outsider", "provider"):
+        assert await _sees(c, who, oid) == (404, [], 0)  # clinicians on no team: nothing
     r = await api.put(f"/classes/IntakeAssessment/{oid}", {"recommendations": "none"}, session=c.token("patient"))
     refused(r, 119)  # the patient reads, never writes
     before = await snapshot(core)
