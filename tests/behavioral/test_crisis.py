@@ -208,3 +208,10 @@ async def test_a_shared_log_reaches_its_patient_only(api: Api, core: Any) -> Non
     counted = await api.get("/classes/CrisisInterventionLog", params={"where": where, "count": "1"},
                             session=c.token("patient"))
     assert counted.json() == {"results": [], "count": 0}
+    # a log created shared: the patient reads it at once, and the ledger says it was published
+    shared = await _log(c, "doc", details="Phone check-in", shareWithPatient=True)
+    got = await api.get(f"/classes/CrisisInterventionLog/{shared['objectId']}", session=c.token("patient"))
+    assert got.status_code == 200 and got.json()["details"] == "Phone check-in"
+    entries = await ledger(c, {"entityId": shared["objectId"], "action": {"$in": ["create", "publish"]}})
+    assert sorted((e["action"], e["actor"]["objectId"]) for e in entries) == [
+        ("create", c.uid("doc")), ("publish", c.uid("doc"))]

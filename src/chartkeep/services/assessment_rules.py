@@ -56,8 +56,7 @@ async def before_save(core: Any, event: WriteEvent) -> None:
 
 async def _create(core: Any, event: WriteEvent) -> None:
     v, ctx = event.values, event.ctx
-    v.setdefault("status", aw.PENDING)
-    if v["status"] is None:
+    if v.get("status") is None:
         v["status"] = aw.PENDING
     _check_status(v["status"])
     _refuse_server_fields(v, {})

@@ -18,11 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.access.acl import write_principals
+from chartkeep.audit.append import stage
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.codec import encode
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.services import assessment_workflow as aw
+from chartkeep.services import audit
 from chartkeep.services.assessment_rules import refuse_delete
 from chartkeep.services.care_team import ADMIN, team_principal
 from chartkeep.services.hooks import Hooks, WriteEvent
@@ -78,7 +80,12 @@ async def _share(event: WriteEvent, current: dict[str, Any]) -> None:
     user = await aw.patient_user(event.conn, await event.value("patient"))
     base = v["_rperm"] if "_rperm" in v else current.get("_rperm")
     v["_rperm"] = aw.with_reader(base, user, bool(v["shareWithPatient"]))
-    event.extra["audit_event"] = "publish" if v["shareWithPatient"] else "unpublish"
+    if not event.is_new:
+        event.extra["audit_event"] = "publish" if v["shareWithPatient"] else "unpublish"
+        return
+    patient = await event.value("patient")  # created shared: the create entry, and a publish entry beside it
+    stage(event.conn, audit.entry(event.ctx, "publish", target_class=aw.CRISIS, target_id=event.object_id,
+                                  patient=patient, patient_class=aw.PROFILE, details="shared with the patient"))
 
 
 async def before_save(core: Any, event: WriteEvent) -> None:
