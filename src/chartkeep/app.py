@@ -14,7 +14,9 @@ from chartkeep.live import LiveQuery
 from chartkeep.schema.registry import Registry
 from chartkeep.services import (
     appointment_rules,
+    assessment_rules,
     chart_hooks,
+    crisis_rules,
     file_refs,
     message_rules,
     note_rules,
@@ -52,6 +54,8 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    assessment_rules.register(core.hooks)
+    crisis_rules.register(core.hooks)
     record_labels.register(core.hooks)  # after chart_hooks and note_rules: it refines their ACLs
     record_grants.register(core.hooks)
     portal_access.register(core.hooks)

@@ -128,6 +128,14 @@ async def test_messages_are_seen_by_their_two_participants_only(api: Api) -> Non
 async def test_patient_reads_own_behavioral_records_only(api: Api) -> None:
     w = await build_world(api)
     token = w.token("patient")
+    for class_name in ("IntakeAssessment", "CrisisInterventionLog"):  # not the patient's until published/shared
+        assert (await api.get(f"/classes/{class_name}/{w.ids[class_name]}", session=token)).status_code == 404
+    assessment, doc = w.ids["IntakeAssessment"], w.token("physician")
+    assert (await api.put(f"/classes/IntakeAssessment/{assessment}", {"status": "completed"}, session=doc)).status_code == 200
+    assert (await api.post("/functions/publishAssessment", {"assessment": assessment}, session=doc)).status_code == 200
+    r = await api.put(f"/classes/CrisisInterventionLog/{w.ids['CrisisInterventionLog']}", {"shareWithPatient": True},
+                      session=doc)
+    assert r.status_code == 200, r.text
     for class_name in ("PatientProfile", "IntakeAssessment", "CrisisInterventionLog", "Appointment"):
         assert (await api.get(f"/classes/{class_name}/{w.ids[class_name]}", session=token)).status_code == 200
     other = await staff(api, "pat2", "patient")

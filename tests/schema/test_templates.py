@@ -117,7 +117,7 @@ def test_additions_to_seed_classes_are_optional():
 
 def test_provider_profile_is_a_new_class():
     t = load_template("behavioral_health")
-    assert t.new_classes == {"ProviderProfile"}
+    assert t.new_classes == {"ProviderProfile", "CrisisLogRevision"}
     assert load_template("ehr").new_classes == frozenset()
 
 

@@ -8,7 +8,8 @@ appender and are answered only once their entry is stored.
 
 Event types: ``login``, ``login_failed``, ``logout``, ``read``, ``create``, ``update``,
 ``delete``, ``signature_request``, ``sign``, ``decline``, ``amend``, ``file_download``,
-``permission_change``, ``break_glass``, ``export``, ``audit_read``; clients append their own.
+``permission_change``, ``break_glass``, ``export``, ``audit_read``, ``publish``, ``unpublish``,
+``acknowledge``, ``crisis_flag`` (assessment_functions, crisis_rules, crisis_flag); clients append their own.
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ RULES: dict[str, ChartRule] = {
     "Signature": ChartRule("Patient", "medicalNote", "MedicalNote", team_writes=False, writers=("signer",)),
     "Attachment": ChartRule("Patient", "patient", team_writes=False, writers=("uploadedBy",)),
     "PatientProfile": ChartRule("PatientProfile", admin_writes=True, readers=("user",)),
-    "IntakeAssessment": ChartRule("PatientProfile", "patient", patient_reads=True),
-    "CrisisInterventionLog": ChartRule("PatientProfile", "patient", patient_reads=True),
+    # the patient reads an assessment once published, a crisis log once shared (assessment_rules, crisis_rules)
+    "IntakeAssessment": ChartRule("PatientProfile", "patient"),
+    "CrisisInterventionLog": ChartRule("PatientProfile", "patient"),
     "Appointment": ChartRule("PatientProfile", "patient", admin_writes=True, writers=("provider",), patient_reads=True,
                              patient_writes=True),
 }

@@ -7,6 +7,11 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
+from chartkeep.services.assessment_functions import (
+    acknowledge_assessment,
+    publish_assessment,
+    revise_assessment,
+)
 from chartkeep.services.attachment_url import get_attachment_url
 from chartkeep.services.break_glass import break_the_glass
 from chartkeep.services.core import Core
@@ -37,6 +42,9 @@ BUILT_IN: dict[str, Function] = {
     "messageThreads": message_threads,
     "markThreadRead": mark_thread_read,
     "invitePatient": invite_patient,
+    "publishAssessment": publish_assessment,
+    "acknowledgeAssessment": acknowledge_assessment,
+    "reviseAssessment": revise_assessment,
 }
 
 

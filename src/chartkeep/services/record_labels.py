@@ -133,8 +133,6 @@ async def label_before_save(core: Any, event: WriteEvent) -> None:
     cls = event.class_name
     if FIELD in event.values:
         event.values[FIELD] = clean(event.values[FIELD])
-    if cls == "CrisisInterventionLog":
-        await _recorded_by(event)
     if cls == NOTE and await event.value("noteType") == PSYCHOTHERAPY:
         if not event.is_new and PSYCHOTHERAPY not in (await event.value(FIELD) or []):
             raise ParseError(Code.VALIDATION_ERROR, "A psychotherapy note keeps its psychotherapy label.")
@@ -158,19 +156,6 @@ async def label_before_save(core: Any, event: WriteEvent) -> None:
     elif before and not own:  # the last label removed: back to the care team's ACL
         rule = RULES[cls]
         chart_hooks._set_perms(event, await chart_hooks._chart_perms(event, rule, await chart_hooks._root_id(event, rule)))
-
-
-async def _recorded_by(event: WriteEvent) -> None:
-    """``recordedBy`` is the server's: the clinician who wrote the log (the master key may name one)."""
-    if event.schema.fields.get("recordedBy") is None:
-        return
-    if event.is_new:
-        if not event.ctx.is_master or not event.values.get("recordedBy"):
-            event.values["recordedBy"] = event.ctx.user_id
-        return
-    current = await event.load_current()
-    if "recordedBy" in event.values and current is not None and event.values["recordedBy"] != current.get("recordedBy"):
-        raise ParseError(Code.VALIDATION_ERROR, "recordedBy cannot be changed once set")
 
 
 def _may_write(event: WriteEvent) -> None:

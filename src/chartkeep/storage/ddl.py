@@ -22,6 +22,8 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
     "ProviderProfile": [("ProviderProfile_unique_user", '"user"')],  # one directory entry per clinician
     "PatientProfile": [("PatientProfile_unique_mrn", '"medicalRecordNumber"')],  # the template's "unique" hint
+    # the backstop of the assessment-revision lock: a version is superseded once (docs/assessments.md)
+    "IntakeAssessment": [("IntakeAssessment_unique_previous", '"previousVersion"')],
 }
 
 
@@ -71,6 +73,9 @@ async def add_field(conn: Conn, class_name: str, name: str, spec: FieldSpec) -> 
             existing = {row[1] for row in await conn.fetch(f"PRAGMA table_info({table})")}
             if name not in existing:
                 await conn.execute(f"ALTER TABLE {table} ADD COLUMN {_column_def(conn, name, spec)}")
+        for index_name, expr in UNIQUE_INDEXES.get(class_name, []):
+            if expr == quote(name):  # a one-column unique index on a column added to an existing table
+                await conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(index_name)} ON {table} ({expr})")
     await _field_storage(conn, class_name, name, spec)
 
 
