@@ -197,3 +197,19 @@ async def test_part2_labels_are_added_by_the_team_and_removed_by_author_or_admin
     refused(await api.post("/classes/IntakeAssessment", {"patient": on, "assessor": w.user("physician"),
                                                          "assessmentDate": DATE, "securityLabels": [1]},
                            session=w.token("physician")), 111)
+
+
+async def test_a_psychotherapy_assessment_is_never_published_to_the_portal(api: Api, core: Any) -> None:
+    w = await build_world(api)
+    r = await api.post("/classes/IntakeAssessment", {"patient": w.ref("PatientProfile"), "assessor": w.user("physician"),
+                                                     "assessmentDate": DATE, "status": "completed",
+                                                     "securityLabels": ["psychotherapy"]}, session=w.token("physician"))
+    assert r.status_code == 201, r.text
+    oid = r.json()["objectId"]
+    seq = await head(core)
+    refused(await call(api, "publishAssessment", {"assessment": oid}, w.token("physician")), 142,
+            "never published to the patient portal")
+    assert await entries_after(core, seq) == []
+    stored = (await api.get(f"/classes/IntakeAssessment/{oid}", master=True)).json()
+    assert "publishedAt" not in stored
+    assert await _status(w, "patient", "IntakeAssessment", oid) == 101

@@ -19,6 +19,8 @@ from chartkeep.services import assessment_workflow as aw
 from chartkeep.services import audit, reads, writes
 from chartkeep.services.cloud_values import as_object, object_id, pointer, require_user, text
 from chartkeep.services.core import Core
+from chartkeep.services.record_labels import FIELD as LABELS_FIELD
+from chartkeep.services.record_labels import PSYCHOTHERAPY
 from chartkeep.storage.database import Conn
 
 
@@ -43,6 +45,9 @@ async def publish_assessment(core: Core, ctx: RequestContext, params: dict[str, 
         if row.get("status") != aw.COMPLETED:
             raise ParseError(Code.VALIDATION_ERROR,
                              f"Only a completed IntakeAssessment is published; this one is {row.get('status')}.")
+        if PSYCHOTHERAPY in (row.get(LABELS_FIELD) or ()):  # HIPAA 164.508(a)(2): never to the portal
+            raise ParseError(Code.VALIDATION_ERROR,
+                             "A psychotherapy record is never published to the patient portal.")
         if row.get("supersededBy"):
             raise ParseError(Code.VALIDATION_ERROR, f"IntakeAssessment {oid} was revised by {row['supersededBy']}: "
                              "publish the latest version.")
