@@ -23,7 +23,7 @@ async def _counts(core: Any, sql: str) -> dict[str, int]:
 async def test_seed_builds_every_state_and_an_intact_ledger(core) -> None:  # type: ignore[no-untyped-def]
     assert not await already_seeded(core)
     steps: list[str] = []
-    await seed(core, patients=8, bh_patients=2, progress=lambda what, n: steps.append(what))
+    await seed(core, patients=8, bh_patients=4, progress=lambda what, n: steps.append(what))
     assert await already_seeded(core)
     notes = await _counts(core, 'SELECT "status", COUNT(*) FROM "MedicalNote" GROUP BY 1')
     assert set(notes) == {"draft", "under_review", "signed", "amended"}, notes
@@ -36,6 +36,27 @@ async def test_seed_builds_every_state_and_an_intact_ledger(core) -> None:  # ty
         assert (await _counts(core, f"SELECT 'n', COUNT(*) FROM \"{table}\""))["n"] > 0, table
     assert "staff" in steps and steps.count("EHR charts and notes") == 8
     await _portal_is_seeded(core)
+    await _assessments_are_seeded(core)
+
+
+async def _assessments_are_seeded(core: Any) -> None:
+    """Every assessment scored by the server, most published; patient 4's positive item 9 opened a
+    high-priority crisis log; patient 1 reads their published PHQ-9 in the portal."""
+    scored = await _counts(core, 'SELECT "severity" IS NOT NULL, COUNT(*) FROM "IntakeAssessment" '
+                                 'WHERE "data" IS NOT NULL GROUP BY 1')
+    assert set(scored) == {True}, scored
+    published = await _counts(core, 'SELECT "publishedAt" IS NOT NULL, COUNT(*) FROM "IntakeAssessment" GROUP BY 1')
+    assert published.get(True) and published.get(False), published
+    flagged = await _counts(core, 'SELECT "priority", COUNT(*) FROM "CrisisInterventionLog" '
+                                  'WHERE "source" IS NOT NULL GROUP BY 1')
+    assert flagged == {"high": 1}, flagged
+    app = create_app(core.settings, core)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        api = Api(client)
+        login = await api.post("/login", {"username": "patient1", "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
+        mine = (await api.get("/classes/IntakeAssessment", session=login.json()["sessionToken"])).json()["results"]
+        assert mine and all(a["publishedAt"] and a["severity"] for a in mine), mine
 
 
 async def _portal_is_seeded(core: Any) -> None:

@@ -13,6 +13,7 @@ from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, account, create, date, master, ptr, refresh
 from chartkeep.errors import Code, ParseError
 from chartkeep.services import writes
+from chartkeep.services.assessment_functions import publish_assessment
 from chartkeep.services.core import Core
 
 DEMO_PASSWORD = "Demo-pass-2026"
@@ -88,6 +89,22 @@ async def _book(c: Clinic, body: dict[str, Any], start: datetime) -> None:
     raise RuntimeError("no free slot for a demo appointment")
 
 
+async def _assess(c: Clinic, n: int, provider: Actor, profile_id: str) -> None:
+    """A PHQ-9 (scored by the server; every fourth patient screens positive on item 9, which opens
+    a crisis log), for some a GAD-7; most are published to the patient's portal."""
+    phq9 = [c.rng.randint(0, 3) for _ in range(8)] + [1 if n % 4 == 0 else 0]
+    instruments = [("PHQ-9", phq9)] + ([("GAD-7", [c.rng.randint(0, 3) for _ in range(7)])] if n % 2 else [])
+    for instrument, answers in instruments:
+        oid = await create(c.core, provider, "IntakeAssessment", {
+            "patient": ptr("PatientProfile", profile_id), "assessor": provider.pointer,
+            "assessmentDate": date(c.now - timedelta(days=c.rng.randint(10, 60))),
+            "details": "Initial intake: mood, sleep, appetite, safety screen.",
+            "recommendations": c.rng.choice(people.BH_RECOMMENDATIONS),
+            "data": {"instrument": instrument, "answers": answers}, "status": "completed"})
+        if n % 3:
+            await publish_assessment(c.core, provider.ctx, {"assessment": oid})
+
+
 async def make_bh_chart(c: Clinic, n: int) -> dict[str, Any]:
     display = c.name()
     person = await account(c.core, f"patient{n}", DEMO_PASSWORD, "patient", display)
@@ -107,12 +124,7 @@ async def make_bh_chart(c: Clinic, n: int) -> dict[str, Any]:
                         "location": c.rng.choice(["Room 4", "Telehealth"]), "status": status,
                         "reason": c.rng.choice(people.BH_REASONS)}, start)
     await refresh(c.core, provider)
-    answers = [c.rng.randint(0, 3) for _ in range(9)]
-    await create(c.core, provider, "IntakeAssessment", {
-        "patient": ptr("PatientProfile", profile_id), "assessor": provider.pointer,
-        "assessmentDate": date(c.now - timedelta(days=c.rng.randint(10, 60))),
-        "details": "Initial intake: mood, sleep, appetite, safety screen.",
-        "data": {"instrument": "PHQ-9", "answers": answers}, "status": "completed"})
+    await _assess(c, n, provider, profile_id)
     conversation = f"conv-{profile_id}"
     for i, (sender, recipient, text) in enumerate([
         (provider, person, "Hello, this is your care team. How have you been since our last session?"),

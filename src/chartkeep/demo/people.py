@@ -23,3 +23,5 @@ COMPLAINTS = [
      "furosemide IV; daily weights; echocardiogram"),
 ]
 BH_REASONS = ["intake assessment", "weekly therapy", "medication review", "follow-up after crisis", "group session"]
+BH_RECOMMENDATIONS = ["Weekly CBT sessions; sleep hygiene plan.", "Medication review with psychiatry in 2 weeks.",
+                      "Safety plan reviewed; crisis line numbers given.", "Group therapy; repeat PHQ-9 in 4 weeks."]
