@@ -1,7 +1,7 @@
 """A small behavioral-health clinic through the REST API, for the portal tests.
 
-Two patients, A and B, each with a portal account, a profile, an intake assessment, a crisis
-log, two appointments and a message thread with their own provider (``provA`` for A, ``provB``
+Two patients, A and B, each with a portal account, a profile, an intake assessment (published to
+them), a crisis log (shared with them), two appointments and a message thread with their own provider (``provA`` for A, ``provB``
 for B — each opened the chart, so is on its care team). ``provC`` is a provider on no team.
 ``ids[who][class]`` lists the objectIds of each patient's rows; ``people`` holds sessions.
 """
@@ -75,10 +75,12 @@ async def chart(c: Clinic, patient: str, provider: str, n: int) -> None:
     on = ptr("PatientProfile", ids["PatientProfile"][0])
     ids["IntakeAssessment"].append(await c.make("IntakeAssessment", {
         "patient": on, "assessor": c.user(provider), "assessmentDate": date("2026-01-05T10:00:00.000Z"),
-        "details": f"intake of {patient}"}, provider))
+        "details": f"intake of {patient}", "status": "completed"}, provider))
+    published = await c.call(provider, "publishAssessment", assessment=ids["IntakeAssessment"][0])
+    assert published.status_code == 200, published.text  # the patient reads it from now on
     ids["CrisisInterventionLog"].append(await c.make("CrisisInterventionLog", {
-        "patient": on, "interventionDate": date("2026-01-06T10:00:00.000Z"), "details": f"crisis of {patient}"},
-        provider))
+        "patient": on, "interventionDate": date("2026-01-06T10:00:00.000Z"), "details": f"crisis of {patient}",
+        "shareWithPatient": True}, provider))
     for k, start in enumerate(("2026-02-01T09:00:00.000Z", "2026-02-08T09:00:00.000Z")):
         ids["Appointment"].append(await c.make("Appointment", {
             "patient": on, "provider": c.user(provider), "startAt": date(start),

@@ -152,8 +152,8 @@ async def test_a_grant_opens_a_restricted_note_until_revoked_and_is_audited(api:
 async def test_part2_labels_are_added_by_the_team_and_removed_by_author_or_admin(api: Api, core: Any) -> None:
     w = await build_world(api)
     on = w.ref("PatientProfile")
-    r = await api.post("/classes/CrisisInterventionLog", {"patient": on, "interventionDate": DATE, "details": "SUD"},
-                       session=w.token("nurse"))
+    r = await api.post("/classes/CrisisInterventionLog", {"patient": on, "interventionDate": DATE, "details": "SUD",
+                                                          "shareWithPatient": True}, session=w.token("nurse"))
     log = r.json()["objectId"]
     assert (await api.get(f"/classes/CrisisInterventionLog/{log}", session=w.token("nurse"))).json()[
         "recordedBy"]["objectId"] == w.users["nurse"]["objectId"]
@@ -213,3 +213,21 @@ async def test_a_psychotherapy_assessment_is_never_published_to_the_portal(api: 
     stored = (await api.get(f"/classes/IntakeAssessment/{oid}", master=True)).json()
     assert "publishedAt" not in stored
     assert await _status(w, "patient", "IntakeAssessment", oid) == 101
+
+
+async def test_the_patient_reads_a_part2_log_only_once_it_is_shared(api: Api) -> None:
+    """A label only ever narrows who reads: a Part 2 log reaches the patient as any log does, when shared."""
+    w = await build_world(api)
+    r = await api.post("/classes/CrisisInterventionLog", {"patient": w.ref("PatientProfile"), "interventionDate": DATE,
+                                                          "details": "SUD", "securityLabels": ["42CFR2"]},
+                       session=w.token("nurse"))
+    assert r.status_code == 201, r.text
+    log = r.json()["objectId"]
+    assert await _status(w, "patient", "CrisisInterventionLog", log) == 101
+    r = await api.put(f"/classes/CrisisInterventionLog/{log}", {"shareWithPatient": True}, session=w.token("nurse"))
+    assert r.status_code == 200, r.text
+    assert await _status(w, "patient", "CrisisInterventionLog", log) == 200
+    assert await _status(w, "physician", "CrisisInterventionLog", log) == 101  # still restricted to its author
+    r = await api.put(f"/classes/CrisisInterventionLog/{log}", {"shareWithPatient": False}, session=w.token("nurse"))
+    assert r.status_code == 200, r.text
+    assert await _status(w, "patient", "CrisisInterventionLog", log) == 101

@@ -32,6 +32,7 @@ class ChartRule:
     writers: tuple[str, ...] = ()  # user-pointer fields whose user may write
     readers: tuple[str, ...] = ()  # user-pointer fields whose user may read
     patient_reads: bool = False  # the PatientProfile's own user may read
+    released_by: str | None = None  # ... once this field is set (published, shared)
     patient_writes: bool = False  # ... and write (what they may change: the class's own rules)
 
 
@@ -44,8 +45,8 @@ RULES: dict[str, ChartRule] = {
     "Attachment": ChartRule("Patient", "patient", team_writes=False, writers=("uploadedBy",)),
     "PatientProfile": ChartRule("PatientProfile", admin_writes=True, readers=("user",)),
     # the patient reads an assessment once published, a crisis log once shared (assessment_rules, crisis_rules)
-    "IntakeAssessment": ChartRule("PatientProfile", "patient"),
-    "CrisisInterventionLog": ChartRule("PatientProfile", "patient"),
+    "IntakeAssessment": ChartRule("PatientProfile", "patient", released_by="publishedAt"),
+    "CrisisInterventionLog": ChartRule("PatientProfile", "patient", released_by="shareWithPatient"),
     "Appointment": ChartRule("PatientProfile", "patient", admin_writes=True, writers=("provider",), patient_reads=True,
                              patient_writes=True),
 }
@@ -89,13 +90,18 @@ async def _chart_perms(event: WriteEvent, rule: ChartRule, root_id: str) -> tupl
         user = await event.value(name)
         if user:
             readers.append(user)
-    if rule.patient_reads or rule.patient_writes:
+    if rule.patient_writes or await patient_may_read(event, rule):
         owner = await care_team.root_of(event.conn, "PatientProfile", root_id, "user")
         if owner:
             readers.append(owner)
             if rule.patient_writes:
                 writers.append(owner)
     return _perms(readers, writers)
+
+
+async def patient_may_read(event: WriteEvent, rule: ChartRule) -> bool:
+    """The patient reads this object: always (``patient_reads``) or once it is released to them."""
+    return rule.patient_reads or bool(rule.released_by and await event.value(rule.released_by))
 
 
 def _set_perms(event: WriteEvent, perms: tuple[list[str], list[str]]) -> None:

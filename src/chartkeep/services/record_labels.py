@@ -9,7 +9,8 @@ apart from the care team.
 * read: its author (``MedicalNote.author``, ``Attachment.uploadedBy``, ``IntakeAssessment.assessor``,
   ``CrisisInterventionLog.recordedBy``), holders of an active ``RecordGrant`` on it (the read-only
   role ``recordGrant_<Class>_<id>``, see ``record_grants``), and — for a 42 CFR Part 2 record the
-  patient may read (42 CFR 2.23), never for a psychotherapy one — the patient's own account;
+  patient may read (42 CFR 2.23), never for a psychotherapy one — the patient's own account, once
+  the record is released to them as any record is (``chart_hooks.patient_may_read``);
 * write: the author, and admins for the labels only.
 
 The versions, signatures and attachments of a restricted note follow the note (its author, its
@@ -112,7 +113,7 @@ async def _restricted_perms(event: WriteEvent, labels: set[str], note: dict[str,
         if user:
             readers.append(user)
             writers.append(user)
-    if PSYCHOTHERAPY not in labels and rule.patient_reads:
+    if PSYCHOTHERAPY not in labels and await chart_hooks.patient_may_read(event, rule):
         owner = await care_team.root_of(event.conn, "PatientProfile", root_id, "user")
         if owner:
             readers.append(owner)
