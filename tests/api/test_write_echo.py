@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.behavioral.helpers import assessment_body, build_clinic, phq9
 from tests.behavioral.messaging.clinic import open_clinic
 from tests.clinical.helpers import SOAP
 from tests.conftest import Api
@@ -107,6 +108,17 @@ async def test_a_note_version_answers_with_its_number_and_editor(api: Api) -> No
     v2 = r.json()
     assert v2["previousVersion"] == ptr("NoteVersion", v1["objectId"])
     assert "editor" not in v2 and "versionNumber" not in v2  # the right number, herself as editor: unchanged
+
+
+async def test_an_assessment_answers_with_the_score_the_server_computed(api: Api) -> None:
+    c = await build_clinic(api)
+    body = assessment_body(c, status="completed", data=phq9([1, 1, 1, 1, 1, 1, 1, 1, 0]), totalScore=0)
+    r = await api.post("/classes/IntakeAssessment", body, session=c.token("doc"))
+    assert r.status_code == 201, r.text
+    stored = await _stored(api, "IntakeAssessment", r.json()["objectId"])
+    assert (r.json()["totalScore"], stored["totalScore"]) == (8, 8)
+    assert r.json()["severity"] == stored["severity"]
+    assert "data" not in r.json() and "status" not in r.json()  # sent as stored
 
 
 async def test_an_update_echoes_what_the_hook_kept_and_nothing_sent_unchanged(api: Api) -> None:
