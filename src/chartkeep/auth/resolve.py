@@ -31,6 +31,7 @@ class Credentials:
     javascript_key: str | None = None
     client_ip: str | None = None
     base_url: str = ""
+    client_version: str | None = None  # the SDK's "js5.3.0", "i1.19.0"… (X-Parse-Client-Version)
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -66,6 +67,8 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
         base_url=creds.base_url,
     )
     ctx.file_link = file_links.link_maker(settings, ctx)
+    if creds.client_version:
+        ctx.extra["client_version"] = creds.client_version
     if creds.master_key:
         if not _same(creds.master_key, settings.master_key):
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")

@@ -24,7 +24,7 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import iso_ms
 from chartkeep.schema.ids import new_object_id
-from chartkeep.services import audit, ledger_appends, live_feed, update_ops
+from chartkeep.services import audit, ledger_appends, live_feed, update_ops, write_echo
 from chartkeep.services.core import Core
 from chartkeep.services.hooks import WriteEvent
 from chartkeep.services.present import present
@@ -86,13 +86,17 @@ async def _create(
     w.assign_id = assign_id or new_object_id()
     async with use(core.db, conn, write=True) as tx:
         event = write_event(w, tx, is_new=True)
+        sent = write_echo.snapshot(w.values)
         await core.hooks.run("before_save", core, event)
+        changed = write_echo.diff(sent, w.values, is_new=True)
         await store(core, w, tx)
         await core.hooks.run("after_save", core, event)
         stage_audit(core, w, tx, "create", event)
         if live_feed.tracking(core, w.class_name):
             await live_feed.after_write(core, tx, w.schema, w.object_id, None)
-    return {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
+        server_set = await write_echo.response_fields(w, tx, changed, sent, None, is_new=True)
+    out = {"objectId": w.object_id, "createdAt": iso_ms(w.now), **_defaults_applied(w), **_op_results(w)}
+    return {**out, **{k: v for k, v in server_set.items() if k not in out}}
 
 
 async def update(
@@ -129,7 +133,10 @@ async def _update(
         w.values.update(hidden or {})
         event = write_event(w, tx, is_new=False)
         live = live_feed.tracking(core, w.class_name)
+        sent = write_echo.snapshot(w.values)
         await core.hooks.run("before_save", core, event)
+        changed = write_echo.diff(sent, w.values, is_new=False)
+        before = w.current or event.current  # the row before the write, if anyone loaded it
         # the row before the write, for LiveQuery: the one a hook already locked and read (the note
         # and signature workflows do), else read now; before-save hooks change values, not the row
         original = await live_feed.load_original(tx, w.schema, object_id, event.current) if live else None
@@ -138,7 +145,9 @@ async def _update(
         stage_audit(core, w, tx, "update", event)
         if live and original is not None:
             await live_feed.after_write(core, tx, w.schema, object_id, original)
-    return {**_op_results(w), "updatedAt": iso_ms(w.now)}
+        server_set = await write_echo.response_fields(w, tx, changed, sent, before, is_new=False)
+    out = {**_op_results(w), "updatedAt": iso_ms(w.now)}
+    return {**out, **{k: v for k, v in server_set.items() if k not in out}}
 
 
 def _defaults_applied(w: Write) -> dict[str, Any]:

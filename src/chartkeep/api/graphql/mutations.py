@@ -60,6 +60,7 @@ def relay_mutation(
 async def _read_back(gql: GraphQLContext, class_name: str, written: dict[str, Any], paths: set[str]) -> dict[str, Any]:
     """The written object as the caller may now read it; what the write returned if nothing more is
     selected, or if the caller cannot read the object (Parse answers with what it has)."""
+    written = {k: v for k, v in written.items() if not (isinstance(v, dict) and "__op" in v)}  # an unset field
     if paths <= ONLY_ID | set(written):
         return written
     try:

@@ -23,8 +23,9 @@ BODY_AUTH_KEYS = {
     "_InstallationId": "installation_id",
     "_JavaScriptKey": "javascript_key",
     "_RestAPIKey": "rest_key",
+    "_ClientVersion": "client_version",
 }
-BODY_DROP_KEYS = ("_ClientVersion", "_RevocableSession", "_ContentType", "_context", "_noBody")
+BODY_DROP_KEYS = ("_RevocableSession", "_ContentType", "_context", "_noBody")
 
 
 @dataclass(slots=True)
@@ -76,6 +77,7 @@ def header_credentials(request: Request, base: str) -> Credentials:
         javascript_key=headers.get("x-parse-javascript-key") or headers.get("x-parse-client-key"),
         client_ip=request.client.host if request.client else None,
         base_url=base,
+        client_version=headers.get("x-parse-client-version"),
     )
 
 
