@@ -161,6 +161,11 @@ async def test_only_the_patient_submits_their_own_pending_self_report(api: Api, 
         ("patient", "nope", 101, "Object not found."),
     ):
         refused(await call(c, "submitAssessment", {"assessment": target, "answers": answers}, who), code, message)
+    failures = await ledger(c, {"action": "submit", "outcome": "failure"})  # each refusal is in the ledger
+    assert [(e["actor"]["objectId"], e["entityId"], e["summary"]) for e in failures][:3] == [
+        (c.uid("other"), oid, "101: Object not found."), (c.uid("outsider"), oid, "101: Object not found."),
+        (c.uid("doc"), oid, "119: Permission denied: only the patient answers their own self-report.")]
+    assert len(failures) == 6
     for body, who, master, code, message in (  # direct writes: only the function answers
         ({"data": phq9(answers), "status": "completed"}, "patient", False, 119, None),
         ({"data": phq9(answers)}, "doc", False, 119, ANSWERED_BY_PATIENT),

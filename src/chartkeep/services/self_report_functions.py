@@ -19,7 +19,7 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.services import assessment_workflow as aw
-from chartkeep.services import instruments, reads, writes
+from chartkeep.services import audit, instruments, reads, writes
 from chartkeep.services.care_team import team_role
 from chartkeep.services.cloud_values import as_object, object_id, pointer, require_user, text
 from chartkeep.services.core import Core
@@ -79,6 +79,14 @@ async def submit_assessment(core: Core, ctx: RequestContext, params: dict[str, A
     answers = params.get("answers")
     if answers is None:
         raise ParseError(Code.VALIDATION_ERROR, "answers is required")
+    try:
+        return await _submit(core, ctx, me, oid, answers)
+    except ParseError as exc:  # rolled back; the refusal is in the ledger on its own
+        await audit.record_refusal(core, ctx, "submit", aw.ASSESSMENT, oid, exc)
+        raise
+
+
+async def _submit(core: Core, ctx: RequestContext, me: str, oid: str, answers: Any) -> dict[str, Any]:
     async with core.db.transaction() as tx:
         await reads.get(core, ctx, aw.ASSESSMENT, oid, {}, tx)  # 101 when the caller cannot see it
         row = await aw.lock(tx, core, aw.ASSESSMENT, oid)
