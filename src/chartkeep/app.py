@@ -24,6 +24,7 @@ from chartkeep.services import (
     provider_profiles,
     record_grants,
     record_labels,
+    self_report_rules,
     sessions,
     signature_rules,
     user_roles,
@@ -54,6 +55,7 @@ def build_core(settings: Settings) -> Core:
     note_rules.register(core.hooks)
     signature_rules.register(core.hooks)
     file_refs.register(core.hooks)
+    self_report_rules.register(core.hooks)  # after chart_hooks, before assessment_rules (see the module)
     assessment_rules.register(core.hooks)
     crisis_rules.register(core.hooks)
     record_labels.register(core.hooks)  # after chart_hooks and note_rules: it refines their ACLs

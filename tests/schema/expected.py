@@ -233,6 +233,9 @@ EXTENSIONS: dict[str, dict[str, dict[str, tuple[str, bool, str | None, object]]]
             "publishedBy": ("Pointer", False, "_User", None),
             "acknowledgedAt": ("Date", False, None, None),
             "acknowledgedBy": ("Pointer", False, "_User", None),
+            "respondent": ("String", False, None, None),
+            "dueAt": ("Date", False, None, None),
+            "submittedAt": ("Date", False, None, None),
         },
         "CrisisInterventionLog": {
             "notes": ("String", False, None, None),
@@ -290,6 +293,7 @@ ENUMS = {
         "IntakeAssessment": {
             "status": ["pending", "completed"],
             "severity": ["minimal", "mild", "moderate", "moderately severe", "severe"],
+            "respondent": ["patient", "clinician"],
         },
         "CrisisInterventionLog": {
             "status": ["open", "in_progress", "resolved", "closed"],

@@ -93,3 +93,47 @@ test('bad PHQ-9 answers are refused with the item named', skip, async () => {
   'PHQ-9 item 8 must be an integer from 0 to 3; got 2.5.');
   assert.equal(a.id, undefined);
 });
+
+test('the patient finds an assigned PHQ-9 pending on the dashboard and answers it with submitAssessment', skip, async () => {
+  const { doc, patient, profile, asPatient, asOther } = await clinic();
+  const dueAt = new Date(Date.now() + 7 * 86400000);
+  const { assessment } = await Parse.Cloud.run('assignAssessment', { patient: profile.toPointer(), instrument: 'PHQ-9', dueAt },
+    doc.opts);
+  assert.ok(assessment instanceof Parse.Object);
+  assert.equal(assessment.get('assessor').id, doc.user.id);
+
+  const dashboard = () => new Parse.Query('IntakeAssessment').equalTo('patient', profile).equalTo('status', 'pending');
+  const [mine, ...rest] = await dashboard().find(asPatient);
+  assert.deepEqual(rest, []);
+  assert.equal(mine.id, assessment.id);
+  assert.equal(mine.get('respondent'), 'patient');
+  assert.equal(mine.get('dueAt').getTime(), dueAt.getTime());
+  assert.deepEqual(mine.get('data'), { instrument: 'PHQ-9' });
+  assert.equal(await dashboard().count(asPatient), 1);
+  assert.deepEqual(await new Parse.Query('IntakeAssessment').equalTo('objectId', mine.id).find(asOther), []);
+
+  mine.set({ status: 'completed', data: { instrument: 'PHQ-9', answers: [0, 0, 0, 0, 0, 0, 0, 0, 0] } });
+  await expectParseError(mine.save(null, asPatient), 119);  // only the function answers
+  mine.revert();
+  const answers = [2, 2, 1, 2, 1, 1, 2, 1, 0];
+  await expectParseError(Parse.Cloud.run('submitAssessment', { assessment: mine.toPointer(), answers }, asOther), 101);
+  await expectParseError(Parse.Cloud.run('submitAssessment', { assessment: mine.toPointer(), answers }, doc.opts), 119);
+  await expectParseError(Parse.Cloud.run('submitAssessment', { assessment: mine.toPointer(), answers: [...answers.slice(0, 8), 7] },
+    asPatient), 142, 'PHQ-9 item 9 must be an integer from 0 to 3; got 7.');
+
+  const { assessment: done } = await Parse.Cloud.run('submitAssessment', { assessment: mine.toPointer(), answers }, asPatient);
+  assert.ok(done instanceof Parse.Object);
+  assert.equal(done.get('status'), 'completed');
+  assert.equal(done.get('totalScore'), 12);
+  assert.equal(done.get('severity'), 'moderate');
+  assert.equal(done.get('crisisFlag'), false);
+  assert.ok(done.get('submittedAt') instanceof Date);
+  assert.equal(done.get('recommendations'), undefined);
+  assert.deepEqual(await dashboard().find(asPatient), []);
+  const fetched = await new Parse.Query('IntakeAssessment').get(mine.id, asPatient);
+  assert.deepEqual(fetched.get('data').answers, answers);
+  assert.equal(fetched.get('assessor').id, doc.user.id);
+  assert.notEqual(fetched.get('assessor').id, patient.user.id);
+  await expectParseError(Parse.Cloud.run('submitAssessment', { assessment: mine.toPointer(), answers }, asPatient), 142,
+    'already submitted');
+});

@@ -9,7 +9,8 @@ appender and are answered only once their entry is stored.
 Event types: ``login``, ``login_failed``, ``logout``, ``read``, ``create``, ``update``,
 ``delete``, ``signature_request``, ``sign``, ``decline``, ``amend``, ``file_download``,
 ``permission_change``, ``break_glass``, ``export``, ``audit_read``, ``publish``, ``unpublish``,
-``acknowledge``, ``crisis_flag`` (assessment_functions, crisis_rules, crisis_flag); clients append their own.
+``acknowledge``, ``crisis_flag``, ``submit`` (assessment_functions, crisis_rules, crisis_flag,
+self_report_rules); clients append their own.
 """
 
 from __future__ import annotations

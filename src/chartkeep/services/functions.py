@@ -25,6 +25,7 @@ from chartkeep.services.note_functions import (
     sign_note,
 )
 from chartkeep.services.patient_chart import patient_chart
+from chartkeep.services.self_report_functions import assign_assessment, submit_assessment
 from chartkeep.services.signature_check import verify_note_signatures
 
 Function = Callable[[Core, RequestContext, dict[str, Any]], Awaitable[Any]]
@@ -45,6 +46,8 @@ BUILT_IN: dict[str, Function] = {
     "publishAssessment": publish_assessment,
     "acknowledgeAssessment": acknowledge_assessment,
     "reviseAssessment": revise_assessment,
+    "assignAssessment": assign_assessment,
+    "submitAssessment": submit_assessment,
 }
 
 
