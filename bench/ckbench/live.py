@@ -1,7 +1,7 @@
 """LiveQuery fan-out: Chartkeep vs Parse Server's LiveQuery, same machine, same subscriptions.
 
     PYTHONPATH=bench .venv/bin/python -m ckbench.live [--subscribers 1,100,1000,5000] [--rate 20]
-                                                    [--seconds 10] [--servers chartkeep,parse]
+                                                    [--seconds 10] [--servers chartkeep,chartkeep-w2,parse]
 
 Per server (PostgreSQL, fresh database): 20 clinicians; one ``LiveBench`` object readable by
 all of them (ACL naming each, so every delivery is an ACL check). For each subscriber count N:
@@ -138,11 +138,13 @@ async def one_level(server: Server, api: Api, object_id: str, tokens: list[str],
 
 
 async def bench(kind: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    db = f"bench_live_{kind}"
+    db = f"bench_live_{kind.replace('-', '_')}"
     await recreate_database(db)
-    port = 1437 if kind == "chartkeep" else 1438
+    port = 1438 if kind == "parse" else 1437
     if kind == "chartkeep":
         server = chartkeep_server("chartkeep-pg", port, pg_url(db), work, db)
+    elif kind == "chartkeep-w2":  # two worker processes sharing the port; events cross through Redis
+        server = chartkeep_server("chartkeep-pg-w2", port, pg_url(db), work, db, workers=2)
     else:
         server = parse_server(port, args.scratch / "parse", work, db, allow_class_creation=False)
         server.env["LIVE_QUERY_CLASSES"] = "LiveBench"
