@@ -124,3 +124,14 @@ async def snapshot(core: Any) -> dict[str, list[tuple[Any, ...]]]:
 async def ledger(c: Clinic, where: dict[str, Any]) -> list[dict[str, Any]]:
     """AuditLog rows (the ledger's behavioral-health view), oldest first, read by the auditor."""
     return await find(c, "AuditLog", where, who="auditor", order="seq")
+
+
+async def subscribed(server: Any, c: Clinic, where: dict[str, Any]) -> dict[str, Any]:
+    """LiveQuery clients of the doctor, the patient, an outsider and another patient, each
+    subscribed to the chart's crisis logs (request 1) and assessments (request 2)."""
+    clients = {}
+    for who in ("doc", "patient", "outsider", "other"):
+        clients[who] = await server.user_client(c.token(who))
+        await clients[who].subscribe(1, "CrisisInterventionLog", where)
+        await clients[who].subscribe(2, "IntakeAssessment", where)
+    return clients

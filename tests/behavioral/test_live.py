@@ -4,7 +4,7 @@ patient's own subscriptions."""
 
 from __future__ import annotations
 
-from tests.behavioral.helpers import assessment_body, build_clinic, ok, phq9
+from tests.behavioral.helpers import assessment_body, build_clinic, ok, phq9, subscribed
 from tests.live.conftest import LiveServer, cheap_password_hashes, server  # noqa: F401 - fixtures
 from tests.policy.world import ptr
 
@@ -12,11 +12,7 @@ from tests.policy.world import ptr
 async def test_the_crisis_flag_is_a_live_event_for_the_care_team_only(server: LiveServer) -> None:  # noqa: F811
     c = await build_clinic(server.api)
     where = {"patient": c.profile("a")}
-    clients = {}
-    for who in ("doc", "patient", "outsider", "other"):
-        clients[who] = await server.user_client(c.token(who))
-        await clients[who].subscribe(1, "CrisisInterventionLog", where)
-        await clients[who].subscribe(2, "IntakeAssessment", where)
+    clients = await subscribed(server, c, where)
     r = await server.api.post("/classes/IntakeAssessment", assessment_body(
         c, "nurse", status="completed", data=phq9([1, 1, 1, 1, 1, 1, 1, 1, 3])), session=c.token("nurse"))
     assert r.status_code == 201, r.text

@@ -22,6 +22,7 @@ from tests.behavioral.helpers import (
     refused,
     snapshot,
     stored,
+    subscribed,
 )
 from tests.conftest import Api
 from tests.live.conftest import LiveServer, cheap_password_hashes, server  # noqa: F401 - fixtures
@@ -266,11 +267,7 @@ async def test_a_positive_item_9_raises_the_crisis_flag_and_the_ledger_names_the
 async def test_the_care_team_hears_a_submission_live(server: LiveServer) -> None:  # noqa: F811
     c = await build_clinic(server.api)
     where = {"patient": c.profile("a")}
-    clients = {}
-    for who in ("doc", "patient", "outsider", "other"):
-        clients[who] = await server.user_client(c.token(who))
-        await clients[who].subscribe(1, "CrisisInterventionLog", where)
-        await clients[who].subscribe(2, "IntakeAssessment", where)
+    clients = await subscribed(server, c, where)
     oid = (await assign(c, who="nurse"))["objectId"]
     for who in ("doc", "patient"):  # the patient's dashboard hears the assignment too
         got = await clients[who].event()

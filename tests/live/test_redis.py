@@ -8,88 +8,25 @@ a failure under ``CI=true``.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-import redis.asyncio as redis
 import websockets
 
-from tests.conftest import private_pg_schema, require_service
+from tests.conftest import private_pg_schema
 from tests.live.conftest import LiveClient
 from tests.policy.world import DATE
-
-REDIS_URL = os.environ.get("CHARTKEEP_TEST_REDIS", "redis://127.0.0.1:6379/0")
-ROOT = Path(__file__).resolve().parents[2]
-MASTER = "two-process-master"
-
-
-async def redis_available() -> str | None:
-    client = redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as exc:
-        return f"Redis at {REDIS_URL} unreachable: {exc}"
-    finally:
-        await client.aclose()
-    return None
+from tests.processes import MASTER, healthy, need_redis, serve, unique_app_id
 
 
 @pytest.fixture
 async def pg_schema_url() -> AsyncIterator[str]:
     async with private_pg_schema() as url:
         yield url
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(database_url: str, app_id: str, tmp: Path, name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-    argv = [sys.executable, "-m", "chartkeep", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--app-id", app_id, "--master-key", MASTER, "--database-url", database_url,
-            "--redis-url", REDIS_URL, "--data-dir", str(tmp / name)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield f"127.0.0.1:{port}", proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
-
-
-async def healthy(host: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(150):
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text(errors='replace')[-3000:]}")
-            try:
-                if (await http.get(f"http://{host}/parse/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"server not healthy: {log.read_text(errors='replace')[-3000:]}")
 
 
 async def live_client(host: str, app_id: str) -> LiveClient:
@@ -109,12 +46,14 @@ async def create_patient(host: str, app_id: str, mrn: str) -> str:
 
 
 async def test_a_client_on_one_process_receives_writes_made_through_another(pg_schema_url: str, tmp_path: Path) -> None:
-    require_service(await redis_available())
-    app_id = "two-proc-" + secrets.token_hex(4)  # its own Redis channel: parallel runs never mix
-    with serve(pg_schema_url, app_id, tmp_path, "a") as (a, proc_a):
-        await healthy(a, proc_a, tmp_path / "a.log")  # A initializes the database first
-        with serve(pg_schema_url, app_id, tmp_path, "b") as (b, proc_b):
-            await healthy(b, proc_b, tmp_path / "b.log")
+    await need_redis()
+    app_id = unique_app_id()
+    db = ("--database-url", pg_schema_url)
+    with serve(tmp_path, "a", *db, app_id=app_id) as served_a:
+        await healthy(served_a)  # A initializes the database first
+        with serve(tmp_path, "b", *db, app_id=app_id) as served_b:
+            await healthy(served_b)
+            a, b = served_a.host, served_b.host
             on_a, on_b = await live_client(a, app_id), await live_client(b, app_id)
             for c in (on_a, on_b):
                 assert (await c.ask({"op": "subscribe", "requestId": 1,
