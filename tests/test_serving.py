@@ -7,6 +7,8 @@ Real processes on the machine's PostgreSQL (a private schema per test) and SQLit
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -155,3 +157,102 @@ async def test_a_dead_worker_is_replaced_and_sigterm_stops_them_all(tmp_path: Pa
         for pid in survivors:
             assert not Path(f"/proc/{pid}").exists() or b"zombie" in Path(f"/proc/{pid}/status").read_bytes().lower()
         assert served.output().count("Application shutdown complete") >= 2
+
+
+async def first_answer(http: httpx.AsyncClient, served: Served) -> None:
+    for _ in range(6000):
+        assert served.proc.poll() is None, served.output()[-2000:]
+        with contextlib.suppress(httpx.HTTPError):
+            if (await http.get(f"http://{served.host}/parse/health")).status_code == 200:
+                return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"no answer: {served.output()[-2000:]}")
+
+
+def established_by_pid(port: int, pids: list[int]) -> dict[int, int]:
+    """Established TCP connections on ``port`` held by each of ``pids`` (from /proc, no tools)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                    inodes.add(fields[9])
+    counts = {}
+    for pid in pids:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        counts[pid] = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+    return counts
+
+
+async def test_keep_alive_connections_are_spread_over_the_workers(tmp_path: Path) -> None:
+    """Clients that keep their connections (SDK apps, a proxy's pool) and connect as soon as the
+    server answers still land on every worker: each worker has a socket of its own in the port's
+    SO_REUSEPORT group, listening before any worker starts."""
+    await need_redis()
+    app_id = unique_app_id()
+    n = 24
+    url = f"sqlite:///{tmp_path}/spread.db"
+    with serve(tmp_path, "s", "--workers", "2", "--database-url", url, app_id=app_id) as served:
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+            await first_answer(http, served)  # connect the moment the first worker answers
+
+            opened = 0
+            release = asyncio.Event()
+
+            async def hold() -> int:
+                nonlocal opened
+                async with http.stream("GET", f"http://{served.host}/parse/health") as r:
+                    opened += 1  # this connection stays checked out until release: each call has its own
+                    await release.wait()
+                    return r.status_code
+
+            calls = [asyncio.create_task(hold()) for _ in range(n)]
+            while opened < n:
+                await asyncio.sleep(0.01)
+            workers = workers_of(served.proc.pid)
+            counts = established_by_pid(int(served.host.rsplit(":", 1)[1]), workers)
+            release.set()
+            assert await asyncio.gather(*calls) == [200] * n
+        assert len(workers) == 2 and sum(counts.values()) >= n, counts
+        assert all(c > 0 for c in counts.values()), f"one worker got every connection: {counts}"
+
+
+@pytest.mark.parametrize("flags, deflate", [((), False), (("--live-query-compression", "true"), True)])
+async def test_livequery_compression_is_off_unless_configured(tmp_path: Path, flags: tuple[str, ...],
+                                                               deflate: bool) -> None:
+    """SDK clients (Node's ws, browsers) offer permessage-deflate; like Parse Server, Chartkeep declines
+    it unless ``live_query_compression`` is set, and LiveQuery works either way."""
+    from websockets.asyncio.client import connect
+
+    app_id = unique_app_id()
+    with serve(tmp_path, "z", *flags, app_id=app_id, redis_url=None) as served:
+        await healthy(served)
+        async with connect(f"ws://{served.host}/parse", compression="deflate") as ws:
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
+            assert ("permessage-deflate" in extensions) is deflate
+            await ws.send(json.dumps({"op": "connect", "applicationId": app_id, "masterKey": MASTER}))
+            reply = await asyncio.wait_for(ws.recv(), 10)
+            assert '"op":"connected"' in reply
+
+
+async def test_sighup_replaces_every_worker_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    await need_redis()
+    app_id = unique_app_id()
+    with serve(tmp_path, "h", "--workers", "2", "--database-url", f"sqlite:///{tmp_path}/h.db", app_id=app_id) as served:
+        await healthy(served)
+        before = set(workers_of(served.proc.pid))
+        served.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = set(workers_of(served.proc.pid))
+            if len(now) == 2 and not now & before:
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"workers not replaced: {served.output()[-2000:]}")
+        await healthy(served)
+        await answers_on_every_worker(served, app_id)
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(30) == 0

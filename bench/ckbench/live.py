@@ -1,7 +1,12 @@
 """LiveQuery fan-out: Chartkeep vs Parse Server's LiveQuery, same machine, same subscriptions.
 
     PYTHONPATH=bench .venv/bin/python -m ckbench.live [--subscribers 1,100,1000,5000] [--rate 20]
-                                                    [--seconds 10] [--servers chartkeep,chartkeep-w2,parse]
+                                                    [--seconds 10] [--servers chartkeep,chartkeep-w2,chartkeep-split,parse]
+
+Chartkeep layouts: ``chartkeep`` one process; ``chartkeep-w2`` two worker processes on one port
+(connections and REST spread over both; events cross through Redis); ``chartkeep-split`` REST on
+one process and LiveQuery on another (its own port, as a Parse app points ``liveQueryServerURL``
+at a separate LiveQuery server), events through Redis, so fan-out never shares REST's event loop.
 
 Per server (PostgreSQL, fresh database): 20 clinicians; one ``LiveBench`` object readable by
 all of them (ACL naming each, so every delivery is an ACL check). For each subscriber count N:
@@ -90,14 +95,14 @@ async def write_loop(api: Api, object_id: str, token: str, rate: float, seconds:
     return acks, n / (time.perf_counter() - start)
 
 
-async def one_level(server: Server, api: Api, object_id: str, tokens: list[str], n: int, args: argparse.Namespace,
+async def one_level(server: Server, live: Server, api: Api, object_id: str, tokens: list[str], n: int, args: argparse.Namespace,
                     first: int, work: Path) -> dict[str, Any]:
     out = work / f"recv-{server.kind}-{n}.bin"
     proc = None
     if n:
         tokens_file = work / "tokens.txt"
         tokens_file.write_text("\n".join(tokens))
-        ws_url = server.base.replace("http://", "ws://")
+        ws_url = live.base.replace("http://", "ws://")
         env = {**os.environ, "PYTHONPATH": str(REPO / "bench")}
         proc = subprocess.Popen([sys.executable, "-m", "ckbench.live_receiver", ws_url, APP_ID, str(tokens_file), str(n),
                                  str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
@@ -105,16 +110,17 @@ async def one_level(server: Server, api: Api, object_id: str, tokens: list[str],
         line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
         if not line.startswith("READY"):
             raise RuntimeError(f"receiver failed: {line}")
-    cpu0 = cpu_seconds(server.pid)
+    pids = {server.pid, live.pid}
+    cpu0 = sum(cpu_seconds(pid) for pid in pids)
     acks, write_rate = await write_loop(api, object_id, tokens[0], args.rate, args.seconds, first)
     await asyncio.sleep(1.0 if n < 1000 else 3.0)  # let the fan-out drain
-    cpu = cpu_seconds(server.pid) - cpu0
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
     result: dict[str, Any] = {"subscribers": n, "writes": len(acks), "write_rate": round(write_rate, 2)}
     if proc is not None:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write("STOP\n")
         proc.stdin.flush()
-        proc.stdout.readline()
+        receiver_cpu = float(proc.stdout.readline().split()[2])
         proc.wait(60)
         with open(out, "rb") as f:
             count = array("i")
@@ -132,6 +138,7 @@ async def one_level(server: Server, api: Api, object_id: str, tokens: list[str],
             p99_ms=round(percentile(latencies, 0.99), 1),
             deliveries_per_s=round(len(latencies) / span) if span == span and span > 0 else None,
             cpu_us_per_delivery=round(cpu / len(latencies) * 1e6, 1) if latencies else None,
+            client_cpu_us_per_delivery=round(receiver_cpu / len(latencies) * 1e6, 1) if latencies else None,
         )
     result["server_cpu_s"] = round(cpu, 2)
     return result
@@ -141,10 +148,14 @@ async def bench(kind: str, args: argparse.Namespace, work: Path) -> list[dict[st
     db = f"bench_live_{kind.replace('-', '_')}"
     await recreate_database(db)
     port = 1438 if kind == "parse" else 1437
+    live = None
     if kind == "chartkeep":
         server = chartkeep_server("chartkeep-pg", port, pg_url(db), work, db)
     elif kind == "chartkeep-w2":  # two worker processes sharing the port; events cross through Redis
         server = chartkeep_server("chartkeep-pg-w2", port, pg_url(db), work, db, workers=2)
+    elif kind == "chartkeep-split":  # REST here, LiveQuery in a process of its own; events through Redis
+        server = chartkeep_server("chartkeep-pg-rest", port, pg_url(db), work, db, redis_url=args.redis_url)
+        live = chartkeep_server("chartkeep-pg-live", 1439, pg_url(db), work, db, redis_url=args.redis_url)
     else:
         server = parse_server(port, args.scratch / "parse", work, db, allow_class_creation=False)
         server.env["LIVE_QUERY_CLASSES"] = "LiveBench"
@@ -152,19 +163,23 @@ async def bench(kind: str, args: argparse.Namespace, work: Path) -> list[dict[st
         shutil.copy(REPO / "bench/parse/server.js", args.scratch / "parse/server-live.js")
         server.command = ["node", "server-live.js"]
     await server.start()
+    if live is not None:
+        await live.start()
     rows = []
     try:
         async with Api(server.base, APP_ID, MASTER_KEY, connections=8) as api:
             object_id, tokens = await setup(api)
             first = 1
             for n in [0, *args.subscribers]:
-                row = await one_level(server, api, object_id, tokens, n, args, first, work)
+                row = await one_level(server, live or server, api, object_id, tokens, n, args, first, work)
                 first += row["writes"] + 1
                 row["server"] = kind
                 print(row, flush=True)
                 rows.append(row)
     finally:
         server.stop()
+        if live is not None:
+            live.stop()
     return rows
 
 
@@ -174,17 +189,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--servers", default="chartkeep,parse")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for chartkeep-w2 and chartkeep-split")
     parser.add_argument("--scratch", type=Path, default=Path(os.environ.get("BENCH_SCRATCH", "/tmp/chartkeep-bench")))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ck-live-"))
     results = []
     for kind in args.servers.split(","):
         results += asyncio.run(bench(kind, args, work))
-    print("\n| server | subscribers | p50 ms | p99 ms | deliveries/s | server CPU µs/delivery | REST writes/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| server | subscribers | p50 ms | p99 ms | deliveries/s | server CPU µs/delivery "
+          "| client CPU µs/delivery | REST writes/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['server']} | {r['subscribers']} | {r.get('p50_ms', '')} | {r.get('p99_ms', '')} | "
-              f"{r.get('deliveries_per_s', '')} | {r.get('cpu_us_per_delivery', '')} | {r['write_rate']} |")
+              f"{r.get('deliveries_per_s', '')} | {r.get('cpu_us_per_delivery', '')} | "
+              f"{r.get('client_cpu_us_per_delivery', '')} | {r['write_rate']} |")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Opens COUNT WebSocket connections (aiohttp), each ``connect``s with one of the s
 (round robin) and subscribes to ``LiveBench`` (``where: {}``); prints ``READY`` once all are
 subscribed, then records, for every event received, the ``seq`` field of the object and the
 wall-clock receipt time. On a ``STOP`` line on stdin it waits one second more, writes the
-records (``seq`` as int32, times as doubles, two arrays) to OUT_FILE and prints the count.
+records (``seq`` as int32, times as doubles, two arrays) to OUT_FILE and prints the count and
+the CPU seconds this process spent between READY and STOP (the client's share of the machine).
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ async def main(url: str, app_id: str, tokens_file: str, count: int, out: str) ->
         for _ in range(count):
             await ready.get()
         print("READY", flush=True)
+        cpu0 = time.process_time()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, sys.stdin.readline)
         await asyncio.sleep(1.0)
+        cpu = time.process_time() - cpu0
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -69,7 +72,7 @@ async def main(url: str, app_id: str, tokens_file: str, count: int, out: str) ->
         array("i", [len(seqs)]).tofile(f)
         seqs.tofile(f)
         times.tofile(f)
-    print(f"RECEIVED {len(seqs)}", flush=True)
+    print(f"RECEIVED {len(seqs)} {cpu:.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -138,6 +138,8 @@ def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_nam
     ]  # fmt: skip
     if workers > 1:  # N processes on the port; they share events and invalidations through Redis
         cmd += ["--workers", str(workers), "--redis-url", redis_url or "redis://127.0.0.1:6379/0"]
+    elif redis_url:  # one process of several on their own ports (e.g. REST here, LiveQuery there)
+        cmd += ["--redis-url", redis_url]
     return Server(kind, port, cmd, {}, REPO, work / f"{kind}.log", db_name)
 
 

@@ -1,9 +1,9 @@
 """``chartkeep serve``: one server process, or N worker processes sharing one port.
 
-With ``workers`` > 1, uvicorn's supervisor binds the port once and starts N worker processes that
-accept on it (the kernel hands each connection to one of them); it starts a new worker when one
-dies and stops them all on SIGTERM or SIGINT (each finishes its requests and closes its database
-pool). The start-up work — tables, templates, seed roles, the ledger and its triggers — runs once
+With ``workers`` > 1, ``supervisor`` starts N worker processes, each listening on the port with a
+socket of its own (``SO_REUSEPORT``: the kernel spreads connections evenly over them); it starts a
+new worker when one dies and stops them all on SIGTERM or SIGINT (each finishes its requests and
+closes its database pool). The start-up work — tables, templates, seed roles, the ledger and its triggers — runs once
 here, before any worker starts, so N workers never run DDL against each other; each worker only
 loads the class registry. (``initialize`` also takes a PostgreSQL advisory lock, for separate
 ``chartkeep serve`` processes started together on other hosts.)
@@ -17,6 +17,7 @@ subscriber on any worker gets every event and a logout through one worker is ref
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -48,6 +49,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_timeout": settings.live_query_heartbeat_seconds or None,
         # frames up to 4x the LiveQuery limit are answered with an error; larger ones close (1009)
         "ws_max_size": 4 * settings.live_query_max_frame_bytes,
+        # SDK clients (Node's ws, browsers) offer permessage-deflate; accepting it means one zlib
+        # stream per connection and every event compressed once per subscriber
+        "ws_per_message_deflate": settings.live_query_compression,
     }
 
 
@@ -70,11 +74,11 @@ def prepare_from_env() -> None:
 
 
 def serve(settings: Settings) -> None:
-    import uvicorn
-
     settings.ensure_master_key()
     settings.ensure_files_key()  # generated once here, so every worker has the same keys
     if settings.workers <= 1:
+        import uvicorn
+
         from chartkeep.app import create_app
 
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
@@ -84,4 +88,9 @@ def serve(settings: Settings) -> None:
     done = subprocess.run([sys.executable, "-c", "from chartkeep.serving import prepare_from_env; prepare_from_env()"])
     if done.returncode != 0:
         raise SystemExit(done.returncode)
-    uvicorn.run("chartkeep.app:worker_app", factory=True, workers=settings.workers, **uvicorn_options(settings))
+    from chartkeep.supervisor import supervise
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(message)s")
+    code = supervise(uvicorn_options(settings), settings.workers)
+    if code:
+        raise SystemExit(code)

@@ -217,6 +217,11 @@ class Settings(BaseSettings):
         description="Messages queued for one LiveQuery client before it counts as too slow and is "
         "disconnected (it may reconnect and resume).",
     )
+    live_query_compression: bool = Field(
+        False,
+        description="Accept WebSocket permessage-deflate from LiveQuery clients. Off by default, as in Parse "
+        "Server: compressing every event once per connection costs more server CPU than fan-out itself.",
+    )
     live_query_resume_events: int = Field(
         10000,
         description="How many recent LiveQuery events each process keeps so a reconnecting client can "
