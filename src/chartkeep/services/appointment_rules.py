@@ -22,12 +22,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chartkeep.access.acl import write_principals
 from chartkeep.errors import Code, ParseError
 from chartkeep.services import care_people
 from chartkeep.services.care_team import on_team
 from chartkeep.services.hooks import Hooks, WriteEvent
-from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
 from chartkeep.storage.dialect import quote
 
@@ -46,15 +44,6 @@ def _status(value: Any) -> str:
     return str(value)
 
 
-async def _current(event: WriteEvent) -> dict[str, Any]:
-    """The stored appointment, if the caller may write it (101 otherwise, as the ACL would)."""
-    ctx = event.ctx
-    principals = None if ctx.is_master else write_principals(ctx)
-    current = await rows.fetch_for_write(event.conn, event.schema, event.object_id, principals)
-    if current is None:
-        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-    event.current = current
-    return current
 
 
 def _changed(values: dict[str, Any], current: dict[str, Any]) -> set[str]:
@@ -105,7 +94,7 @@ async def appointment_before_save(core: Any, event: WriteEvent) -> None:
         if not event.ctx.is_master and status not in (SCHEDULED, CONFIRMED):
             raise ParseError(Code.VALIDATION_ERROR, f"An appointment is created scheduled or confirmed, not {status}.")
     else:
-        current = await _current(event)
+        current = await event.load_writable()
         changed = _changed(values, current)
         status = _status(values["status"]) if "status" in values else str(current.get("status"))
         _check_transition(current, changed, status)

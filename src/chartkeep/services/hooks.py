@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chartkeep.access.acl import write_principals
 from chartkeep.context import RequestContext
+from chartkeep.errors import Code, ParseError
 from chartkeep.schema.model import ClassSchema
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
@@ -38,6 +40,16 @@ class WriteEvent:
         if self.current is None and not self.is_new:
             self.current = await rows.fetch_for_write(self.conn, self.schema, self.object_id, None)
         return self.current
+
+    async def load_writable(self) -> dict[str, Any]:
+        """The stored row an update targets, locked and kept as ``current``, if the caller may write
+        it; 101 otherwise, as the ACL would answer."""
+        principals = None if self.ctx.is_master else write_principals(self.ctx)
+        current = await rows.fetch_for_write(self.conn, self.schema, self.object_id, principals)
+        if current is None:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        self.current = current
+        return current
 
     async def value(self, name: str) -> Any:
         """The field's value after this write: the new one if written, else the stored one."""

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.access.acl import write_principals
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.services import note_workflow as nw
 from chartkeep.services.hooks import Hooks, WriteEvent
-from chartkeep.storage import rows
 
 STATUS_RULES = {
     nw.DRAFT: "a note returns to draft only when a signer declines it",
@@ -76,11 +74,7 @@ def _new_note(event: WriteEvent) -> None:
 
 async def _note_update(core: Any, event: WriteEvent) -> None:
     ctx = event.ctx
-    principals = None if ctx.is_master else write_principals(ctx)
-    current = await rows.fetch_for_write(event.conn, event.schema, event.object_id, principals)
-    if current is None:
-        raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-    event.current = current
+    current = await event.load_writable()
     event.values.pop("currentVersionNumber", None)  # server-owned: a client's value is dropped
     state = current.get("status")
     if "status" in event.values:
