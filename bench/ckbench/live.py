@@ -51,13 +51,19 @@ from ckbench.servers import (
 FIELDS = {"title": {"type": "String"}, "seq": {"type": "Number"}}
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process and its children."""
     proc = psutil.Process(pid)
-    total = sum(proc.cpu_times()[:2])
+    user, system = proc.cpu_times()[:2]
     for child in proc.children(recursive=True):
         with contextlib.suppress(psutil.Error):
-            total += sum(child.cpu_times()[:2])
-    return total
+            u, s = child.cpu_times()[:2]
+            user, system = user + u, system + s
+    return user, system
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -105,16 +111,18 @@ async def one_level(server: Server, live: Server, api: Api, object_id: str, toke
         ws_url = live.base.replace("http://", "ws://")
         env = {**os.environ, "PYTHONPATH": str(REPO / "bench")}
         proc = subprocess.Popen([sys.executable, "-m", "ckbench.live_receiver", ws_url, APP_ID, str(tokens_file), str(n),
-                                 str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+                                 str(out), args.receiver], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
         assert proc.stdout is not None
         line = await asyncio.get_running_loop().run_in_executor(None, proc.stdout.readline)
         if not line.startswith("READY"):
             raise RuntimeError(f"receiver failed: {line}")
     pids = {server.pid, live.pid}
+    sys0 = sum(cpu_times(pid)[1] for pid in pids)
     cpu0 = sum(cpu_seconds(pid) for pid in pids)
     acks, write_rate = await write_loop(api, object_id, tokens[0], args.rate, args.seconds, first)
     await asyncio.sleep(1.0 if n < 1000 else 3.0)  # let the fan-out drain
     cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0
+    system = sum(cpu_times(pid)[1] for pid in pids) - sys0
     result: dict[str, Any] = {"subscribers": n, "writes": len(acks), "write_rate": round(write_rate, 2)}
     if proc is not None:
         assert proc.stdin is not None and proc.stdout is not None
@@ -129,6 +137,14 @@ async def one_level(server: Server, live: Server, api: Api, object_id: str, toke
             seqs.fromfile(f, count[0])
             times.fromfile(f, count[0])
         latencies = [(t - acks[s]) * 1000 for s, t in zip(seqs, times, strict=True) if s in acks]
+        if os.environ.get("CKBENCH_PER_WRITE"):
+            worst: dict[int, list[float]] = {}
+            for s, t in zip(seqs, times, strict=True):
+                if s in acks:
+                    worst.setdefault(s, []).append((t - acks[s]) * 1000)
+            for s in sorted(worst):
+                v = sorted(worst[s])
+                print(f"seq {s - first}: n={len(v)} min={v[0]:.0f} p50={v[len(v)//2]:.0f} max={v[-1]:.0f}", flush=True)
         span = (max(times) - min(acks.values())) if times else float("nan")
         expected = len(acks) * n
         result.update(
@@ -141,6 +157,7 @@ async def one_level(server: Server, live: Server, api: Api, object_id: str, toke
             client_cpu_us_per_delivery=round(receiver_cpu / len(latencies) * 1e6, 1) if latencies else None,
         )
     result["server_cpu_s"] = round(cpu, 2)
+    result["server_system_share"] = round(system / cpu, 2) if cpu else None  # kernel time: mostly socket writes
     return result
 
 
@@ -189,6 +206,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--servers", default="chartkeep,parse")
+    parser.add_argument("--receiver", default="lean", choices=["lean", "aiohttp"],
+                        help="the subscribers' client (ckbench/live_receiver.py)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for chartkeep-w2 and chartkeep-split")
     parser.add_argument("--scratch", type=Path, default=Path(os.environ.get("BENCH_SCRATCH", "/tmp/chartkeep-bench")))
     args = parser.parse_args()

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from chartkeep.api.graphql.app import graphql_routes
+from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.live import LiveQuery
@@ -87,7 +89,11 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
         finally:
             await core.db.close()
 
-    app = Starlette(routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)], lifespan=lifespan)
+    app = Starlette(
+        routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)],
+        middleware=[Middleware(LiveTransport)],  # LiveQuery frames go straight to the transport
+        lifespan=lifespan,
+    )
     app.state.core = core
     return app
 

@@ -44,6 +44,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level,
         "access_log": False,
         "proxy_headers": False,
+        # the WebSocket implementation whose transport LiveQuery writes frames to (api/live/outlet.py)
+        "ws": "websockets-sansio",
         # LiveQuery heartbeats: ping every N s, drop a client that has not answered N s later
         "ws_ping_interval": settings.live_query_heartbeat_seconds or None,
         "ws_ping_timeout": settings.live_query_heartbeat_seconds or None,

@@ -212,10 +212,10 @@ class Settings(BaseSettings):
     live_query_max_frame_bytes: int = Field(
         64 * 1024, description="Largest LiveQuery message a client may send, in bytes."
     )
-    live_query_send_queue: int = Field(
-        10000,
-        description="Messages queued for one LiveQuery client before it counts as too slow and is "
-        "disconnected (it may reconnect and resume).",
+    live_query_send_buffer_bytes: int = Field(
+        4 * 1024 * 1024,
+        description="Bytes of messages not yet taken by one LiveQuery client's network connection before it "
+        "counts as too slow and is closed with 1013 (it may reconnect and resume).",
     )
     live_query_compression: bool = Field(
         False,

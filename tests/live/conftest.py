@@ -93,10 +93,17 @@ class LiveServer:
 
 
 @pytest.fixture
-async def server(core: Any) -> AsyncIterator[LiveServer]:
+def ws_impl() -> str:
+    """uvicorn's WebSocket implementation; ``chartkeep serve``'s unless a test parametrizes it."""
+    return "websockets-sansio"
+
+
+@pytest.fixture
+async def server(core: Any, ws_impl: str) -> AsyncIterator[LiveServer]:
     app = create_app(core.settings, core)
     await core.live.start()
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", ws_ping_interval=None)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", ws_ping_interval=None,
+                            ws=ws_impl, ws_per_message_deflate=core.settings.live_query_compression)
     srv = uvicorn.Server(config)
     task = asyncio.create_task(srv.serve())
     while not srv.started:

@@ -4,9 +4,10 @@ One task takes changes (from the bus) and subscription requests off one queue, i
 subscription starts at a precise point of the change sequence: a resume replays exactly the
 events between the client's last event id and that point, and live events follow without a gap
 or a duplicate. Per change, each group's query is matched once per side; access is decided once
-per (identity, operation); each body is encoded once per distinct field set (``render``); a
-subscriber then costs a dictionary lookup and a byte concatenation. Sending never waits on a
-client: each connection drains its own queue.
+per (identity, operation); each event is decided and encoded once per subscriber shape
+(``Group.shapes``; bodies once per distinct field set, ``render``); a subscriber then costs one
+byte concatenation and its connection's ``send``, which frames the message and writes it to the
+socket at once (``api/live/outlet.py``): sending never waits on a client.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from chartkeep.live import messages
 from chartkeep.live.decide import decide
 from chartkeep.live.render import Body
 from chartkeep.live.ring import Ring
@@ -27,6 +29,7 @@ from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Job = Callable[[], Awaitable[None]]
+YIELD_EVERY = 500  # deliveries between two turns of the event loop (≈ 5 ms of writes)
 
 
 class Hub:
@@ -94,7 +97,7 @@ class Hub:
         """Register ``sub`` (call from a hub job, so it starts at a known point)."""
         by_key = self.groups.setdefault(group.class_name, {})
         group = by_key.setdefault(group.key, group)
-        group.subs.add(sub)
+        group.add(sub)
         sub.group = group
         sub.last_seq = self.seq
 
@@ -102,8 +105,8 @@ class Hub:
         group, sub.group = sub.group, None
         if group is None:
             return
-        group.subs.discard(sub)
-        if not group.subs:
+        group.discard(sub)
+        if not group.shapes:
             by_key = self.groups.get(group.class_name, {})
             by_key.pop(group.key, None)
             if not by_key:
@@ -139,24 +142,29 @@ class Hub:
             match_current = group.matches(current)
             if not (match_original or match_current):
                 continue
-            # subscribers of one group with the same identity, operation, keys and watch get the
-            # same event: decide and encode it once per such shape
-            shapes: dict[tuple[Any, ...], tuple[str, bytes, bytes | None] | None] = {}
-            for sub in [only] if only is not None else list(group.subs):
-                if sub.last_seq >= seq and only is None:
+            # subscribers of one shape get the same event: decide and encode it once, then each
+            # costs its own head (kept per operation) + the shared tail, handed to its connection
+            shapes = [(only.shape, {only})] if only is not None else list(group.shapes.items())
+            for _shape, subs in shapes:
+                first = next(iter(subs), None)
+                if first is None:
                     continue
-                sub.last_seq = max(sub.last_seq, seq)
-                shape = (sub.identity, sub.op, sub.keys, sub.watch, sub.base_url)
-                if shape in shapes:
-                    found = shapes[shape]
-                else:
-                    view = await access.get(sub.identity, sub.op)
-                    found = shapes[shape] = self._event_for(
-                        sub, view, schema, original, current, match_original, match_current, body
-                    )
-                if found is not None:
-                    op, obj, before = found
-                    sub.send(sub.envelope.event(op, sub.request_id, obj, before, change.event_id))
+                view = await access.get(first.identity, first.op)
+                found = self._event_for(first, view, schema, original, current, match_original, match_current, body)
+                if found is None:
+                    continue
+                op, obj, before = found
+                tail = messages.event_tail(obj, before, change.event_id)
+                sent = 0
+                for sub in list(subs):
+                    if sub.last_seq < seq:
+                        sub.last_seq = seq
+                    elif only is None:
+                        continue  # already offered (it subscribed after this change)
+                    sub.send(sub.head(op) + tail)
+                    sent += 1
+                    if sent % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
 
     @staticmethod
     def _event_for(

@@ -2,8 +2,9 @@
 
 Parse's ``Client._pushEvent`` builds ``{op, clientId, installationId?, requestId?, object?,
 original?}`` and ``Client.pushError`` ``{op:"error", error, code, reconnect, requestId}``.
-Event messages are assembled from pre-encoded object bodies (each encoded once per event and
-field set, see ``render``) so fan-out to many subscribers costs a concatenation each. Chartkeep
+Event messages are assembled from pre-encoded parts: the subscriber's head (kept per subscription
+and operation) and the tail (the object bodies, encoded once per event and field set, see
+``render``), so fan-out to many subscribers costs one concatenation each. Chartkeep
 appends ``eventId`` to events (the resume extension, docs/livequery.md); clients ignore it.
 """
 
@@ -33,8 +34,15 @@ class Envelope:
             return self._head(op) + extra + b"}"
         return self._head(op) + b',"requestId":' + orjson.dumps(request_id) + extra + b"}"
 
-    def event(self, op: str, request_id: int | float, obj: bytes, original: bytes | None, event_id: str) -> bytes:
-        out = self._head(op) + b',"requestId":' + orjson.dumps(request_id) + b',"object":' + obj
-        if original is not None:
-            out += b',"original":' + original
-        return out + b',"eventId":' + orjson.dumps(event_id) + b"}"
+    def event_head(self, op: str, request_id: int | float) -> bytes:
+        """``{"op":…,"clientId":…,"requestId":…`` — the per-subscriber part of an event message."""
+        return self._head(op) + b',"requestId":' + orjson.dumps(request_id)
+
+
+def event_tail(obj: bytes, original: bytes | None, event_id: str) -> bytes:
+    """``,"object":…,"original":…,"eventId":…}`` — the part of an event message every subscriber of
+    one shape shares; an event message is ``Envelope.event_head(…) + event_tail(…)``."""
+    out = b',"object":' + obj
+    if original is not None:
+        out += b',"original":' + original
+    return out + b',"eventId":' + orjson.dumps(event_id) + b"}"

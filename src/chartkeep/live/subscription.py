@@ -2,7 +2,9 @@
 
 The query is the REST query's IR (``query.parse.parse_where``), evaluated by the in-memory
 matcher (``query.matcher``) — the same meaning of ``where`` as SQL, one implementation of the
-operators. Subscriptions with the same class and ``where`` share a ``Group``.
+operators. Subscriptions with the same class and ``where`` share a ``Group``; within it, those
+with the same shape (identity, CLP operation, keys, watch, base URL) get the same event for any
+change, so the hub decides and encodes once per shape.
 """
 
 from __future__ import annotations
@@ -28,7 +30,17 @@ class Group:
     where: dict[str, Any]
     node: ir.Node
     version: int  # the registry version ``node`` was parsed against
-    subs: set[Subscription] = field(default_factory=set)
+    shapes: dict[tuple[Any, ...], set[Subscription]] = field(default_factory=dict)
+
+    def add(self, sub: Subscription) -> None:
+        self.shapes.setdefault(sub.shape, set()).add(sub)
+
+    def discard(self, sub: Subscription) -> None:
+        subs = self.shapes.get(sub.shape)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.shapes[sub.shape]
 
     def refresh(self, registry: Any) -> None:
         """Parse ``where`` again after a schema change (a field added since may now match)."""
@@ -56,6 +68,18 @@ class Subscription:
     base_url: str
     group: Group | None = None
     last_seq: int = 0  # the last change this subscription was offered (no duplicates on resume)
+    heads: dict[str, bytes] = field(default_factory=dict)  # event op → this subscriber's message head
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What decides this subscriber's event for a change, besides the group's query."""
+        return (self.identity, self.op, self.keys, self.watch, self.base_url)
+
+    def head(self, op: str) -> bytes:
+        found = self.heads.get(op)
+        if found is None:
+            found = self.heads[op] = self.envelope.event_head(op, self.request_id)
+        return found
 
     def watch_changed(self, original: dict[str, Any] | None, current: dict[str, Any] | None) -> bool:
         if self.watch is None:
