@@ -181,6 +181,18 @@ async def test_protected_fields_keys_and_watch(server: LiveServer, people: Peopl
     assert got == [1, 2, 3]
 
 
+async def test_fields_is_the_older_name_of_keys(server: LiveServer, people: People) -> None:
+    """Parse Server before 5 and the Android SDK send ``query.fields``; it selects as ``keys`` does."""
+    c = await server.user_client(master=True)
+    await c.subscribe(1, "Doc", fields=["title"])
+    doc = await create(server, {"title": "t", "n": 5})
+    event = await c.event()
+    assert list(event["object"]) == ["className", "objectId", "updatedAt", "createdAt", "title"]
+    assert event["object"]["objectId"] == doc
+    bad = {"op": "subscribe", "requestId": 2, "query": {"className": "Doc", "where": {}, "fields": []}}
+    assert (await c.ask(bad))["error"] == "Array is too short (0), minimum 1"
+
+
 async def test_rolled_back_writes_publish_nothing(server: LiveServer, people: People) -> None:
     c = await server.user_client(master=True)
     await c.subscribe(1, "Doc")

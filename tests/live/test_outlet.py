@@ -19,8 +19,8 @@ import websockets
 from websockets.frames import Frame, Opcode
 
 from chartkeep.api.live import outlet
-from chartkeep.live import hub
 from chartkeep.api.live.outlet import DirectOutlet, QueuedOutlet, frame
+from chartkeep.live import hub
 from tests.conftest import MASTER_KEY
 from tests.live.conftest import LiveClient, LiveServer, People
 from tests.live.test_events import create, update

@@ -146,7 +146,7 @@ class LiveConnection:
         node = parse_where(class_name, where, self.core.registry)
         if needs_other_rows(node):
             raise ParseError(Code.INVALID_QUERY, UNSUPPORTED)
-        keys = query.get("keys")
+        keys = query.get("keys", query.get("fields"))  # "fields": the older protocol's name for keys
         watch = query.get("watch")
         sub = Subscription(
             request_id=message["requestId"],

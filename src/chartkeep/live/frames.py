@@ -5,7 +5,8 @@ the first violation as ``{"op":"error","code":1,"error":<tv4 message>,"reconnect
 same rules and messages are written out here: a general check (an object with a known ``op``),
 then the operation's own schema (required keys, types, no unknown keys, ``keys``/``watch``
 non-empty arrays of unique strings). Chartkeep adds one optional key, ``lastEventId`` on
-``subscribe``/``update`` (resume, docs/livequery.md).
+``subscribe``/``update`` (resume, docs/livequery.md), and accepts ``query.fields``, the name
+Parse Server before 5 and the Android SDK give ``keys``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _NUMBER: Schema = {"type": "number"}
 _NAMES_ARRAY: Schema = {"type": "array", "items": _STRING, "minItems": 1, "uniqueItems": True}
 _QUERY: Schema = {
     "type": "object",
-    "properties": {"className": _STRING, "where": {"type": "object"}, "keys": _NAMES_ARRAY, "watch": _NAMES_ARRAY},
+    "properties": {"className": _STRING, "where": {"type": "object"}, "keys": _NAMES_ARRAY, "watch": _NAMES_ARRAY,
+                   "fields": _NAMES_ARRAY},
     "required": ["where", "className"],
 }
 _SUBSCRIBE: Schema = {

@@ -29,7 +29,7 @@ from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Job = Callable[[], Awaitable[None]]
-YIELD_EVERY = 500  # deliveries between two turns of the event loop (≈ 5 ms of writes)
+YIELD_EVERY = 100  # deliveries between two turns of the event loop (≈ 1 ms of writes)
 
 
 class Hub:
