@@ -5,7 +5,7 @@ patient's own subscriptions."""
 from __future__ import annotations
 
 from tests.behavioral.helpers import assessment_body, build_clinic, ok, phq9, subscribed
-from tests.live.conftest import LiveServer, cheap_password_hashes, server  # noqa: F401 - fixtures
+from tests.live.conftest import LiveServer, cheap_password_hashes, server, ws_impl  # noqa: F401 - fixtures
 from tests.policy.world import ptr
 
 

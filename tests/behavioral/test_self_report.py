@@ -25,7 +25,7 @@ from tests.behavioral.helpers import (
     subscribed,
 )
 from tests.conftest import Api
-from tests.live.conftest import LiveServer, cheap_password_hashes, server  # noqa: F401 - fixtures
+from tests.live.conftest import LiveServer, cheap_password_hashes, server, ws_impl  # noqa: F401 - fixtures
 from tests.policy.world import ptr
 
 DUE = {"__type": "Date", "iso": "2026-02-01T09:00:00.000Z"}
