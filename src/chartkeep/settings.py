@@ -217,6 +217,12 @@ class Settings(BaseSettings):
         description="Bytes of messages not yet taken by one LiveQuery client's network connection before it "
         "counts as too slow and is closed with 1013 (it may reconnect and resume).",
     )
+    live_query_fanout_chunk: int = Field(
+        500,
+        ge=1,
+        description="Deliveries the LiveQuery fan-out makes before letting other work on the same process "
+        "(REST requests) run. Lower keeps REST's rate during a large fan-out; higher delivers events sooner.",
+    )
     live_query_compression: bool = Field(
         False,
         description="Accept WebSocket permessage-deflate from LiveQuery clients. Off by default, as in Parse "

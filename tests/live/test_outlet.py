@@ -20,7 +20,6 @@ from websockets.frames import Frame, Opcode
 
 from chartkeep.api.live import outlet
 from chartkeep.api.live.outlet import DirectOutlet, QueuedOutlet, frame
-from chartkeep.live import hub
 from tests.conftest import MASTER_KEY
 from tests.live.conftest import LiveClient, LiveServer, People
 from tests.live.test_events import create, update
@@ -129,11 +128,10 @@ async def test_a_client_that_never_reads_again_is_dropped(server: LiveServer, pe
     assert closed.value.rcvd is None  # aborted: no close frame could be written
 
 
-async def test_fan_out_in_chunks_delivers_each_event_once_in_order(server: LiveServer, people: People,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_fan_out_in_chunks_delivers_each_event_once(server: LiveServer, people: People) -> None:
     """The hub lets the event loop run between chunks of deliveries; a client that leaves meanwhile
     costs nothing, and every other subscriber still gets every event exactly once."""
-    monkeypatch.setattr(hub, "YIELD_EVERY", 1)
+    server.core.settings.live_query_fanout_chunk = 1
     clients = [await server.user_client(master=True) for _ in range(4)]
     for c in clients:
         await c.subscribe(1, "Doc")

@@ -29,7 +29,6 @@ from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Job = Callable[[], Awaitable[None]]
-YIELD_EVERY = 100  # deliveries between two turns of the event loop (≈ 1 ms of writes)
 
 
 class Hub:
@@ -155,6 +154,7 @@ class Hub:
                     continue
                 op, obj, before = found
                 tail = messages.event_tail(obj, before, change.event_id)
+                chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
                 for sub in list(subs):
                     if sub.last_seq < seq:
@@ -163,7 +163,7 @@ class Hub:
                         continue  # already offered (it subscribed after this change)
                     sub.send(sub.head(op) + tail)
                     sent += 1
-                    if sent % YIELD_EVERY == 0:
+                    if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
 
     @staticmethod
