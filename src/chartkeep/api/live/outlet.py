@@ -13,8 +13,8 @@ compressing), takes the ASGI path: a queue and a writer task per connection.
 
 Either way a client that leaves more than ``live_query_send_buffer_bytes`` unsent is too slow:
 nothing more is written to it and it is closed with 1013 (try again later); it may reconnect and
-resume. A close that cannot be written within ``CLOSE_SECONDS`` (the client reads nothing) aborts
-the connection.
+resume. On the direct path, a close that cannot be written within ``CLOSE_SECONDS`` (the client
+reads nothing) aborts the connection, dropping what it never took.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -77,7 +78,8 @@ def open_outlet(ws: WebSocket, limit: int) -> Outlet:
     return QueuedOutlet(ws, limit)
 
 
-async def _close(ws: WebSocket, code: int, abort: Any = None) -> None:
+async def _close(ws: WebSocket, code: int, abort: Callable[[], None] | None = None) -> None:
+    """Close with ``code``; if that cannot be written in time, ``abort`` the connection."""
     try:
         await asyncio.wait_for(ws.close(code=code), CLOSE_SECONDS)
     except TimeoutError:
