@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,17 @@ def expected_state() -> dict[str, Any]:
             "heads": 1}
 
 
+async def until_workers(served: Served, done: Callable[[set[int]], bool], seconds: float, failure: str) -> None:
+    """Wait until the server has two workers and ``done(their pids)`` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        now = set(workers_of(served.proc.pid))
+        if len(now) == 2 and done(now):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{failure}: {served.output()[-2000:]}")
+
+
 async def answers_on_every_worker(served: Served, app_id: str, n: int = 24) -> None:
     """n concurrent writes on fresh connections (spread over the workers) all succeed."""
     headers = {"X-Parse-Application-Id": app_id, "X-Parse-Master-Key": MASTER}
@@ -141,14 +152,7 @@ async def test_a_dead_worker_is_replaced_and_sigterm_stops_them_all(tmp_path: Pa
             first = workers_of(served.proc.pid)
             assert len(first) == 2
             os.kill(first[0], signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                now = workers_of(served.proc.pid)
-                if len(now) == 2 and first[0] not in now:
-                    break
-                await asyncio.sleep(0.2)
-            else:
-                raise AssertionError(f"no replacement worker: {served.output()[-2000:]}")
+            await until_workers(served, lambda now: first[0] not in now, 30, "no replacement worker")
             await healthy(served)
             await answers_on_every_worker(served, app_id)
             survivors = workers_of(served.proc.pid)
@@ -244,14 +248,7 @@ async def test_sighup_replaces_every_worker_and_the_server_keeps_answering(tmp_p
         await healthy(served)
         before = set(workers_of(served.proc.pid))
         served.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            now = set(workers_of(served.proc.pid))
-            if len(now) == 2 and not now & before:
-                break
-            await asyncio.sleep(0.2)
-        else:
-            raise AssertionError(f"workers not replaced: {served.output()[-2000:]}")
+        await until_workers(served, lambda now: not now & before, 60, "workers not replaced")
         await healthy(served)
         await answers_on_every_worker(served, app_id)
         served.proc.send_signal(signal.SIGTERM)
