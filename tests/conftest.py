@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from chartkeep.app import build_core, create_app
-from chartkeep.services.bootstrap import initialize
+from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
+from tests.ledger_check import LedgerCheck
 
 PG_URL = os.environ.get("CHARTKEEP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 APP_ID = "test-app"
@@ -122,10 +123,15 @@ async def core(database_url: str, tmp_path: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def api(core: Any) -> AsyncIterator[Api]:
-    app = create_app(core.settings, core)
+    """Every request through this client is checked: the rows it changes must be named by the ledger
+    entries it appended (tests/ledger_check.py)."""
+    app = LedgerCheck(create_app(core.settings, core), core.settings.resolved_database_url())
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client)
+    finally:
+        await app.db.close()
 
 
 async def row_count(core: Any, class_name: str) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from chartkeep.accounts.mail import Mail, OutboxSender
 from chartkeep.cli import app
-from chartkeep.services.mail import Mail, OutboxSender
-from chartkeep.storage.database import open_database
+from chartkeep.storage.opening import open_database
 from chartkeep.storage.internal import ensure_internal_tables
 
 

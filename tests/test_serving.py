@@ -23,9 +23,9 @@ import httpx
 import pytest
 
 from chartkeep.schema.policy import load_policy
-from chartkeep.services.bootstrap import wanted_classes
+from chartkeep.schema_admin.bootstrap import wanted_classes
 from chartkeep.settings import Settings
-from chartkeep.storage.database import open_database
+from chartkeep.storage.opening import open_database
 from tests.conftest import private_pg_schema
 from tests.policy.world import DATE
 from tests.processes import MASTER, ROOT, Served, healthy, need_redis, serve, unique_app_id

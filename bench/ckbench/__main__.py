@@ -128,7 +128,7 @@ def measure_hashes(scratch: Path) -> dict[str, str]:
             h.verify(stored, "pw")
         return (time.perf_counter() - w0) / n * 1000, (time.process_time() - c0) / n * 1000
 
-    h = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)  # services/passwords.py
+    h = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)  # accounts/passwords.py
     wall, cpu = timed(h)
     out = {
         "chartkeep": f"argon2id t=2 m=19456 KiB p=1 (OWASP): {wall:.1f} ms wall, {cpu:.1f} ms CPU per verify "

@@ -8,35 +8,46 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from chartkeep.accounts import sessions, user_roles
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
-from chartkeep.live import LiveQuery
-from chartkeep.schema.registry import Registry
-from chartkeep.services import (
-    appointment_rules,
+from chartkeep.behavioral import (
+    assessment_functions,
     assessment_rules,
-    chart_hooks,
     crisis_rules,
-    file_refs,
-    message_rules,
-    note_rules,
-    portal_access,
-    provider_profiles,
-    record_grants,
-    record_labels,
+    self_report_functions,
     self_report_rules,
-    sessions,
-    signature_rules,
-    user_roles,
 )
-from chartkeep.services.bootstrap import initialize, load_registry
-from chartkeep.services.core import Core
-from chartkeep.services.role_cache import RoleCache
-from chartkeep.services.session_cache import SessionCache
+from chartkeep.care import break_glass, chart_acl, directory, grants, invitations, labels, portal
+from chartkeep.clinical import note_functions, note_rules, patient_chart, signature_check, signature_rules
+from chartkeep.core.handles import Core
+from chartkeep.core.role_cache import RoleCache
+from chartkeep.core.session_cache import SessionCache
+from chartkeep.files import attachment_url, refs
+from chartkeep.live import LiveQuery
+from chartkeep.messaging import appointment_rules, threads
+from chartkeep.messaging import rules as message_rules
+from chartkeep.schema.registry import Registry
+from chartkeep.schema_admin.bootstrap import initialize, load_registry
 from chartkeep.settings import Settings
-from chartkeep.storage.database import open_database
+from chartkeep.storage.opening import open_database
+
+# What the domains add to the hook registry, in the order their hooks run (docs/architecture.md,
+# "The hook registry"): the care-team ACL before the rules that read it; self-report before the
+# assessment rules; record labels after every rule that sets an ACL, since they narrow it.
+BUILT_IN = (
+    user_roles, sessions,  # accounts
+    chart_acl,  # care: every chart object under its care team
+    message_rules, appointment_rules,  # messaging
+    note_rules, signature_rules,  # clinical
+    refs,  # files: who may put a file into a field
+    self_report_rules, assessment_rules, crisis_rules,  # behavioral
+    labels, grants, portal, directory, break_glass, invitations,  # care: labels narrow the ACLs above
+    note_functions, patient_chart, signature_check,  # Cloud functions
+    assessment_functions, self_report_functions, threads, attachment_url,
+)
 
 
 def build_core(settings: Settings) -> Core:
@@ -49,21 +60,8 @@ def build_core(settings: Settings) -> Core:
         roles=RoleCache(settings.role_cache_seconds),
         sessions=SessionCache(settings.session_cache_seconds),
     )
-    user_roles.register(core.hooks)
-    sessions.register(core.hooks)
-    chart_hooks.register(core.hooks)
-    message_rules.register(core.hooks)
-    appointment_rules.register(core.hooks)
-    note_rules.register(core.hooks)
-    signature_rules.register(core.hooks)
-    file_refs.register(core.hooks)
-    self_report_rules.register(core.hooks)  # after chart_hooks, before assessment_rules (see the module)
-    assessment_rules.register(core.hooks)
-    crisis_rules.register(core.hooks)
-    record_labels.register(core.hooks)  # after chart_hooks and note_rules: it refines their ACLs
-    record_grants.register(core.hooks)
-    portal_access.register(core.hooks)
-    provider_profiles.register(core.hooks)
+    for module in BUILT_IN:
+        module.register(core.hooks)
     core.live = LiveQuery(core)
     return core
 

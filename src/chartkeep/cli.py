@@ -56,7 +56,7 @@ def _announce(settings: Settings, created: bool) -> None:
 
 async def _init(settings: Settings) -> list[str]:
     from chartkeep.app import build_core
-    from chartkeep.services.bootstrap import initialize, wanted_classes
+    from chartkeep.schema_admin.bootstrap import initialize, wanted_classes
 
     core = build_core(settings)
     await core.db.connect()
@@ -106,11 +106,11 @@ def main() -> None:
 
 
 async def _outbox(settings: Settings, last: int) -> list[dict[str, Any]]:
+    from chartkeep.accounts.mail import list_outbox
+    from chartkeep.core.handles import Core
     from chartkeep.schema.registry import Registry
-    from chartkeep.services.core import Core
-    from chartkeep.services.mail import list_outbox
-    from chartkeep.storage.database import open_database
     from chartkeep.storage.internal import ensure_internal_tables
+    from chartkeep.storage.opening import open_database
 
     core = Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
     await core.db.connect()
@@ -144,7 +144,7 @@ app.add_typer(audit_app, name="audit")
 
 
 async def _with_db(settings: Settings, work: Any) -> Any:
-    from chartkeep.storage.database import open_database
+    from chartkeep.storage.opening import open_database
 
     db = open_database(settings.resolved_database_url())
     await db.connect()
@@ -161,8 +161,8 @@ def audit_verify(**overrides: Any) -> None:
     row changed, removed or inserted and every signature whose content changed (exit 1)."""
     from chartkeep.app import build_core
     from chartkeep.audit.verify import verify
-    from chartkeep.services.bootstrap import load_registry
-    from chartkeep.services.signature_check import verify_signatures
+    from chartkeep.clinical.signature_check import verify_signatures
+    from chartkeep.schema_admin.bootstrap import load_registry
 
     settings = _load(overrides)
 
@@ -250,7 +250,7 @@ def audit_export(
 async def _seed(settings: Settings, patients: int, bh_patients: int, if_empty: bool) -> Any:
     from chartkeep.app import build_core
     from chartkeep.demo.run import already_seeded, seed, total_units
-    from chartkeep.services.bootstrap import initialize
+    from chartkeep.schema_admin.bootstrap import initialize
 
     core = build_core(settings)
     await core.db.connect()
@@ -271,11 +271,11 @@ app.add_typer(files_app, name="files")
 
 
 async def _rekey(settings: Settings) -> Any:
+    from chartkeep.core.handles import Core
+    from chartkeep.files.rekey import rekey
     from chartkeep.schema.registry import Registry
-    from chartkeep.services.core import Core
-    from chartkeep.services.file_rekey import rekey
-    from chartkeep.storage.database import open_database
     from chartkeep.storage.internal import ensure_internal_tables
+    from chartkeep.storage.opening import open_database
 
     core = Core(db=open_database(settings.resolved_database_url()), registry=Registry(), settings=settings)
     await core.db.connect()
@@ -336,8 +336,8 @@ app.add_typer(messages_app, name="messages")
 
 async def _purge(settings: Settings, dry_run: bool) -> Any:
     from chartkeep.app import build_core
-    from chartkeep.services.bootstrap import load_registry
-    from chartkeep.services.message_retention import purge
+    from chartkeep.messaging.retention import purge
+    from chartkeep.schema_admin.bootstrap import load_registry
 
     core = build_core(settings)
     await core.db.connect()

@@ -60,7 +60,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 async def prepare(settings: Settings) -> list[str]:
     """The start-up work, once: what every worker would otherwise run at its start."""
     from chartkeep.app import build_core
-    from chartkeep.services.bootstrap import initialize
+    from chartkeep.schema_admin.bootstrap import initialize
 
     core = build_core(settings)
     await core.db.connect()

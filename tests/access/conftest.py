@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from chartkeep.services import passwords
+from chartkeep.accounts import passwords
 from tests.conftest import Api
 
 OPS = ("get", "find", "count", "create", "update", "delete", "addField")

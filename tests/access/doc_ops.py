@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
 from tests.access.conftest import User, World
 from tests.conftest import row_count
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
 from tests.access.conftest import (
     NEEDS_AUTH,
     NOT_FOUND,

@@ -5,7 +5,7 @@ API. Parse reference: ``Controllers/DatabaseController.js`` ``addPointerPermissi
 
 from __future__ import annotations
 
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
 from tests.access.conftest import NOT_FOUND, World, denied, ptr, user_ptr
 from tests.access.doc_ops import auth, snapshot
 from tests.conftest import row_count

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 
-from chartkeep.services.mail import list_outbox
+from chartkeep.accounts.mail import list_outbox
 
 SECRET = pyotp.random_base32(32)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chartkeep.services.schemas import create_schema
+from chartkeep.schema_admin.schemas import create_schema
 
 OPEN_COPIES = {"Patient": "OpenPatient", "Encounter": "OpenEncounter", "MedicalNote": "OpenMedicalNote"}
 

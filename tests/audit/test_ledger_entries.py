@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.audit.helpers import check, entries_after, head
 from tests.conftest import Api, row_count
@@ -94,15 +95,40 @@ async def test_the_note_workflow_is_recorded_by_name(api: Api, core) -> None:  #
     # each call returns the note it worked on: at most one read entry per call (8 calls)
     assert sum(e[0] == "read" for e in entries) <= 8
     kinds = [(e[0], e[1], e[2], e[3]) for e in entries if e[0] != "read"]
+    note_moves = ("update", doc, patient, "MedicalNote")  # the server's own status / version changes
     assert kinds == [
-        ("create", doc, patient, "MedicalNote"), ("create", doc, patient, "NoteVersion"),
-        ("signature_request", doc, patient, "Signature"), ("signature_request", doc, patient, "Signature"),
+        ("create", doc, patient, "MedicalNote"), ("create", doc, patient, "NoteVersion"), note_moves,
+        ("signature_request", doc, patient, "Signature"), note_moves, ("signature_request", doc, patient, "Signature"),
         ("sign", doc, patient, "Signature"), ("decline", nurse, patient, "Signature"),
-        ("create", doc, patient, "NoteVersion"), ("signature_request", doc, patient, "Signature"),
-        ("sign", doc, patient, "Signature"), ("amend", doc, patient, "NoteVersion"),
+        ("update", nurse, patient, "MedicalNote"),  # the request that caused a move is its actor
+        ("create", doc, patient, "NoteVersion"), note_moves, ("signature_request", doc, patient, "Signature"),
+        note_moves, ("sign", doc, patient, "Signature"), note_moves, ("amend", doc, patient, "NoteVersion"),
+        note_moves,
     ], kinds
+    # each of the server's own moves says why, and names (never copies) the fields it set
+    moves = await note_updates(core, start, note)
+    assert moves == [
+        ("version 1 saved", ["currentVersionNumber", "status"]), ("a signature was requested", ["status"]),
+        ("a signer declined", ["status"]), ("version 2 saved", ["currentVersionNumber", "status"]),
+        ("a signature was requested", ["status"]), ("every required signature is signed", ["status"]),
+        ("version 3 saved (an amendment)", ["currentVersionNumber", "status"]),
+    ], moves
     assert len(requested["signatures"]) == 2
     assert (await check(core)).ok
+
+
+async def note_updates(core: Any, seq: int, note: str) -> list[tuple[str, list[str]]]:
+    """(details, metadata.fields) of each server-made update of ``note`` after ``seq``."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
+    async with core.db.read() as conn:
+        found = await conn.fetch(f'SELECT "details", "metadata" FROM "_Audit" WHERE "seq" > {p} AND "eventType" = '
+                                 f"'update' AND \"targetId\" = '{note}' ORDER BY \"seq\"", [seq])
+    out = []
+    for details, metadata in found:
+        meta = metadata if isinstance(metadata, dict) else json.loads(metadata)
+        assert meta["server"] is True
+        out.append((details, meta["fields"]))
+    return out
 
 
 async def test_a_rolled_back_write_leaves_only_its_refusal(api: Api, core) -> None:  # type: ignore[no-untyped-def]

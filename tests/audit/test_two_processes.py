@@ -14,7 +14,7 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from chartkeep.storage.database import open_database
+from chartkeep.storage.opening import open_database
 from tests.conftest import private_pg_schema
 from tests.policy.world import build_world
 from tests.processes import ROOT, HttpApi, healthy, http_api, need_redis, serve, unique_app_id

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from chartkeep.behavioral.instruments import INSTRUMENTS, instrument_of, score, score_data
 from chartkeep.errors import ParseError
-from chartkeep.services.instruments import INSTRUMENTS, instrument_of, score, score_data
 
 PHQ9, GAD7 = INSTRUMENTS["PHQ9"], INSTRUMENTS["GAD7"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chartkeep.services.bootstrap import initialize
+from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.storage import ddl, rows, schema_store
 from chartkeep.storage.database import IntegrityError
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from chartkeep.app import build_core, create_app
 from chartkeep.cli import app as cli
-from chartkeep.services.bootstrap import initialize
-from chartkeep.services.file_rekey import rekey
+from chartkeep.files.rekey import rekey
+from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
 from tests.conftest import APP_ID, MASTER_KEY, Api
 from tests.files.clinic import PDF, open_clinic

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import orjson
 
+from chartkeep.auth.file_links import signed_url
 from chartkeep.context import RequestContext
-from chartkeep.services.file_links import signed_url
 from tests.conftest import APP_ID, Api
 from tests.files.clinic import PDF, open_clinic
 
@@ -156,7 +156,7 @@ async def test_only_the_uploader_puts_a_file_in_an_object(api: Api, core: Any) -
 
 async def test_the_download_knows_patient_and_attachment_for_its_audit_entry(api: Api, core: Any) -> None:
     from chartkeep.auth.link_principal import context_for_link
-    from chartkeep.services import files
+    from chartkeep.files import store as files
 
     c = await open_clinic(api)
     name, attachment = await c.attached("nurse")

@@ -20,8 +20,8 @@ import uvicorn
 import websockets
 from argon2 import PasswordHasher
 
+from chartkeep.accounts import passwords
 from chartkeep.app import create_app
-from chartkeep.services import passwords
 from tests.access.conftest import User, create_classes, make_role
 from tests.conftest import APP_ID, MASTER_KEY, Api
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from chartkeep.context import RequestContext
+from chartkeep.core.feed import Change
 from chartkeep.query.matcher import matches
 from chartkeep.query.parse import parse_where
+from chartkeep.records import reads, writes
 from chartkeep.schema.dates import iso_ms
-from chartkeep.services import reads, writes
-from chartkeep.services.live_feed import Change
-from chartkeep.services.schemas import create_schema
+from chartkeep.schema_admin.schemas import create_schema
 from tests.query.test_properties import objects, wheres
 
 FIELDS = {

@@ -1,5 +1,5 @@
 """Two ``chartkeep serve`` processes on one PostgreSQL and Redis: what one process changes, the other
-applies before the change is answered (services/peers.py).
+applies before the change is answered (core/peers.py).
 
 Both processes cache sessions and roles for 60 s here, so without the notices every assertion
 below would see the stale answer; each is checked right after the change's response, with no wait.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chartkeep.storage.database import open_database
+from chartkeep.storage.opening import open_database
 from tests.conftest import PG_URL, pg_available, require_service
 
 

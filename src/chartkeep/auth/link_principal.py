@@ -4,12 +4,12 @@ itself says who; the download then checks that this principal can still read the
 
 from __future__ import annotations
 
+from chartkeep.auth.file_links import MASTER, PUBLIC, Link, LinkRefused
 from chartkeep.auth.roles import user_roles
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import ParseError
-from chartkeep.services.core import Core
-from chartkeep.services.file_links import MASTER, PUBLIC, Link, LinkRefused
 from chartkeep.storage import rows
 from chartkeep.storage.dialect import quote
 

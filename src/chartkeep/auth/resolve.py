@@ -13,12 +13,12 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
+from chartkeep.auth import file_links
 from chartkeep.auth.roles import user_roles
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError, Unauthorized
-from chartkeep.services import file_links
-from chartkeep.services.core import Core
 
 
 @dataclass(slots=True)

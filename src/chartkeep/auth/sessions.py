@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import token_digest
-from chartkeep.services.core import Core
 from chartkeep.storage import rows
 from chartkeep.storage.dialect import Params, quote
 

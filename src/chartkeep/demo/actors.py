@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chartkeep.accounts import users
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
-from chartkeep.services import users, writes
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
+from chartkeep.records import writes
 
 DEMO_IP = "127.0.0.1"
 

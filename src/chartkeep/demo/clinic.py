@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chartkeep.behavioral.assessment_functions import publish_assessment
+from chartkeep.core.handles import Core
 from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, account, create, date, master, ptr, refresh
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import writes
-from chartkeep.services.assessment_functions import publish_assessment
-from chartkeep.services.core import Core
+from chartkeep.records import writes
 
 DEMO_PASSWORD = "Demo-pass-2026"
 STAFF = [("admin", "admin", 1), ("auditor", "auditor", 1), ("physician", "physician", 4), ("nurse", "nurse", 3),

@@ -9,7 +9,8 @@ from typing import Any
 from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, create, master, ptr, refresh
 from chartkeep.demo.clinic import Clinic
-from chartkeep.services import files, functions
+from chartkeep.files import store as files
+from chartkeep.records import functions
 
 # how a note's story ends, in rotation over the demo's notes
 STORIES = ["signed", "draft", "signed", "under_review", "cosigned", "amended", "declined", "addendum"]

@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from chartkeep.accounts import password_reset
+from chartkeep.accounts import tokens as account_tokens
+from chartkeep.context import RequestContext
 from chartkeep.demo.actors import Actor, create, date, ptr
 from chartkeep.demo.clinic import DEMO_PASSWORD, Clinic, Progress
-from chartkeep.services import account_tokens, functions, password_reset
+from chartkeep.records import functions
 
 INVITED = 2  # portal patients invited by a provider: invited1, invited2
 SPECIALTIES = {"physician": "Psychiatry", "nurse": "Psychiatric nursing", "scribe": "Clinical documentation",
@@ -44,8 +47,8 @@ async def invite(c: Clinic, n: int) -> dict[str, Any]:
                        dateOfBirth=date(c.now - timedelta(days=c.rng.randint(18 * 365, 60 * 365))))
     user_id = made["user"]["objectId"]
     async with c.core.db.transaction() as tx:  # the link the invitation mailed, as the patient follows it
-        token = await account_tokens.issue(tx, account_tokens.RESET, user_id, 600)
-    await password_reset.reset_password(c.core, username, token, DEMO_PASSWORD)
+        token = await account_tokens.issue(c.core, tx, provider.ctx, account_tokens.RESET, user_id, 600)
+    await password_reset.reset_password(c.core, RequestContext(c.core.settings.app_id), username, token, DEMO_PASSWORD)
     profile = made["patientProfile"]["objectId"]
     return {"id": profile, "username": username, "provider": provider}
 

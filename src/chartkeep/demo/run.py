@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from chartkeep.core.handles import Core
 from chartkeep.demo import clinic, notes, portal
 from chartkeep.demo.clinic import Clinic, Progress
-from chartkeep.services import reads
-from chartkeep.services.core import Core
+from chartkeep.records import reads
 
 
 async def already_seeded(core: Core) -> bool:

@@ -9,11 +9,11 @@ Modules, one idea each: ``frames`` (client messages checked as Parse checks them
 
 from __future__ import annotations
 
+from chartkeep.core.feed import Change
+from chartkeep.core.handles import Core
+from chartkeep.core.peers import Peers
 from chartkeep.live.bus import LocalBus, RedisBus
 from chartkeep.live.hub import Hub
-from chartkeep.services.core import Core
-from chartkeep.services.live_feed import Change
-from chartkeep.services.peers import Peers
 
 
 class LiveQuery:

@@ -8,7 +8,7 @@ where the change is published, so they are the same in every process; resume wor
 any process that was running when the event passed.
 
 ``notify`` carries notices to the other processes (dropped sessions and roles, changed classes;
-services/peers.py) on the same channel, in order with the changes. Its result completes once Redis
+core/peers.py) on the same channel, in order with the changes. Its result completes once Redis
 has taken the notice (or after ``NOTICE_WAIT`` seconds if Redis is away): the on-commit queue awaits
 it, so a logout or a care-team removal is answered only when every process can see it. When the
 subscription to Redis is (re)established, ``resync`` runs: notices may have been missed meanwhile.
@@ -23,8 +23,8 @@ import secrets
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
+from chartkeep.core.feed import Change
 from chartkeep.live.codec import decode, encode_change, encode_notice
-from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Sink = Callable[[Change], None]

@@ -1,6 +1,6 @@
 """Changes ↔ bytes for the Redis bus. Internal rows are JSON except Date values (``datetime``,
 only at the top level of a row), which travel as ISO strings named in a side list. Notices to the
-other processes (services/peers.py) travel on the same channel as ``{"p": notice, "f": origin}``."""
+other processes (core/peers.py) travel on the same channel as ``{"p": notice, "f": origin}``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
+from chartkeep.core.feed import Change
 from chartkeep.schema.dates import iso_ms, parse_iso
-from chartkeep.services.live_feed import Change
 
 
 def _row_out(row: dict[str, Any] | None) -> list[Any] | None:

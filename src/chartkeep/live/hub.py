@@ -17,6 +17,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from chartkeep.core.feed import Change
+from chartkeep.core.handles import Core
 from chartkeep.live import messages
 from chartkeep.live.decide import decide
 from chartkeep.live.render import Body
@@ -24,8 +26,6 @@ from chartkeep.live.ring import Ring
 from chartkeep.live.subscription import Group, Subscription
 from chartkeep.live.viewer import EventAccess
 from chartkeep.query import ir
-from chartkeep.services.core import Core
-from chartkeep.services.live_feed import Change
 
 log = logging.getLogger("chartkeep.live")
 Job = Callable[[], Awaitable[None]]

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 
-from chartkeep.services.live_feed import Change
+from chartkeep.core.feed import Change
 
 
 class Ring:

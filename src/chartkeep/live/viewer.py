@@ -21,11 +21,11 @@ from chartkeep.access.protected import Protection, hidden_fields, protection
 from chartkeep.auth.roles import user_roles
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import ParseError
 from chartkeep.query import ir
 from chartkeep.query.matcher import matches
 from chartkeep.schema.model import ClassSchema
-from chartkeep.services.core import Core
 
 _DENIED = object()
 

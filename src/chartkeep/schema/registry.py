@@ -1,7 +1,7 @@
 """The live class registry: every class's schema, in memory, versioned on change.
 
 A class created, changed or deleted through this process is told to the other server processes
-through ``tell`` (``["class", name, schema JSON or None]``; the Redis bus, services/peers.py),
+through ``tell`` (``["class", name, schema JSON or None]``; the Redis bus, core/peers.py),
 which apply it with ``tell=False``. Loading the registry at start-up tells nobody.
 """
 

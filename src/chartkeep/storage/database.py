@@ -104,15 +104,3 @@ async def use(db: Database, conn: Conn | None, write: bool = False) -> AsyncIter
     ctx = db.transaction() if write else db.read()
     async with ctx as fresh:
         yield fresh
-
-
-def open_database(url: str) -> Database:
-    if url.startswith("sqlite"):
-        from chartkeep.storage.sqlite import SqliteDatabase
-
-        return SqliteDatabase(url)
-    if url.startswith(("postgresql", "postgres")):
-        from chartkeep.storage.postgres import PostgresDatabase
-
-        return PostgresDatabase(url)
-    raise ValueError(f"unsupported database URL: {url!r} (use sqlite:///path or postgresql://...)")

@@ -122,6 +122,16 @@ async def fetch_for_write(
     return None if row is None else decode_row(schema, row, conn)
 
 
+async def field_value(conn: Conn, class_name: str, object_id: str, column: str) -> Any:
+    """One column of a stored object (a pointer's objectId, say), whatever its ACL; None when the
+    object does not exist (or the column holds nothing)."""
+    row = await conn.fetchrow(
+        f'SELECT {quote(column)} FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}',
+        [object_id],
+    )
+    return None if row is None else row[0]
+
+
 async def exists(conn: Conn, class_name: str, object_id: str) -> bool:
     row = await conn.fetchrow(
         f'SELECT 1 FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}', [object_id]

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from chartkeep.services.appointment_rules import NEXT, STATUSES
+from chartkeep.messaging.appointment_rules import NEXT, STATUSES
 from tests.behavioral.messaging.clinic import BH, open_clinic, refused, snapshot
 from tests.conftest import Api, row_count
 

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from chartkeep.auth import file_links
 from chartkeep.context import RequestContext
-from chartkeep.services import file_links
 from tests.audit.helpers import entries_after, head
 from tests.behavioral.messaging.clinic import BH, open_clinic, refused, snapshot
 from tests.conftest import APP_ID, Api

@@ -10,7 +10,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from chartkeep.cli import app
-from chartkeep.services.message_retention import purge
+from chartkeep.messaging.retention import purge
 from tests.audit.helpers import check, head
 from tests.behavioral.messaging.clinic import BH, open_clinic
 from tests.behavioral.messaging.test_attachments import _upload

@@ -14,6 +14,7 @@ from graphql import (
     GraphQLString,
 )
 
+from chartkeep.accounts import login, sessions, users
 from chartkeep.api.graphql import scalars
 from chartkeep.api.graphql.inputs import to_parse_body
 from chartkeep.api.graphql.mutations import relay_mutation
@@ -23,7 +24,6 @@ from chartkeep.api.graphql.state import GraphQLContext
 from chartkeep.api.graphql.types import ClassTypes
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import login, sessions, users
 
 USER = "_User"
 
@@ -67,7 +67,7 @@ def account_fields(user: ClassTypes) -> tuple[dict[str, GraphQLField], dict[str,
 
     async def log_out(gql: GraphQLContext, args: dict[str, Any], info: Any) -> dict[str, Any]:
         if gql.ctx.session_token:
-            await sessions.revoke_token(gql.core, gql.ctx.session_token)
+            await sessions.revoke_token(gql.core, gql.ctx.session_token, gql.ctx)
         return {"ok": True}
 
     viewer_out = {"viewer": GraphQLField(GraphQLNonNull(viewer))}

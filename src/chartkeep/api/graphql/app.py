@@ -22,8 +22,8 @@ from chartkeep.api.rest.app import cors_headers
 from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.wire import base_url, decode_body, header_credentials, read_body
 from chartkeep.auth.resolve import resolve
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError, Unauthorized
-from chartkeep.services.core import Core
 
 
 def _wants_explorer(request: Request) -> bool:
@@ -56,7 +56,7 @@ def graphql_routes(core: Core) -> list[Route]:
     settings = core.settings
     path = "/" + settings.graphql_path.strip("/")
     mount = settings.mount_path.rstrip("/")
-    schemas = SchemaCache(core.registry)
+    schemas = SchemaCache(core.registry, core.hooks.functions.keys())
     executor = Executor(settings)
     limiters = Limiters()
 

@@ -8,6 +8,7 @@ a difference; a request always runs against a schema matching the classes it can
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
 
@@ -22,7 +23,7 @@ log = logging.getLogger("chartkeep.graphql")
 ACCOUNT_TYPES = {f"{n}{s}" for n in ("SignUp", "LogIn", "LogOut", "CallCloudCode") for s in ("Input", "Payload")}
 
 
-def build_schema(registry: Registry) -> GraphQLSchema:
+def build_schema(registry: Registry, function_names: Collection[str] = ()) -> GraphQLSchema:
     bank = TypeBank(registry.all())
     queries: dict[str, GraphQLField] = {
         "health": GraphQLField(GraphQLNonNull(GraphQLBoolean), resolve=lambda *_: True),
@@ -38,7 +39,7 @@ def build_schema(registry: Registry) -> GraphQLSchema:
         queries.update(account_queries)
         mutations.update(account_mutations)
     taken_types = bank.type_names | ACCOUNT_TYPES | {"Viewer"}
-    mutations.update(cloud_mutations(set(mutations) | set(queries), taken_types))
+    mutations.update(cloud_mutations(function_names, set(mutations) | set(queries), taken_types))
     return GraphQLSchema(
         query=GraphQLObjectType("Query", queries),
         mutation=GraphQLObjectType("Mutation", mutations) if mutations else None,
@@ -46,8 +47,9 @@ def build_schema(registry: Registry) -> GraphQLSchema:
 
 
 class SchemaCache:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, functions: Collection[str] = ()) -> None:
         self.registry = registry
+        self.functions = functions  # the registry's Cloud functions (a live view: names at build time)
         self._schema: GraphQLSchema | None = None
         self._version = -1
 
@@ -55,7 +57,7 @@ class SchemaCache:
         version = self.registry.version
         if self._schema is None or version != self._version:
             try:
-                self._schema = build_schema(self.registry)
+                self._schema = build_schema(self.registry, list(self.functions))
             except Exception:  # noqa: BLE001 - keep serving the last good schema rather than failing
                 if self._schema is None:
                     raise

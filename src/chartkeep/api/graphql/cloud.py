@@ -1,13 +1,15 @@
 """Cloud functions as mutations: Parse's generic ``callCloudCode`` and one named mutation each.
 
-Both read ``services.functions.BUILT_IN`` when the schema is built, so functions registered there
-(``breakTheGlass``, the note workflow…) appear without a change here, and both call
-``functions.call`` — the service behind ``POST /functions/<name>``.
+Both read the names of the functions on the hook registry (``core.hooks.functions``) when the
+schema is built, so functions the domains define there (``breakTheGlass``, the note workflow…)
+appear without a change here, and both call ``functions.call`` — the service behind
+``POST /functions/<name>``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLEnumValue, GraphQLField, GraphQLInputField, GraphQLNonNull
@@ -16,13 +18,13 @@ from chartkeep.api.graphql import scalars
 from chartkeep.api.graphql.mutations import relay_mutation
 from chartkeep.api.graphql.names import NAME_RE
 from chartkeep.api.graphql.state import GraphQLContext
-from chartkeep.services import functions
+from chartkeep.records import functions
 
 log = logging.getLogger("chartkeep.graphql")
 
 
-def cloud_mutations(taken: set[str], taken_types: set[str]) -> dict[str, GraphQLField]:
-    names = [n for n in functions.BUILT_IN if NAME_RE.match(n) and n not in ("true", "false", "null")]
+def cloud_mutations(defined: Collection[str], taken: set[str], taken_types: set[str]) -> dict[str, GraphQLField]:
+    names = [n for n in defined if NAME_RE.match(n) and n not in ("true", "false", "null")]
     if not names:
         return {}
     enum = GraphQLEnumType(

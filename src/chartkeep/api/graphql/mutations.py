@@ -21,6 +21,7 @@ from graphql import (
     GraphQLString,
 )
 
+from chartkeep.accounts import users
 from chartkeep.api.graphql.inputs import to_parse_body
 from chartkeep.api.graphql.names import from_global_id
 from chartkeep.api.graphql.queries import get_object
@@ -28,7 +29,7 @@ from chartkeep.api.graphql.selection import selected_paths, under
 from chartkeep.api.graphql.state import GraphQLContext
 from chartkeep.api.graphql.types import ClassTypes
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import users, writes
+from chartkeep.records import writes
 
 USER = "_User"
 ONLY_ID = frozenset({"id", "objectId"})

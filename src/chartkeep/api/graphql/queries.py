@@ -1,6 +1,6 @@
 """``patient(id:)`` and ``patients(where:, order:, skip:, first:, after:, last:, before:)``.
 
-Both call the read service (``services/reads.py``) exactly as ``GET /classes/...`` does: the
+Both call the read service (``records/reads.py``) exactly as ``GET /classes/...`` does: the
 where goes through the same parse → IR → SQL path with the caller's access filter, pointers are
 expanded by the same batched ``include``. Pagination follows Parse's ``calculateSkipAndLimit``.
 """
@@ -25,7 +25,7 @@ from chartkeep.api.graphql.selection import includes, selected_paths, under
 from chartkeep.api.graphql.state import GraphQLContext
 from chartkeep.api.graphql.types import ClassTypes
 from chartkeep.api.graphql.where import to_parse_where
-from chartkeep.services import reads
+from chartkeep.records import reads
 
 
 async def get_object(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from chartkeep.api.rest.ratelimit import RateLimiter, login_limit, signup_limit
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """GraphQL ``where`` inputs → Parse REST ``where`` objects, as Parse's GraphQL transformer does.
 
-The result is handed to the same read service as a REST query (``services/reads.py``), so it goes
+The result is handed to the same read service as a REST query (``records/reads.py``), so it goes
 through the one Parse where → query IR → SQL path with the caller's access filter AND-ed in.
 
 * ``OR``/``AND``/``NOR`` → ``$or``/``$and``/``$nor``;

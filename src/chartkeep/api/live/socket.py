@@ -18,9 +18,9 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chartkeep.api.live.outlet import open_outlet
+from chartkeep.core.handles import Core
 from chartkeep.live import LiveQuery, messages
 from chartkeep.live.connection import LiveConnection
-from chartkeep.services.core import Core
 
 log = logging.getLogger("chartkeep.live")
 

@@ -18,7 +18,7 @@ from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
 from chartkeep.auth.resolve import resolve
 from chartkeep.context import RequestContext
-from chartkeep.services.core import Core
+from chartkeep.core.handles import Core
 
 ALLOW_HEADERS = (
     "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, X-Parse-Application-Id, "

@@ -15,8 +15,8 @@ from typing import Any
 from chartkeep.api.rest.router import Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
 
 MAX_REQUESTS = 1000

@@ -23,13 +23,13 @@ from starlette.routing import Route
 
 from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.wire import BODY_AUTH_KEYS, base_url, header_credentials
+from chartkeep.auth.file_links import Link, LinkRefused
 from chartkeep.auth.link_principal import context_for_link
 from chartkeep.auth.resolve import Credentials, resolve
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import files
-from chartkeep.services.core import Core
-from chartkeep.services.file_checks import FileTooLarge
-from chartkeep.services.file_links import Link, LinkRefused
+from chartkeep.files import store as files
+from chartkeep.files.checks import FileTooLarge
 
 DOWNLOAD_HEADERS = {
     "Cache-Control": "private, no-store",

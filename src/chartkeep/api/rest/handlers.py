@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
+from chartkeep.accounts import email_verification, login, password_reset, sessions, users
 from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
 from chartkeep.api.rest.router import Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import (
-    email_verification,
-    functions,
-    login,
-    password_reset,
-    reads,
-    schemas,
-    sessions,
-    users,
-    writes,
-)
-from chartkeep.services.core import Core
+from chartkeep.records import functions, reads, writes
+from chartkeep.schema_admin import schemas
 from chartkeep.storage.database import Conn
 
 # Classes whose writes go through a dedicated service rather than the generic pipeline.

@@ -24,11 +24,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from chartkeep.accounts import email_verification, password_reset
 from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.wire import decode_body, read_body
+from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.services import email_verification, password_reset
-from chartkeep.services.core import Core
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the URL holds a token
 
@@ -90,6 +91,10 @@ def page_routes(core: Core, mount: str, cors: Callable[[Request], dict[str, str]
 
         return wrapped
 
+    def _visitor(request: Request) -> RequestContext:
+        """Who follows a mailed link: nobody signed in; the link names the user it acts for."""
+        return RequestContext(settings.app_id, client_ip=request.client.host if request.client else None)
+
     def right_app(request: Request) -> bool:
         return request.path_params["appId"] == settings.app_id
 
@@ -97,7 +102,8 @@ def page_routes(core: Core, mount: str, cors: Callable[[Request], dict[str, str]
         if not right_app(request):
             return json_response(b'{"error":"unauthorized"}', 403)
         token, username = request.query_params.get("token"), request.query_params.get("username")
-        ok = bool(token and username) and await email_verification.verify_email(core, username or "", token or "")
+        ok = bool(token and username) and await email_verification.verify_email(
+            core, _visitor(request), username or "", token or "")
         if wants_json(request):
             if ok:
                 return json_response(b"{}", 200, NO_STORE)
@@ -123,7 +129,7 @@ def page_routes(core: Core, mount: str, cors: Callable[[Request], dict[str, str]
         try:
             form = await _form(request, settings.max_body_bytes)
             username, token = form.get("username"), form.get("token")
-            await password_reset.reset_password(core, username, token, form.get("new_password"))
+            await password_reset.reset_password(core, _visitor(request), username, token, form.get("new_password"))
         except ParseError as exc:
             if as_json:
                 return error_response(exc)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from chartkeep.api.rest.router import Handler, Reply
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import TooManyRequests
-from chartkeep.services.core import Core
 from chartkeep.settings import Settings
 from chartkeep.storage.database import Conn
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
 from chartkeep.errors import Unauthorized
-from chartkeep.services.core import Core
 from chartkeep.storage.database import Conn
 
 

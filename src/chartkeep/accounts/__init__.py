@@ -1,0 +1,1 @@
+"""Users, login, sessions, passwords, reset and verification tokens, lockout, MFA, mail, users' roles."""

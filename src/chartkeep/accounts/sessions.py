@@ -1,0 +1,173 @@
+"""Sessions: created at sign-up/login, listed, revoked. Tokens are stored only as SHA-256 digests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
+from chartkeep.core.hooks import Hooks, WriteEvent
+from chartkeep.errors import Code, ParseError
+from chartkeep.ledger import entries as audit
+from chartkeep.records.present import present
+from chartkeep.schema.dates import now_ms
+from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn, use
+from chartkeep.storage.dialect import quote
+
+
+async def create_session(
+    core: Core, conn: Conn, user_id: str, action: str, installation_id: str | None
+) -> str:
+    token = new_session_token()
+    now = now_ms()
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    await rows.insert(
+        conn,
+        schema,
+        {
+            "objectId": new_object_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "_rperm": [user_id],
+            "_wperm": [user_id],
+            "sessionToken": token_digest(token),
+            "user": user_id,
+            "createdWith": {"action": action, "authProvider": "password"},
+            "expiresAt": now + timedelta(seconds=core.settings.session_length),
+            "installationId": installation_id,
+        },
+    )
+    return token
+
+
+async def revoke_user_sessions(core: Core, conn: Conn, user_id: str, installation_id: str | None = None) -> None:
+    """End every session of a user (or only those of one installation); forget them at once."""
+    forget_user(core, conn, user_id)
+    d = conn.dialect
+    sql = f'DELETE FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)}'
+    params: list[Any] = [user_id]
+    if installation_id is not None:
+        sql += f' AND "installationId" = {d.placeholder(2)}'
+        params.append(installation_id)
+    await conn.execute(sql, params)
+
+
+def forget_user(core: Core, conn: Conn, user_id: str) -> None:
+    """Drop the user's cached sessions now and again after commit (a request racing the commit may
+    have cached one in between)."""
+    core.sessions.drop_user(user_id)
+    conn.on_commit(lambda: core.sessions.drop_user(user_id))
+
+
+async def revoke_token(core: Core, token: str, ctx: RequestContext) -> None:
+    """End the caller's session (``/logout``, GraphQL ``logOut``); a ``logout`` ledger entry joins it."""
+    core.sessions.drop_digest(token_digest(token))
+    async with core.db.transaction() as tx:
+        tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
+        ended = await tx.execute(
+            f'DELETE FROM {quote("_Session")} WHERE "sessionToken" = {tx.dialect.placeholder(1)}',
+            [token_digest(token)],
+        )
+        if ended:
+            await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
+
+
+def _show(core: Core, ctx: RequestContext, session: dict[str, Any]) -> dict[str, Any]:
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    out = present(schema, session, ctx)
+    if ctx.session_token and session.get("sessionToken") == token_digest(ctx.session_token):
+        out["sessionToken"] = ctx.session_token
+    else:
+        out.pop("sessionToken", None)  # only digests are stored; the token itself is never shown
+    return out
+
+
+async def _user_sessions(core: Core, ctx: RequestContext, conn: Conn) -> list[dict[str, Any]]:
+    schema = core.registry.get("_Session")
+    assert schema is not None
+    d = conn.dialect
+    cols = rows.select_list(schema)
+    if ctx.is_master:
+        found = await conn.fetch(f'SELECT {cols} FROM {quote("_Session")} ORDER BY "createdAt"')
+    else:
+        found = await conn.fetch(
+            f'SELECT {cols} FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)} ORDER BY "createdAt"',
+            [ctx.user_id],
+        )
+    return [rows.decode_row(schema, r, conn) for r in found]
+
+
+def require_user(ctx: RequestContext, message: str = "Permission denied") -> str:
+    if not ctx.user_id:
+        raise ParseError(Code.INVALID_SESSION_TOKEN, message)
+    return ctx.user_id
+
+
+async def list_sessions(core: Core, ctx: RequestContext) -> dict[str, Any]:
+    if not ctx.is_master:
+        require_user(ctx)
+    async with use(core.db, None) as conn:
+        sessions = await _user_sessions(core, ctx, conn)
+    return {"results": [_show(core, ctx, s) for s in sessions]}
+
+
+async def current_session(core: Core, ctx: RequestContext) -> dict[str, Any]:
+    require_user(ctx, "Session token required.")
+    assert ctx.session_token is not None
+    digest = token_digest(ctx.session_token)
+    async with use(core.db, None) as conn:
+        for session in await _user_sessions(core, ctx, conn):
+            if session.get("sessionToken") == digest:
+                return _show(core, ctx, session)
+    raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+
+
+async def get_session(core: Core, ctx: RequestContext, object_id: str) -> dict[str, Any]:
+    if not ctx.is_master:
+        require_user(ctx)
+    async with use(core.db, None) as conn:
+        for session in await _user_sessions(core, ctx, conn):
+            if session["objectId"] == object_id:
+                return _show(core, ctx, session)
+    raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+
+
+async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> None:
+    """``DELETE /sessions/:id``: the caller ends one of their sessions (the master key, anyone's);
+    a ``logout`` ledger entry on the session's user says so."""
+    if not ctx.is_master:
+        require_user(ctx)
+    async with core.db.transaction() as tx:
+        d = tx.dialect
+        sql = f'DELETE FROM {quote("_Session")} WHERE "objectId" = {d.placeholder(1)}'
+        params: list[Any] = [object_id]
+        if not ctx.is_master:
+            sql += f' AND "user" = {d.placeholder(2)}'
+            params.append(ctx.user_id)
+        ended = await tx.fetchrow(sql + ' RETURNING "user"', params)
+        if ended is None:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ended["user"],
+                                                  details=f"session {object_id} revoked")])
+        core.sessions.clear()  # which token it was is not known here (tokens are stored as digests)
+        tx.on_commit(core.sessions.clear)  # again once committed, in every process (a request may race it)
+
+
+async def _user_written(core: Core, event: WriteEvent) -> None:
+    forget_user(core, event.conn, event.object_id)  # cached sessions carry the user's fields
+
+
+async def _session_written(core: Core, event: WriteEvent) -> None:
+    core.sessions.clear()  # a master-key write to _Session: which token is not known here
+    event.conn.on_commit(core.sessions.clear)
+
+
+def register(hooks: Hooks[Core]) -> None:
+    for kind in ("after_save", "after_delete"):
+        hooks.add(kind, "_User", _user_written)
+        hooks.add(kind, "_Session", _session_written)

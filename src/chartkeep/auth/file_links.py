@@ -1,0 +1,78 @@
+"""Short-lived signed download links.
+
+A link is ``{base}/files/{appId}/{name}?exp={unix time}&u={principal}&sig={HMAC}`` where the
+principal is the user the link was issued to (``_master`` / ``_public`` for the master key or an
+anonymous reader) and the HMAC-SHA256 (key derived from the current file secret) covers the app id,
+the name, the expiry and the principal. Links are made only for readers who just passed the read
+filter on an object holding the file (``RequestContext.file_link``, set for every request), and
+the download checks again that this principal can still read such an object — a link copied to
+someone else still acts only for the user it names.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from chartkeep.context import RequestContext
+from chartkeep.errors import Code, ParseError
+from chartkeep.settings import Settings
+from chartkeep.storage.file_crypto import url_key
+
+MASTER, PUBLIC = "_master", "_public"
+
+
+class LinkRefused(ParseError):
+    """A missing, tampered or expired link: HTTP 403 with a Parse error body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Code.OPERATION_FORBIDDEN, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    name: str
+    expires: int
+    principal: str  # a user's objectId, MASTER or PUBLIC
+
+
+def principal_of(ctx: RequestContext) -> str:
+    if ctx.is_master:
+        return MASTER
+    return ctx.user_id or PUBLIC
+
+
+def _signature(settings: Settings, name: str, expires: int, principal: str) -> str:
+    message = f"v1\n{settings.app_id}\n{name}\n{expires}\n{principal}".encode()
+    secret, _ = settings.ensure_files_key()
+    digest = hmac.new(url_key(secret.encode()), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def signed_url(settings: Settings, ctx: RequestContext, name: str, now: float | None = None) -> str:
+    expires = int(now if now is not None else time.time()) + settings.files_url_seconds
+    who = principal_of(ctx)
+    sig = _signature(settings, name, expires, who)
+    return f"{ctx.base_url}/files/{quote(settings.app_id, safe='')}/{quote(name, safe='')}?exp={expires}&u={who}&sig={sig}"
+
+
+def link_maker(settings: Settings, ctx: RequestContext) -> Callable[[str], str]:
+    """What ``present`` calls for each File value shown to this reader."""
+    return lambda name: signed_url(settings, ctx, name)
+
+
+def verify(settings: Settings, name: str, query: Mapping[str, str], now: float | None = None) -> Link:
+    exp, who, sig = query.get("exp"), query.get("u"), query.get("sig")
+    if not exp or not who or not sig or not exp.isdigit():
+        raise LinkRefused("Permission denied: a file is downloaded through a signed link.")
+    expected = _signature(settings, name, int(exp), who)
+    if not hmac.compare_digest(expected.encode(), sig.encode()):
+        raise LinkRefused("Permission denied: this file link is invalid.")
+    if int(exp) < (now if now is not None else time.time()):
+        raise LinkRefused("Permission denied: this file link has expired.")
+    return Link(name, int(exp), who)

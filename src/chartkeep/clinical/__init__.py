@@ -1,0 +1,1 @@
+"""Notes, versions, signatures and the patient chart (the general EHR template)."""

@@ -1,0 +1,38 @@
+"""The handles every service needs, built once by ``create_app`` (app.py): the database, the class
+registry, the settings, the caches, the hook registry, the ledger's appender and LiveQuery's feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chartkeep.audit.group import GroupAppender
+from chartkeep.core.feed import Feed
+from chartkeep.core.hooks import Hooks
+from chartkeep.core.role_cache import RoleCache
+from chartkeep.core.session_cache import SessionCache
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.model import ClassSchema
+from chartkeep.schema.registry import Registry
+from chartkeep.settings import Settings
+from chartkeep.storage.database import Database
+
+
+@dataclass(slots=True)
+class Core:
+    db: Database
+    registry: Registry
+    settings: Settings
+    roles: RoleCache = field(default_factory=lambda: RoleCache(0))
+    hooks: Hooks[Core] = field(default_factory=Hooks)
+    sessions: SessionCache = field(default_factory=lambda: SessionCache(0))
+    live: Feed | None = None  # LiveQuery's bus (chartkeep.live); None: no events
+    ledger: GroupAppender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = GroupAppender(self.db)
+
+    def schema_or_404(self, class_name: str) -> ClassSchema:
+        schema = self.registry.get(class_name)
+        if schema is None:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        return schema

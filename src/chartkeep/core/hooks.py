@@ -1,0 +1,131 @@
+"""The hook registry: how the built-in rules (and user Cloud Code after them) join the server.
+
+Every domain registers here, at start-up, what it adds to the generic pipeline:
+
+* ``before_save`` hooks run inside the write's transaction, after validation and before the row
+  is stored: they may change the values to store (an ACL, say) or refuse with a ``ParseError``,
+  which rolls everything back;
+* ``after_save`` and ``after_delete`` hooks run in the same transaction once the row is written
+  (or deleted), so what they write commits or fails with it;
+* ``functions``: the Cloud functions ``POST /functions/<name>`` calls;
+* ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
+  record grants, a suspended portal), asked by ``auth`` when it expands a user's roles.
+
+Built-in hooks run first, in registration order; hooks registered with ``builtin=False`` (user
+code) run after every built-in one of the same kind, so user code can never run before the
+clinical rules nor skip them. The registry is generic in the handle type (``Core``) so that this
+module does not import the handle that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar, cast
+
+from chartkeep.access.acl import write_principals
+from chartkeep.context import RequestContext
+from chartkeep.core.role_cache import RoleSet
+from chartkeep.errors import Code, ParseError
+from chartkeep.schema.model import ClassSchema
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn
+
+C = TypeVar("C")  # the server's handle (chartkeep.core.handles.Core)
+T = TypeVar("T")
+Kind = Literal["before_save", "after_save", "after_delete"]
+KINDS: tuple[Kind, ...] = ("before_save", "after_save", "after_delete")
+
+
+@dataclass(slots=True)
+class WriteEvent:
+    """One write as hooks see it. ``current`` is the stored row before the write — the one copy
+    every step shares (loaded on demand, locked on PostgreSQL)."""
+
+    ctx: RequestContext
+    conn: Conn
+    schema: ClassSchema
+    object_id: str
+    is_new: bool
+    body: dict[str, Any]  # what the client sent
+    values: dict[str, Any]  # decoded values about to be stored (hooks may change them)
+    current: dict[str, Any] | None = None  # the stored row before this write (updates, deletes)
+    ledger_event: str | None = None  # the ledger's name for this write when a rule knows better (amend…)
+    _carried: dict[type, object] = field(default_factory=dict)
+
+    @property
+    def class_name(self) -> str:
+        return self.schema.name
+
+    def carry(self, item: object) -> None:
+        """Hand a typed value from a before-save hook to the after-save hook of the same rule."""
+        self._carried[type(item)] = item
+
+    def carried(self, kind: type[T]) -> T | None:
+        return cast("T | None", self._carried.get(kind))
+
+    async def load_current(self) -> dict[str, Any] | None:
+        if self.current is None and not self.is_new:
+            self.current = await rows.fetch_for_write(self.conn, self.schema, self.object_id, None)
+        return self.current
+
+    async def load_writable(self) -> dict[str, Any]:
+        """The stored row an update targets, locked and kept as ``current``, if the caller may write
+        it; 101 otherwise, as the ACL would answer."""
+        principals = None if self.ctx.is_master else write_principals(self.ctx)
+        current = await rows.fetch_for_write(self.conn, self.schema, self.object_id, principals)
+        if current is None:
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+        self.current = current
+        return current
+
+    async def value(self, name: str) -> Any:
+        """The field's value after this write: the new one if written, else the stored one."""
+        if name in self.values:
+            return self.values[name]
+        current = await self.load_current()
+        return None if current is None else current.get(name)
+
+
+Hook = Callable[[C, WriteEvent], Awaitable[None]]
+Function = Callable[[C, RequestContext, dict[str, Any]], Awaitable[Any]]
+RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Table(Generic[C]):
+    builtin: dict[str, list[Hook[C]]] = field(default_factory=dict)
+    user: dict[str, list[Hook[C]]] = field(default_factory=dict)
+
+    def add(self, class_name: str, hook: Hook[C], builtin: bool) -> None:
+        (self.builtin if builtin else self.user).setdefault(class_name, []).append(hook)
+
+    def for_class(self, class_name: str) -> list[Hook[C]]:
+        """The class's own hooks, then those registered for every class (``"*"``); built-ins first."""
+        b, u = self.builtin, self.user
+        return [*b.get(class_name, ()), *b.get("*", ()), *u.get(class_name, ()), *u.get("*", ())]
+
+
+@dataclass(slots=True)
+class Hooks(Generic[C]):
+    tables: dict[Kind, _Table[C]] = field(default_factory=lambda: {kind: _Table() for kind in KINDS})
+    functions: dict[str, Function[C]] = field(default_factory=dict)
+    role_sources: list[RoleSource[C]] = field(default_factory=list)
+
+    def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
+        self.tables[kind].add(class_name, hook, builtin)
+
+    def define(self, name: str, function: Function[C]) -> None:
+        if name in self.functions:
+            raise ValueError(f"Cloud function {name} is defined twice")
+        self.functions[name] = function
+
+    def add_role_source(self, source: RoleSource[C]) -> None:
+        self.role_sources.append(source)
+
+    def has(self, kind: Kind, class_name: str) -> bool:
+        return bool(self.tables[kind].for_class(class_name))
+
+    async def run(self, kind: Kind, core: C, event: WriteEvent) -> None:
+        for hook in self.tables[kind].for_class(event.class_name):
+            await hook(core, event)

@@ -1,0 +1,1 @@
+"""Parse files: uploads, checks, who may reference a file, key rotation, attachment links."""

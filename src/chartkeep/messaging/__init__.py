@@ -1,0 +1,1 @@
+"""Secure messages, threads, receipts, retention, and appointments."""

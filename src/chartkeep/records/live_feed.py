@@ -1,0 +1,57 @@
+"""What LiveQuery learns from the write pipeline: one ``Change`` per committed write.
+
+The write pipeline calls :func:`load_original` before it stores an update or a delete and
+:func:`after_write` / :func:`after_delete` once the row is written, all inside the write's
+transaction. The change is handed to the feed by the transaction's on-commit queue, so a
+rolled-back write publishes nothing. Rows are internal values (the matcher's input) read back
+from the database inside the transaction, so what subscribers see is exactly what was stored —
+hooks' changes included — minus hidden columns such as password hashes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep.core.feed import Change
+from chartkeep.core.handles import Core
+from chartkeep.schema.model import ClassSchema
+from chartkeep.storage import rows
+from chartkeep.storage.database import Conn
+from chartkeep.storage.ddl import HIDDEN_COLUMNS
+
+NEVER_PUBLISHED = frozenset({"_Session"})
+
+
+def tracking(core: Core, class_name: str) -> bool:
+    feed = core.live
+    return feed is not None and class_name not in NEVER_PUBLISHED and feed.tracks(class_name)
+
+
+def clean(schema: ClassSchema, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    for name in HIDDEN_COLUMNS.get(schema.name, ()):
+        row.pop(name, None)
+    return row
+
+
+async def load_original(conn: Conn, schema: ClassSchema, object_id: str, current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored row before the write (locked on PostgreSQL; the write locks it anyway)."""
+    row = dict(current) if current is not None else await rows.fetch_for_write(conn, schema, object_id, None)
+    return clean(schema, row)
+
+
+async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: str, original: dict[str, Any] | None) -> None:
+    current = clean(schema, await rows.fetch_for_write(conn, schema, object_id, None))
+    if current is None:
+        return
+    change = Change(schema.name, object_id, original, current)
+    conn.on_commit(lambda: core.live.publish(change))
+
+
+def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str, original: dict[str, Any] | None) -> None:
+    original = clean(schema, original)
+    if original is None:
+        return
+    change = Change(schema.name, object_id, original, None)
+    conn.on_commit(lambda: core.live.publish(change))

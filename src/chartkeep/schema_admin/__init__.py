@@ -1,0 +1,1 @@
+"""The /schemas API and start-up: system tables, templates, seed roles."""

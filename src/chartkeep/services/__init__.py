@@ -1,1 +1,0 @@
-"""Use cases. Each takes a RequestContext (never an HTTP request) and returns plain data."""
