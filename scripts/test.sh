@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python test extras, the Parse JS SDK) and run every check:
-# ruff, the import-layer contract, and pytest (SQLite + PostgreSQL + the JS SDK suite).
+# ruff, the import-layer contracts, mypy, and pytest (SQLite + PostgreSQL + the JS SDK suite).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k users`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,5 @@ if [ -f tests/sdk/package-lock.json ]; then
 fi
 .venv/bin/ruff check src tests
 .venv/bin/lint-imports
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -31,7 +31,7 @@ def _settings_options(func: Any) -> Any:
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=typer.Option(None, flag, help=info.description, show_default=False),
-                annotation=annotation | None,  # type: ignore[operator]
+                annotation=annotation | None,
             )
         )
     func.__signature__ = inspect.Signature(params)

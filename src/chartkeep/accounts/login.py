@@ -50,7 +50,7 @@ def read_credentials(params: dict[str, Any]) -> Attempt:
     ):
         raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
     name, column = (username, "username") if username else (email, "email")
-    return Attempt(name, column, password, params.get("authData"))
+    return Attempt(str(name), column, password, params.get("authData"))
 
 
 async def find_user(core: Core, conn: Conn, a: Attempt) -> None:

@@ -70,7 +70,7 @@ def make_sender(settings: Settings, db: Database) -> Sender:
     if not module or not attr:
         raise ValueError(f"mail_sender must be outbox, log or module:factory, not {name!r}")
     factory: Any = getattr(importlib.import_module(module), attr)
-    return factory(settings)  # type: ignore[no-any-return]
+    return factory(settings)
 
 
 def send_after_commit(core: Core, conn: Conn, mail: Mail) -> None:

@@ -108,7 +108,7 @@ def _valid_secret(secret: Any) -> bool:
 
 def _setup(data: dict[str, Any]) -> AuthDataChange:
     secret, token = data.get("secret"), data.get("token")
-    if not token or not _valid_secret(secret):
+    if not token or not _valid_secret(secret) or not isinstance(secret, str):
         raise _fail("Invalid MFA data")
     if not isinstance(token, str) or _matching_step(secret, token, None) is None:
         raise _fail("Invalid MFA token")

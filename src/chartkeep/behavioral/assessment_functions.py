@@ -103,7 +103,8 @@ async def revise_assessment(core: Core, ctx: RequestContext, params: dict[str, A
     changes = _changes(params)
     async with core.db.transaction() as tx:
         old = await reads.get(core, ctx, aw.ASSESSMENT, oid, {}, tx)
-        body = {k: old[k] for k in ("patient", "assessmentDate", "details", "data", "recommendations") if k in old}
+        body: dict[str, Any] = {
+            k: old[k] for k in ("patient", "assessmentDate", "details", "data", "recommendations") if k in old}
         body.update({"assessor": pointer("_User", me), "status": aw.COMPLETED, **changes,
                      "previousVersion": pointer(aw.ASSESSMENT, oid), "revisionReason": reason})
         new_id = str((await writes.create(core, ctx, aw.ASSESSMENT, body, tx))["objectId"])

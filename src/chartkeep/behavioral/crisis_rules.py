@@ -117,7 +117,7 @@ async def before_save(core: Core, event: WriteEvent) -> None:
     changed = _changed(v, current)
     if not changed:
         return
-    state = current.get("status")
+    state = str(current.get("status"))
     if state == aw.CLOSED:
         raise _refuse("A closed CrisisInterventionLog is final: record a new log for a new crisis.")
     if "status" in changed and v["status"] not in MOVES[state]:

@@ -70,7 +70,7 @@ async def _create(event: WriteEvent) -> None:
     if (v.get("status") or aw.PENDING) != aw.PENDING:
         raise _refuse("A patient self-report is created pending: the patient completes it with submitAssessment.")
     data = v.get("data")
-    if instrument_of(data) is None:
+    if not isinstance(data, dict) or instrument_of(data) is None:
         raise _refuse("A patient self-report names a scored instrument in data.instrument: PHQ-9 or GAD-7.")
     if data.get("answers") is not None:
         raise _refuse("The patient answers a self-report: data.answers is written by submitAssessment.")

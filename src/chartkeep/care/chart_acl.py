@@ -205,7 +205,7 @@ def _member_root(values: dict[str, Any]) -> tuple[str, str]:
     patient, profile = values.get("patient"), values.get("patientProfile")
     if bool(patient) == bool(profile):
         raise ParseError(Code.VALIDATION_ERROR, "A care-team member belongs to exactly one of patient or patientProfile")
-    return ("Patient", patient) if patient else ("PatientProfile", profile)
+    return ("Patient", str(patient)) if patient else ("PatientProfile", str(profile))
 
 
 async def member_before_save(core: Core, event: WriteEvent) -> None:

@@ -142,7 +142,7 @@ async def version_before_save(core: Core, event: WriteEvent) -> None:
     number = (latest["versionNumber"] if latest else 0) + 1
     event.values["versionNumber"] = number
     event.values["previousVersion"] = latest["objectId"] if latest else None
-    event.carry(VersionSaved(note_id, number, nw.AMENDED if state in (nw.SIGNED, nw.AMENDED) else state, note))
+    event.carry(VersionSaved(note_id, number, nw.AMENDED if state in (nw.SIGNED, nw.AMENDED) else str(state), note))
 
 
 def _reason(values: dict[str, Any]) -> str:

@@ -74,10 +74,11 @@ async def _send(event: WriteEvent) -> None:
         raise ParseError(Code.VALIDATION_ERROR, "from is required")
     if sender == recipient:
         raise ParseError(Code.VALIDATION_ERROR, "A message is sent to someone else: from and to are the same user.")
-    profile = values.get("patient")
-    exists, owner = await care_people.profile_owner(event.conn, profile)
+    found = values.get("patient")
+    exists, owner = await care_people.profile_owner(event.conn, found or "")
     if not exists:
-        raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: PatientProfile {profile}")
+        raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: PatientProfile {found}")
+    profile = str(found)
     if not ctx.is_master:
         if not await care_people.in_relationship(event.conn, profile, owner, sender):
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: you may write messages only about your own "

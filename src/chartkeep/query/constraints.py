@@ -41,7 +41,7 @@ UNSUPPORTED = frozenset(
         "$geoIntersects",
     }
 )
-_ORDER_OPS = {"$lt": "lt", "$lte": "lte", "$gt": "gt", "$gte": "gte"}
+_ORDER_OPS: dict[str, ir.CompareOp] = {"$lt": "lt", "$lte": "lte", "$gt": "gt", "$gte": "gte"}
 # Types a $select key may be compared with, per outer field type.
 _SELECT_COMPATIBLE = {
     "String": {"String"},
@@ -144,7 +144,7 @@ class _Constraint:
     def parse(self) -> ir.Node:
         nodes: list[ir.Node] = []
         for op, arg in self.spec.items():
-            handler: Callable[[str, Any], ir.Node] | None = self._handlers.get(op)
+            handler = self._handlers.get(op)
             if handler is not None:
                 nodes.append(handler(self, op, arg))
             elif op == "$options":

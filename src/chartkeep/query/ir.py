@@ -275,7 +275,7 @@ def walk(node: Node) -> Iterator[Node]:
     elif isinstance(node, Not):
         yield from walk(node.item)
     else:
-        for f in fields(node):  # type: ignore[arg-type]
+        for f in fields(node):
             value = getattr(node, f.name)
             if isinstance(value, SubQuery):
                 yield from walk(value.where)

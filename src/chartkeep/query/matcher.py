@@ -21,7 +21,7 @@ from typing import Any
 from chartkeep.query import ir
 from chartkeep.query.regex import search
 from chartkeep.query.values import JSON_COLUMN_TYPES, is_number, json_equal, kind
-from chartkeep.storage.dialect import iso_ms
+from chartkeep.schema.dates import iso_ms
 
 Resolver = Callable[[ir.Node], Collection[Any]]
 _MISSING = object()

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from chartkeep.query import ir
-from chartkeep.query.sql_base import Params, SqlCompiler
+from chartkeep.query.sql_base import SqlCompiler
 from chartkeep.query.sql_pg import PostgresCompiler
 from chartkeep.query.sql_sqlite import SqliteCompiler
 from chartkeep.schema.model import ClassSchema
-from chartkeep.storage.dialect import Dialect, quote
+from chartkeep.storage.dialect import Dialect, Params, quote
 from chartkeep.storage.rows import select_list
 
 __all__ = ["Params", "compile_where", "compile_select", "compile_count", "compile_values", "compiler_for"]

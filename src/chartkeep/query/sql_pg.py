@@ -13,7 +13,7 @@ from chartkeep.query import ir
 from chartkeep.query.regex import pg_pattern
 from chartkeep.query.sql_base import SqlCompiler
 from chartkeep.query.values import JSON_COLUMN_TYPES, TEXT_TYPES, json_text, kind
-from chartkeep.storage.dialect import iso_ms
+from chartkeep.schema.dates import iso_ms
 
 _OPS = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _CASTS = {

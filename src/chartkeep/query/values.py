@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from chartkeep.errors import Code, ParseError
-from chartkeep.storage.dialect import iso_ms, parse_iso
+from chartkeep.schema.dates import iso_ms, parse_iso
 
 # Field types whose column holds a string (comparable, regex-able).
 TEXT_TYPES = frozenset({"String", "Pointer", "File", "Bytes"})

@@ -46,7 +46,9 @@ async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: st
     if current is None:
         return
     change = Change(schema.name, object_id, original, current)
-    conn.on_commit(lambda: core.live.publish(change))
+    feed = core.live
+    if feed is not None:
+        conn.on_commit(lambda: feed.publish(change))
 
 
 def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str, original: dict[str, Any] | None) -> None:
@@ -54,4 +56,6 @@ def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str, or
     if original is None:
         return
     change = Change(schema.name, object_id, original, None)
-    conn.on_commit(lambda: core.live.publish(change))
+    feed = core.live
+    if feed is not None:
+        conn.on_commit(lambda: feed.publish(change))

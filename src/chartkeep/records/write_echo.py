@@ -100,8 +100,8 @@ def _names(value: Any, user_id: str | None) -> bool:
     if isinstance(value, list):
         return any(_names(v, user_id) for v in value)
     if isinstance(value, dict):
-        return value.get("objectId") == user_id
-    return value == user_id
+        return bool(value.get("objectId") == user_id)
+    return bool(value == user_id)
 
 
 async def response_fields(

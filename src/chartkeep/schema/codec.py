@@ -118,11 +118,15 @@ def decode_date(value: Any) -> datetime:
         raise ParseError(Code.INCORRECT_TYPE, f"invalid date: {iso}") from None
 
 
+def _number(n: Any) -> bool:
+    return isinstance(n, int | float) and not isinstance(n, bool)
+
+
 def decode_geopoint(value: dict[str, Any]) -> dict[str, float]:
     lat, lng = value.get("latitude"), value.get("longitude")
-    for n in (lat, lng):
-        if isinstance(n, bool) or not isinstance(n, (int, float)):
-            raise ParseError(Code.INVALID_JSON, "GeoPoint latitude and longitude must be numbers")
+    if not (_number(lat) and _number(lng)):
+        raise ParseError(Code.INVALID_JSON, "GeoPoint latitude and longitude must be numbers")
+    assert isinstance(lat, int | float) and isinstance(lng, int | float)
     if not -90 <= lat <= 90:
         raise ParseError(Code.INVALID_JSON, "GeoPoint latitude out of bounds")
     if not -180 <= lng <= 180:

@@ -7,13 +7,25 @@ after a successful COMMIT, so live events and caches never see a rolled-back wri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from chartkeep.storage.dialect import Dialect
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A result row as both drivers give it (``sqlite3.Row``, ``asyncpg.Record``): by column name
+    or position, its column names, and its values in order."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
 AfterCommit = Callable[[], Awaitable[None] | None]
 
 
@@ -44,16 +56,18 @@ class Conn(Protocol):
 
 
 class Database(Protocol):
-    dialect: Dialect
     url: str
+
+    @property
+    def dialect(self) -> Dialect: ...
 
     async def connect(self) -> None: ...
 
     async def close(self) -> None: ...
 
-    def read(self) -> Any: ...  # async context manager yielding Conn
+    def read(self) -> AbstractAsyncContextManager[Conn]: ...
 
-    def transaction(self) -> Any: ...  # async context manager yielding Conn
+    def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
 
 
 class CommitQueue:

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from chartkeep.schema.dates import iso_ms, parse_iso  # noqa: F401 - re-exported
+from chartkeep.schema.dates import iso_ms, parse_iso
 
 JSON_TYPES = frozenset({"Object", "Array", "GeoPoint", "Polygon"})
 MAX_SAFE_INT = 2**53

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -24,7 +24,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
-class _PooledConnection(asyncpg.Connection):
+class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg ships no type information
     """A pooled connection released without asyncpg's reset query.
 
     asyncpg sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time a
@@ -44,13 +44,13 @@ class PgConn(TxState):
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
-            return await self._raw.fetch(sql, *params)
+            return cast("list[Row]", await self._raw.fetch(sql, *params))
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 
     async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         try:
-            return await self._raw.fetchrow(sql, *params)
+            return cast("Row | None", await self._raw.fetchrow(sql, *params))
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from chartkeep.schema.model import ClassSchema, class_from_json
@@ -10,7 +12,7 @@ from chartkeep.storage.ddl import SCHEMA_TABLE
 from chartkeep.storage.dialect import quote
 
 
-def _stored(schema: ClassSchema) -> dict:
+def _stored(schema: ClassSchema) -> dict[str, Any]:
     return {
         "className": schema.name,
         "fields": {n: s.to_json() for n, s in schema.fields.items()},

@@ -7,6 +7,7 @@ lead back), so the whole set is declared first and resolved when graphql-core bu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +197,7 @@ class TypeBank:
         return fields
 
 
-def _bytes_resolver(fname: str):  # type: ignore[no-untyped-def]
+def _bytes_resolver(fname: str) -> Callable[[dict[str, Any], Any], str | None]:
     def resolve(obj: dict[str, Any], _info: Any) -> str | None:
         value = obj.get(fname)
         return value.get("base64") if isinstance(value, dict) else value

@@ -12,7 +12,7 @@ import logging
 import posixpath
 from typing import Any
 
-from chartkeep.api.rest.router import Reply, Router
+from chartkeep.api.rest.router import Handler, Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -66,7 +66,7 @@ async def _run_one(
     return reply.body
 
 
-def make_batch(router: Router, prefixes: list[str]):  # type: ignore[no-untyped-def]
+def make_batch(router: Router, prefixes: list[str]) -> Handler:
     async def batch(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
         requests = _sub_requests(call.body)
         if call.body.get("transaction") is True:

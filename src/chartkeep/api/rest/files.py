@@ -26,6 +26,7 @@ from chartkeep.api.rest.wire import BODY_AUTH_KEYS, base_url, header_credentials
 from chartkeep.auth.file_links import Link, LinkRefused
 from chartkeep.auth.link_principal import context_for_link
 from chartkeep.auth.resolve import Credentials, resolve
+from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.files import store as files
@@ -131,7 +132,7 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
 
         token = request.headers.get("x-parse-session-token")
 
-        async def context_for(link: Link):  # type: ignore[no-untyped-def]
+        async def context_for(link: Link) -> RequestContext | None:
             return await context_for_link(core, link, ip, here, token)
 
         try:

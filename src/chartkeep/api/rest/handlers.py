@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chartkeep.accounts import email_verification, login, password_reset, sessions, users
 from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
-from chartkeep.api.rest.router import Reply, Router
+from chartkeep.api.rest.router import Handler, Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -66,7 +66,7 @@ async def delete(core: Core, ctx: RequestContext, call: Call, conn: Conn | None)
     return Reply({})
 
 
-def _with_class(class_name: str, handler):  # type: ignore[no-untyped-def]
+def _with_class(class_name: str, handler: Handler) -> Handler:
     async def bound(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
         call.path_params = {**call.path_params, "className": class_name}
         return await handler(core, ctx, call, conn)
