@@ -63,6 +63,7 @@ class Observer:
         self.postgres = url.startswith("postgresql")
         self._pg: asyncpg.Connection | None = None
         self._lite: sqlite3.Connection | None = None
+        self.catalog: tuple[Any, dict[str, list[str]]] | None = None  # (class schemas, columns) last read
 
     async def fetch(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         params = params or []
@@ -106,6 +107,8 @@ def _plain(value: Any) -> Any:
 
 
 async def snapshot(db: Observer) -> Snapshot:
+    if db.postgres:
+        return await _pg_snapshot(db)
     rows: dict[tuple[str, Any], tuple[Any, ...]] = {}
     columns: dict[str, list[str]] = {}
     for table in await _tables(db):
@@ -117,6 +120,47 @@ async def snapshot(db: Observer) -> Snapshot:
             rows[(table, key)] = values
     head = (await db.fetch('SELECT COALESCE(MAX("seq"), 0) AS head FROM "_Audit"'))[0]["head"]
     return Snapshot(rows, columns, int(head))
+
+
+async def _pg_snapshot(db: Observer) -> Snapshot:
+    """Cheap round trips whatever the number of tables: the class schemas and the ledger head, every
+    row as JSON in one statement; the catalog only when the class schemas changed (a table or a
+    column added or dropped goes through ``_SCHEMA``)."""
+    [state] = await db.fetch('SELECT (SELECT COALESCE(MAX("seq"), 0) FROM "_Audit") AS head, '
+                             '(SELECT string_agg("className" || "schema"::text, \',\' ORDER BY "className") '
+                             'FROM "_SCHEMA") AS classes')
+    if db.catalog is None or db.catalog[0] != state["classes"]:
+        db.catalog = (state["classes"], await _pg_columns(db))
+    columns = db.catalog[1]
+    rows: dict[tuple[str, Any], tuple[Any, ...]] = {}
+    if columns:
+        union = " UNION ALL ".join(
+            f"SELECT {_literal(table)} AS t, to_jsonb(x)::text AS j FROM {_ident(table)} x" for table in columns)
+        for r in await db.fetch(union):
+            row = json.loads(r["j"])
+            values = tuple(_plain(row.get(c)) for c in columns[r["t"]])
+            rows[(r["t"], row.get("objectId", values))] = values
+    return Snapshot(rows, {k: list(v) for k, v in columns.items()}, int(state["head"]))
+
+
+async def _pg_columns(db: Observer) -> dict[str, list[str]]:
+    found = await db.fetch(
+        "SELECT c.relname AS t, a.attname AS c FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY c.relname, a.attnum")
+    columns: dict[str, list[str]] = {}
+    for r in found:
+        if r["t"] not in LEDGER_TABLES and r["t"] not in NOT_CHECKED and not r["t"].startswith("_Audit"):
+            columns.setdefault(r["t"], []).append(r["c"])
+    return columns
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 async def _columns(db: Observer, table: str) -> list[str]:
