@@ -176,6 +176,13 @@ async def test_bcrypt_hash_from_parse_verifies_and_is_rehashed(api: Api, core) -
             f'SELECT "_hashed_password" FROM "_User" WHERE "objectId" = {conn.dialect.placeholder(1)}',
             [user["objectId"]])
     assert rehashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    async with core.db.read() as conn:  # the upgrade is the ledger's: by the user, naming no hash
+        entry = await conn.fetchrow(
+            'SELECT "eventType", "actor", "details", "metadata" FROM "_Audit" WHERE "targetId" = '
+            f'{conn.dialect.placeholder(1)} AND "eventType" = \'update\' ORDER BY "seq" DESC LIMIT 1',
+            [user["objectId"]])
+    assert (entry["actor"], entry["details"]) == (user["objectId"], "password hash upgraded to argon2id at login")
+    assert rehashed not in str(entry["metadata"]) and stored not in str(entry["metadata"])
     assert (await api.post("/login", {"username": "imported", "password": "Parse-exported-1"})).status_code == 200
 
 

@@ -21,6 +21,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
+from chartkeep.records import commit
 from chartkeep.records.present import present
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
@@ -97,8 +98,10 @@ async def open_session(core: Core, ctx: RequestContext, conn: Conn, a: Attempt) 
     schema = core.registry.get("_User")
     assert schema is not None
     user_id = a.user["objectId"]
-    if needs_rehash(a.user["_hashed_password"]):
-        await rows.update(conn, schema, user_id, {"_hashed_password": await hash_password(a.password)}, None)
+    if needs_rehash(a.user["_hashed_password"]):  # a bcrypt hash imported from Parse: argon2id from now on
+        acting = RequestContext(ctx.app_id, user={"objectId": user_id}, client_ip=ctx.client_ip)
+        await commit.update(core, conn, acting, schema, user_id, {"_hashed_password": await hash_password(a.password)},
+                            why="password hash upgraded to argon2id at login")
     if ctx.installation_id:
         # As Parse: a new login replaces the user's older session on the same installation.
         await revoke_user_sessions(core, conn, user_id, ctx.installation_id)
