@@ -18,7 +18,7 @@ from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import commit
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import users
 
 
 def required(core: Core) -> bool:
@@ -55,22 +55,13 @@ async def send_link(core: Core, conn: Conn, ctx: RequestContext, user_id: str, u
     send_after_commit(core, conn, Mail(email, f"Please verify your e-mail for {settings.app_name}", text))
 
 
-async def _user_by_email(conn: Conn, email: str) -> Any:
-    p = conn.dialect.placeholder
-    return await conn.fetchrow(
-        f'SELECT "objectId", "username", "email", "emailVerified" FROM {quote("_User")} '
-        f'WHERE lower("email") = lower({p(1)})',
-        [email],
-    )
-
-
 async def request_verification_email(core: Core, ctx: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
     email = check_email_param(body)
     async with core.db.transaction() as tx:
-        user = await _user_by_email(tx, email)
+        user = await users.with_email(tx, email)
         if user is None:
             raise ParseError(Code.EMAIL_NOT_FOUND, f"No user found with email {email}")
-        if tx.dialect.from_db("Boolean", user["emailVerified"]):
+        if user["emailVerified"]:
             raise ParseError(Code.OTHER_CAUSE, f"Email {email} is already verified.")
         if required(core):
             await send_link(core, tx, ctx, user["objectId"], user["username"], user["email"])

@@ -21,10 +21,7 @@ import time
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
-from chartkeep.storage.internal import LOCKOUT
-
-TABLE = quote(LOCKOUT)
+from chartkeep.storage.queries import lockout as table
 
 
 def lockout_key(user_id: str | None, name: str) -> str:
@@ -44,9 +41,7 @@ async def ensure_not_locked(core: Core, key: str) -> None:
     if threshold <= 0:
         return
     async with core.db.read() as conn:
-        row = await conn.fetchrow(
-            f'SELECT "failures", "lockedUntil" FROM {TABLE} WHERE "key" = {conn.dialect.placeholder(1)}', [key]
-        )
+        row = await table.state(conn, key)
     if row and row["failures"] >= threshold and row["lockedUntil"] is not None and row["lockedUntil"] > time.time():
         raise locked_error(core)
 
@@ -57,21 +52,12 @@ async def record_failure(core: Core, key: str) -> None:
         return
     until = time.time() + core.settings.account_lockout_duration * 60
     async with core.db.transaction() as tx:
-        p = tx.dialect.placeholder
-        await tx.execute(
-            f'INSERT INTO {TABLE} ("key", "failures", "lockedUntil") VALUES ({p(1)}, 1, NULL) '
-            f'ON CONFLICT ("key") DO UPDATE SET "failures" = {TABLE}."failures" + 1',
-            [key],
-        )
-        await tx.execute(
-            f'UPDATE {TABLE} SET "lockedUntil" = {p(1)} WHERE "key" = {p(2)} AND "failures" >= {p(3)}',
-            [until, key, threshold],
-        )
+        await table.count_failure(tx, key, until, threshold)
 
 
 async def reset(core: Core, key: str, conn: Conn | None = None) -> None:
     if conn is not None:
-        await conn.execute(f'DELETE FROM {TABLE} WHERE "key" = {conn.dialect.placeholder(1)}', [key])
+        await table.clear(conn, key)
         return
     async with core.db.transaction() as tx:
-        await tx.execute(f'DELETE FROM {TABLE} WHERE "key" = {tx.dialect.placeholder(1)}', [key])
+        await table.clear(tx, key)

@@ -25,7 +25,7 @@ from chartkeep.records import commit
 from chartkeep.records.present import present
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import users
 
 INVALID_LOGIN = "Invalid username/password."
 
@@ -57,14 +57,10 @@ def read_credentials(params: dict[str, Any]) -> Attempt:
 async def find_user(core: Core, conn: Conn, a: Attempt) -> None:
     schema = core.registry.get("_User")
     assert schema is not None
-    p, cols = conn.dialect.placeholder, rows.select_list(schema)
-    column = quote(a.column)
-    found = await conn.fetch(f'SELECT {cols} FROM {quote("_User")} WHERE {column} = {p(1)}', [a.name])
+    found = await rows.fetch_by(conn, schema, a.column, a.name)
     if not found:
-        found = await conn.fetch(
-            f'SELECT {cols} FROM {quote("_User")} WHERE lower({column}) = lower({p(1)})', [a.name]
-        )
-    a.user = rows.decode_row(schema, found[0], conn) if len(found) == 1 else None
+        found = await users.named_ignoring_case(conn, schema, a.column, a.name)
+    a.user = found[0] if len(found) == 1 else None
     a.key = lockout.lockout_key(a.user["objectId"] if a.user else None, a.name)
 
 

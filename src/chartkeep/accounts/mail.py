@@ -24,8 +24,7 @@ from chartkeep.core.handles import Core
 from chartkeep.schema.ids import new_object_id
 from chartkeep.settings import Settings
 from chartkeep.storage.database import Conn, Database
-from chartkeep.storage.dialect import quote
-from chartkeep.storage.internal import OUTBOX
+from chartkeep.storage.queries import mail_outbox
 
 log = logging.getLogger("chartkeep.mail")
 
@@ -47,12 +46,7 @@ class OutboxSender:
 
     async def send(self, mail: Mail) -> None:
         async with self.db.transaction() as tx:
-            p = tx.dialect.placeholder
-            await tx.execute(
-                f'INSERT INTO {quote(OUTBOX)} ("id", "to", "subject", "text", "createdAt") '
-                f"VALUES ({p(1)}, {p(2)}, {p(3)}, {p(4)}, {p(5)})",
-                [new_object_id(), mail.to, mail.subject, mail.text, time.time()],
-            )
+            await mail_outbox.insert(tx, new_object_id(), mail.to, mail.subject, mail.text, time.time())
 
 
 class LogSender:
@@ -99,8 +93,4 @@ def link_base(settings: Settings) -> str:
 async def list_outbox(core: Core, limit: int = 50) -> list[dict[str, Any]]:
     """The newest ``limit`` mails of the outbox, oldest first."""
     async with core.db.read() as conn:
-        found = await conn.fetch(
-            f'SELECT "to", "subject", "text", "createdAt" FROM {quote(OUTBOX)} '
-            f'ORDER BY "createdAt" DESC LIMIT {int(limit)}'
-        )
-    return [dict(row) for row in reversed(found)]
+        return await mail_outbox.newest(conn, limit)

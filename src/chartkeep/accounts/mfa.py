@@ -31,14 +31,12 @@ from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.ids import token_digest
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
-from chartkeep.storage.internal import MFA
+from chartkeep.storage.queries import mfa as table
 
 PERIOD = 30
 DIGITS = 6
 WINDOW = 1  # steps either side of now, as otpauth's default
 ENABLED = {"mfa": {"status": "enabled"}}
-TABLE = quote(MFA)
 ALPHANUMERIC = string.ascii_letters + string.digits
 
 
@@ -66,25 +64,18 @@ class AuthDataChange:
         if self.remove or self.store is not None:
             await forget(conn, user_id)
         if self.store is not None:
-            p = conn.dialect.placeholder
-            await conn.execute(
-                f'INSERT INTO {TABLE} ("user", "secret", "recovery", "lastStep") VALUES ({p(1)}, {p(2)}, {p(3)}, NULL)',
-                [user_id, self.store.secret, ",".join(self.store.recovery)],
-            )
+            await table.insert(conn, user_id, self.store.secret, ",".join(self.store.recovery))
 
 
 async def load(conn: Conn, user_id: str) -> MfaRow | None:
-    row = await conn.fetchrow(
-        f'SELECT "secret", "recovery", "lastStep" FROM {TABLE} WHERE "user" = {conn.dialect.placeholder(1)}',
-        [user_id],
-    )
+    row = await table.find(conn, user_id)
     if row is None:
         return None
     return MfaRow(row["secret"], [d for d in (row["recovery"] or "").split(",") if d], row["lastStep"])
 
 
 async def forget(conn: Conn, user_id: str) -> None:
-    await conn.execute(f'DELETE FROM {TABLE} WHERE "user" = {conn.dialect.placeholder(1)}', [user_id])
+    await table.delete(conn, user_id)
 
 
 def _matching_step(secret: str, token: str, after: int | None) -> int | None:
@@ -146,15 +137,13 @@ async def verify(conn: Conn, user_id: str, row: MfaRow, token: Any) -> None:
     if not isinstance(token, str):
         raise _fail("Invalid MFA token")
     digest = token_digest(token)
-    p = conn.dialect.placeholder
     if any(hmac.compare_digest(digest, d) for d in row.recovery):
-        left = ",".join(d for d in row.recovery if d != digest)
-        await conn.execute(f'UPDATE {TABLE} SET "recovery" = {p(1)} WHERE "user" = {p(2)}', [left, user_id])
+        await table.set_recovery(conn, user_id, ",".join(d for d in row.recovery if d != digest))
         return
     step = _matching_step(row.secret, token, row.last_step)
     if step is None:
         raise _fail("Invalid MFA token")
-    await conn.execute(f'UPDATE {TABLE} SET "lastStep" = {p(1)} WHERE "user" = {p(2)}', [step, user_id])
+    await table.set_last_step(conn, user_id, step)
 
 
 async def check_login(conn: Conn, user_id: str, auth_data: Any) -> None:

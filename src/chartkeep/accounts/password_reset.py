@@ -25,7 +25,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import commit
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import users
 
 INVALID = "Failed to reset password: username / email / token is invalid"
 EXPIRED = "The password reset link has expired"
@@ -35,12 +35,7 @@ async def request_password_reset(core: Core, ctx: RequestContext, body: dict[str
     email = check_email_param(body)
     settings = core.settings
     async with core.db.transaction() as tx:
-        p = tx.dialect.placeholder
-        user = await tx.fetchrow(
-            f'SELECT "objectId", "username", "email" FROM {quote("_User")} '
-            f'WHERE lower("email") = lower({p(1)}) OR ("username" = {p(2)} AND "email" IS NULL)',
-            [email, email],
-        )
+        user = await users.for_password_reset(tx, email)
         if user is None:
             if settings.reset_password_success_on_invalid_email:
                 return {}

@@ -13,7 +13,6 @@ from chartkeep.schema.policy import AccessPolicy
 from chartkeep.schema.system import system_classes
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
 from chartkeep.storage.queries.roles import role_ids
 
 ROLE_ACL = (["*", "role:admin"], ["role:admin"])
@@ -42,7 +41,5 @@ async def user_role(conn: Conn, user_id: str | None) -> str | None:
     """The seed role a user holds (``_User.role``)."""
     if not user_id:
         return None
-    row = await conn.fetchrow(
-        f'SELECT "role" FROM {quote("_User")} WHERE "objectId" = {conn.dialect.placeholder(1)}', [user_id]
-    )
-    return None if row is None else row[0]
+    role = await rows.field_value(conn, "_User", user_id, "role")
+    return None if role is None else str(role)

@@ -15,7 +15,7 @@ from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import sessions as table
 
 
 async def create_session(
@@ -47,13 +47,7 @@ async def create_session(
 async def revoke_user_sessions(core: Core, conn: Conn, user_id: str, installation_id: str | None = None) -> None:
     """End every session of a user (or only those of one installation); forget them at once."""
     forget_user(core, conn, user_id)
-    d = conn.dialect
-    sql = f'DELETE FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)}'
-    params: list[Any] = [user_id]
-    if installation_id is not None:
-        sql += f' AND "installationId" = {d.placeholder(2)}'
-        params.append(installation_id)
-    await conn.execute(sql, params)
+    await table.delete_of_user(conn, user_id, installation_id)
 
 
 def forget_user(core: Core, conn: Conn, user_id: str) -> None:
@@ -68,11 +62,7 @@ async def revoke_token(core: Core, token: str, ctx: RequestContext) -> None:
     core.sessions.drop_digest(token_digest(token))
     async with core.db.transaction() as tx:
         tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
-        ended = await tx.execute(
-            f'DELETE FROM {quote("_Session")} WHERE "sessionToken" = {tx.dialect.placeholder(1)}',
-            [token_digest(token)],
-        )
-        if ended:
+        if await table.delete_by_token(tx, token_digest(token)):
             await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
 
 
@@ -90,16 +80,9 @@ def _show(core: Core, ctx: RequestContext, session: dict[str, Any]) -> dict[str,
 async def _user_sessions(core: Core, ctx: RequestContext, conn: Conn) -> list[dict[str, Any]]:
     schema = core.registry.get("_Session")
     assert schema is not None
-    d = conn.dialect
-    cols = rows.select_list(schema)
     if ctx.is_master:
-        found = await conn.fetch(f'SELECT {cols} FROM {quote("_Session")} ORDER BY "createdAt"')
-    else:
-        found = await conn.fetch(
-            f'SELECT {cols} FROM {quote("_Session")} WHERE "user" = {d.placeholder(1)} ORDER BY "createdAt"',
-            [ctx.user_id],
-        )
-    return [rows.decode_row(schema, r, conn) for r in found]
+        return await table.every(conn, schema)
+    return await table.of_user(conn, schema, require_user(ctx))  # every caller has required it already
 
 
 def require_user(ctx: RequestContext, message: str = "Permission denied") -> str:
@@ -140,19 +123,12 @@ async def get_session(core: Core, ctx: RequestContext, object_id: str) -> dict[s
 async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> None:
     """``DELETE /sessions/:id``: the caller ends one of their sessions (the master key, anyone's);
     a ``logout`` ledger entry on the session's user says so."""
-    if not ctx.is_master:
-        require_user(ctx)
+    owner = None if ctx.is_master else require_user(ctx)  # the master key ends anyone's
     async with core.db.transaction() as tx:
-        d = tx.dialect
-        sql = f'DELETE FROM {quote("_Session")} WHERE "objectId" = {d.placeholder(1)}'
-        params: list[Any] = [object_id]
-        if not ctx.is_master:
-            sql += f' AND "user" = {d.placeholder(2)}'
-            params.append(ctx.user_id)
-        ended = await tx.fetchrow(sql + ' RETURNING "user"', params)
-        if ended is None:
+        ended, user_id = await table.delete(tx, object_id, owner)
+        if not ended:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-        await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ended["user"],
+        await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=user_id,
                                                   details=f"session {object_id} revoked")])
         core.sessions.clear()  # which token it was is not known here (tokens are stored as digests)
         tx.on_commit(core.sessions.clear)  # again once committed, in every process (a request may race it)

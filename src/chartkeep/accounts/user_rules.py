@@ -21,8 +21,8 @@ from chartkeep.accounts.password_policy import check_password
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
+from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
-from chartkeep.storage.dialect import quote
 
 
 @dataclass(slots=True)
@@ -38,10 +38,7 @@ class AccountPlan:
         if self.void_reset_links:
             await account_tokens.void(conn, account_tokens.RESET, user_id)
         if self.send_verification:
-            user = await conn.fetchrow(
-                f'SELECT "username", "email" FROM {quote("_User")} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-                [user_id],
-            )
+            user = await rows.field_values(conn, "_User", user_id, ("username", "email"))
             if user is not None and user["email"]:
                 await email_verification.send_link(core, conn, ctx, user_id, user["username"], user["email"])
 
@@ -96,9 +93,7 @@ async def check_new_password(
     username = new_username if isinstance(new_username, str) else None
     if username is None and core.settings.password_disallow_username:
         async with use(core.db, conn) as c:
-            username = await c.fetchval(
-                f'SELECT "username" FROM {quote("_User")} WHERE "objectId" = {c.dialect.placeholder(1)}', [user_id]
-            )
+            username = await rows.field_value(c, "_User", user_id, "username")
     check_password(core.settings, password, username)
 
 

@@ -20,16 +20,13 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.records import reads, writes
 from chartkeep.schema.ids import new_object_id
 from chartkeep.storage.database import Conn, use
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import users as table
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 async def _taken(conn: Conn, column: str, value: str, except_id: str | None = None) -> bool:
-    d = conn.dialect
-    sql = f'SELECT "objectId" FROM {quote("_User")} WHERE lower({quote(column)}) = lower({d.placeholder(1)})'
-    found = await conn.fetch(sql, [value])
-    return any(r[0] != except_id for r in found)
+    return any(found != except_id for found in await table.ids_named(conn, column, value))
 
 
 async def _check_unique(conn: Conn, body: dict[str, Any], except_id: str | None = None) -> None:

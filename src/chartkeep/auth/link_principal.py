@@ -11,7 +11,6 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import ParseError
 from chartkeep.storage import rows
-from chartkeep.storage.dialect import quote
 
 
 async def context_for_link(
@@ -35,13 +34,9 @@ async def context_for_link(
     schema = core.registry.get("_User")
     assert schema is not None
     async with core.db.read() as conn:
-        found = await conn.fetchrow(
-            f'SELECT {rows.select_list(schema)} FROM {quote("_User")} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-            [link.principal],
-        )
-        if found is None:
-            return None  # the user was deleted since the link was issued
-        user = rows.decode_row(schema, found, conn)
+        user = await rows.fetch(conn, schema, link.principal)
+    if user is None:
+        return None  # the user was deleted since the link was issued
     user.pop("_hashed_password", None)
     ctx.user = user
     roles = await user_roles(core, link.principal)

@@ -8,8 +8,7 @@ from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import token_digest
-from chartkeep.storage import rows
-from chartkeep.storage.dialect import Params, quote
+from chartkeep.storage.queries import sessions
 
 
 async def user_for_token(core: Core, token: str) -> dict[str, Any]:
@@ -31,16 +30,9 @@ async def _load(core: Core, digest: str) -> tuple[dict[str, Any], Any]:
     user_schema = core.registry.get("_User")
     assert user_schema is not None
     async with core.db.read() as conn:
-        params = Params(conn.dialect)
-        mark = params.add(digest)
-        found = await conn.fetchrow(
-            f'SELECT s."expiresAt" AS "_expiresAt", {rows.select_list(user_schema, "u")} FROM {quote("_Session")} s '
-            f'JOIN {quote("_User")} u ON u."objectId" = s."user" WHERE s."sessionToken" = {mark}',
-            params.values,
-        )
-        if found is None:
-            raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
-        expires = conn.dialect.from_db("Date", found["_expiresAt"])
-        user = rows.decode_row(user_schema, found, conn)
+        found = await sessions.user_of_token(conn, user_schema, digest)
+    if found is None:
+        raise ParseError(Code.INVALID_SESSION_TOKEN, "Invalid session token")
+    user, expires = found
     user.pop("_hashed_password", None)
     return user, expires

@@ -17,7 +17,7 @@ from chartkeep.records import commit
 from chartkeep.schema.model import ClassSchema
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import assessments
 
 ASSESSMENT, CRISIS, REVISION, PROFILE = "IntakeAssessment", "CrisisInterventionLog", "CrisisLogRevision", "PatientProfile"
 PENDING, COMPLETED = "pending", "completed"
@@ -83,9 +83,4 @@ async def chain(conn: Conn, assessment_id: str) -> list[str]:
 
 async def crisis_log_of(conn: Conn, assessment_ids: list[str]) -> str | None:
     """A crisis log already raised by one of these assessments, if any."""
-    if not assessment_ids:
-        return None
-    marks = ", ".join(conn.dialect.placeholder(i) for i in range(1, len(assessment_ids) + 1))
-    row = await conn.fetchrow(
-        f'SELECT "objectId" FROM {quote(CRISIS)} WHERE "source" IN ({marks}) LIMIT 1', list(assessment_ids))
-    return None if row is None else str(row[0])
+    return await assessments.crisis_log_raised_by(conn, assessment_ids)

@@ -15,7 +15,7 @@ from chartkeep.care.team import ADMIN
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.storage.dialect import quote
+from chartkeep.storage import rows
 
 PROVIDERS = "ProviderProfile"
 
@@ -36,9 +36,7 @@ async def provider_before_save(core: Core, event: WriteEvent) -> None:
     if await user_role(event.conn, user) not in CLINICAL:
         raise ParseError(Code.VALIDATION_ERROR,
                          f"A ProviderProfile is for a clinician account ({', '.join(CLINICAL)}).")
-    taken = await event.conn.fetchval(
-        f'SELECT COUNT(*) FROM {quote(PROVIDERS)} WHERE "user" = {event.conn.dialect.placeholder(1)}', [user])
-    if taken:
+    if await rows.count_by(event.conn, PROVIDERS, "user", str(user)):  # a clinician's, so not None
         raise ParseError(Code.DUPLICATE_VALUE, "A duplicate value for a field with unique values was provided")
     if not (ctx.is_master and "ACL" in event.body):
         event.values["_rperm"], event.values["_wperm"] = ["*"], sorted({user, ADMIN})

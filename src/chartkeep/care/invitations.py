@@ -40,8 +40,9 @@ from chartkeep.records import reads, writes
 from chartkeep.records.cloud_values import as_object, object_id, pointer, require_user
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
+from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import users
 
 PROFILE = "PatientProfile"
 PROFILE_FIELDS = ("medicalRecordNumber", "displayName", "dateOfBirth", "primaryClinic", "contact", "patientHistory")
@@ -56,17 +57,10 @@ def _email(params: dict[str, Any]) -> str | None:
     return email.strip().lower()
 
 
-async def _account_with(conn: Conn, email: str) -> str | None:
-    p = conn.dialect.placeholder
-    return await conn.fetchval(
-        f'SELECT "objectId" FROM {quote("_User")} WHERE lower("email") = {p(1)} OR lower("username") = {p(2)}',
-        [email, email])
-
-
 async def _new_account(core: Core, ctx: RequestContext, tx: Conn, email: str) -> str:
     """The patient's ``_User``, created in the inviting clinician's name (the ledger's actor). Only
     administrators assign roles, so this one server-built write runs with the admin role added."""
-    if await _account_with(tx, email):
+    if await users.holding_address(tx, email):
         raise ParseError(Code.EMAIL_TAKEN, "Account already exists for this email address.")
     user_id = new_object_id()
     body: dict[str, Any] = {"username": email, "email": email, "role": "patient",
@@ -86,8 +80,7 @@ async def _existing(core: Core, ctx: RequestContext, tx: Conn, profile_id: str, 
     if not profile.get("isActive"):
         raise ParseError(Code.VALIDATION_ERROR, "Portal access is off for this profile (isActive is false).")
     user_id = profile["user"]["objectId"]
-    p = tx.dialect.placeholder
-    user = await tx.fetchrow(f'SELECT "email", "role" FROM {quote("_User")} WHERE "objectId" = {p(1)}', [user_id])
+    user = await rows.field_values(tx, "_User", user_id, ("email", "role"))
     if user is None or user["role"] != "patient":
         raise ParseError(Code.VALIDATION_ERROR, "The profile's account is not a patient account.")
     if user["email"]:
@@ -96,9 +89,9 @@ async def _existing(core: Core, ctx: RequestContext, tx: Conn, profile_id: str, 
         return profile, user_id, user["email"]
     if email is None:
         raise ParseError(Code.EMAIL_MISSING, "email is required: the patient's account has none")
-    if await _account_with(tx, email):
+    if await users.holding_address(tx, email):
         raise ParseError(Code.EMAIL_TAKEN, "Account already exists for this email address.")
-    await tx.execute(f'UPDATE {quote("_User")} SET "email" = {p(1)} WHERE "objectId" = {p(2)}', [email, user_id])
+    await users.set_email(tx, user_id, email)
     return profile, user_id, email
 
 
@@ -128,8 +121,7 @@ async def invite_patient(core: Core, ctx: RequestContext, params: dict[str, Any]
             profile = await reads.get(core, ctx, PROFILE, profile_id, {}, tx)
         else:
             profile, user_id, email = await _existing(core, ctx, tx, profile_id, email)
-        username = await tx.fetchval(
-            f'SELECT "username" FROM {quote("_User")} WHERE "objectId" = {tx.dialect.placeholder(1)}', [user_id])
+        username = await rows.field_value(tx, "_User", user_id, "username")
         validity = core.settings.portal_invite_token_validity
         token = await account_tokens.issue(core, tx, ctx, account_tokens.RESET, user_id, validity, "a portal invitation")
         inviter = (ctx.user or {}).get("displayName") or (ctx.user or {}).get("username") or "Your care team"

@@ -38,7 +38,6 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.records import commit
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
 from chartkeep.storage.queries.grants import holds_record_grant
 
 PSYCHOTHERAPY, PART2 = "psychotherapy", "42CFR2"
@@ -72,11 +71,7 @@ async def stored(conn: Conn, core: Core, class_name: str, object_id: str | None)
     schema = core.registry.get(class_name)
     if schema is None or not object_id:
         return None
-    row = await conn.fetchrow(
-        f'SELECT {rows.select_list(schema)} FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-        [object_id],
-    )
-    return None if row is None else rows.decode_row(schema, row, conn)
+    return await rows.fetch(conn, schema, object_id)
 
 
 def labels_of(row: dict[str, Any] | None) -> list[str]:
@@ -219,10 +214,7 @@ async def note_after_save(core: Core, event: WriteEvent) -> None:
         schema = core.registry.get(part)
         if schema is None:
             continue
-        found = await event.conn.fetch(
-            f'SELECT {rows.select_list(schema)} FROM {quote(part)} WHERE "medicalNote" = '
-            f'{event.conn.dialect.placeholder(1)}', [event.object_id])
-        for row in rows.decode_rows(schema, found, event.conn):
+        for row in await rows.fetch_by(event.conn, schema, "medicalNote", event.object_id):
             sub = WriteEvent(event.ctx, event.conn, schema, row["objectId"], False, {}, dict(row), row)
             labels = set(labels_of(note)) | (set(labels_of(row)) if part in AUTHORS else set())
             if labels:

@@ -2,7 +2,8 @@
 
 The write rules of messages and appointments ask about *other* people than the caller (the
 recipient of a message, the provider of an appointment), so they cannot use the request's cached
-roles: these queries read the current membership inside the write's own transaction.
+roles: these functions read the current membership inside the write's own transaction (their SQL
+is storage's: rows.py, queries/roles.py, queries/locks.py).
 
 * the relationship of a ``PatientProfile``: its own user (the patient) and the users of its
   care-team role (``careTeam_PatientProfile_<id>``; break-the-glass grants are not membership);
@@ -13,8 +14,9 @@ roles: these queries read the current membership inside the write's own transact
 from __future__ import annotations
 
 from chartkeep.access.principals import team_role
+from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import locks
 from chartkeep.storage.queries.roles import is_member
 
 PROFILE = "PatientProfile"
@@ -22,10 +24,8 @@ PROFILE = "PatientProfile"
 
 async def profile_owner(conn: Conn, profile_id: str) -> tuple[bool, str | None]:
     """(the profile exists, its ``user``)."""
-    row = await conn.fetchrow(
-        f'SELECT "user" FROM {quote(PROFILE)} WHERE "objectId" = {conn.dialect.placeholder(1)}', [profile_id]
-    )
-    return (False, None) if row is None else (True, row[0])
+    row = await rows.field_values(conn, PROFILE, profile_id, ("user",))
+    return (False, None) if row is None else (True, row["user"])
 
 
 async def on_care_team(conn: Conn, profile_id: str, user_id: str) -> bool:
@@ -40,7 +40,7 @@ async def in_relationship(conn: Conn, profile_id: str, owner: str | None, user_i
 
 
 async def xact_lock(conn: Conn, key: str) -> None:
-    """Serialise writers on ``key`` until the transaction ends: a PostgreSQL advisory lock (SQLite
-    has one writer connection, so its write transactions are serialised already)."""
-    if conn.dialect.name == "postgresql":
-        await conn.fetchval(f"SELECT pg_advisory_xact_lock(hashtext({conn.dialect.placeholder(1)}))", [key])
+    """Serialise writers on ``key`` until the transaction ends: a PostgreSQL advisory lock
+    (storage/queries/locks.py; SQLite has one writer connection, so its write transactions are
+    serialised already)."""
+    await locks.xact_lock(conn, key)

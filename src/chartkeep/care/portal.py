@@ -20,7 +20,7 @@ from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.core.role_cache import RoleSet
 from chartkeep.errors import Code, ParseError
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import patient_profiles
 
 PROFILE = "PatientProfile"
 PATIENT_ROLE = "patient"
@@ -30,9 +30,8 @@ async def suspended(conn: Conn, core: Core, user_id: str) -> bool:
     """The account has behavioral-health profiles and portal access is off on all of them."""
     if core.registry.get(PROFILE) is None:
         return False
-    found = await conn.fetch(
-        f'SELECT "isActive" FROM {quote(PROFILE)} WHERE "user" = {conn.dialect.placeholder(1)}', [user_id])
-    return bool(found) and not any(bool(r[0]) for r in found)
+    flags = await patient_profiles.portal_flags(conn, user_id)
+    return bool(flags) and not any(flags)
 
 
 async def profile_before_save(core: Core, event: WriteEvent) -> None:

@@ -16,8 +16,6 @@ Break-the-glass grants (``BreakGlassAccess``) give read-only use of the same rol
 
 from __future__ import annotations
 
-from typing import Any
-
 from chartkeep.access.principals import ADMIN, team_principal, team_role
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -26,7 +24,7 @@ from chartkeep.records import commit
 from chartkeep.schema.registry import Registry
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import care_team
 from chartkeep.storage.queries.roles import role_ids, role_users
 
 MEMBERS = "CareTeamMember"
@@ -61,19 +59,14 @@ def require_team(ctx: RequestContext, root_class: str, root_id: str) -> None:
 
 
 async def _members(conn: Conn, registry: Registry, root_class: str, root_id: str) -> set[str]:
-    parts: list[str] = []
-    params: list[Any] = []
+    """The users the sources that exist in this schema name."""
+    sources: list[tuple[str, str, str]] = []
     for class_name, user_col, root_col in SOURCES[root_class]:
         schema = registry.get(class_name)
         if schema is None or (user_col not in schema.fields) or (root_col != "objectId" and root_col not in schema.fields):
             continue
-        params.append(root_id)
-        mark = conn.dialect.placeholder(len(params))
-        parts.append(f"SELECT {quote(user_col)} FROM {quote(class_name)} WHERE {quote(root_col)} = {mark}")
-    if not parts:
-        return set()
-    found = await conn.fetch(" UNION ".join(parts), params)
-    return {r[0] for r in found if r[0]}
+        sources.append((class_name, user_col, root_col))
+    return await care_team.members(conn, sources, root_id)
 
 
 async def refresh(core: Core, conn: Conn, ctx: RequestContext, root_class: str, root_id: str) -> set[str]:

@@ -19,7 +19,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.records import reads, writes
 from chartkeep.records.cloud_values import as_object, object_id, pointer, require_user, text
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import notes
 
 CONTENT = ("subjective", "objective", "assessment", "plan", "content", "changeSummary")
 META = {"title": str, "noteType": str, "requiresCosign": bool}
@@ -141,15 +141,10 @@ async def _my_request(core: Core, ctx: RequestContext, tx: Conn, params: dict[st
     note_id = object_id(params, "note", nw.NOTE) or ""
     await reads.get(core, ctx, nw.NOTE, note_id, {}, tx)
     latest = await nw.latest_version(tx, note_id)
-    d = tx.dialect
-    row = None if latest is None else await tx.fetchrow(
-        f'SELECT "objectId" FROM {quote(nw.SIGNATURE)} WHERE "noteVersion" = {d.placeholder(1)} '
-        f'AND "signer" = {d.placeholder(2)} AND "status" = {d.placeholder(3)}',
-        [latest["objectId"], me, nw.REQUESTED],
-    )
-    if row is None:
+    found = None if latest is None else await notes.signature_in_status(tx, latest["objectId"], me, nw.REQUESTED)
+    if found is None:
         raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found: no signature of yours is requested on this note.")
-    return str(row[0])
+    return found
 
 
 async def _answer(core: Core, ctx: RequestContext, params: dict[str, Any], change: dict[str, Any],

@@ -23,7 +23,7 @@ from chartkeep.records import commit
 from chartkeep.schema.model import ClassSchema
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import notes
 
 NOTE, VERSION, SIGNATURE = "MedicalNote", "NoteVersion", "Signature"
 DRAFT, REVIEW, SIGNED, AMENDED = "draft", "under_review", "signed", "amended"
@@ -45,12 +45,7 @@ def schema(core: Core, class_name: str) -> ClassSchema:
 
 async def fetch(conn: Conn, core: Core, class_name: str, object_id: str) -> dict[str, Any] | None:
     """One stored row, unlocked, whatever its ACL (the caller decides what may be seen)."""
-    s = schema(core, class_name)
-    row = await conn.fetchrow(
-        f'SELECT {rows.select_list(s)} FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-        [object_id],
-    )
-    return None if row is None else rows.decode_row(s, row, conn)
+    return await rows.fetch(conn, schema(core, class_name), object_id)
 
 
 async def lock_note(conn: Conn, core: Core, note_id: str) -> dict[str, Any]:
@@ -64,23 +59,12 @@ async def lock_note(conn: Conn, core: Core, note_id: str) -> dict[str, Any]:
 
 async def latest_version(conn: Conn, note_id: str) -> dict[str, Any] | None:
     """``{objectId, versionNumber}`` of the note's newest version, or None before the first."""
-    row = await conn.fetchrow(
-        f'SELECT "objectId", "versionNumber" FROM {quote(VERSION)} WHERE "medicalNote" = '
-        f'{conn.dialect.placeholder(1)} ORDER BY "versionNumber" DESC LIMIT 1',
-        [note_id],
-    )
-    if row is None:
-        return None
-    return {"objectId": row[0], "versionNumber": int(row[1])}
+    found = await notes.latest_version(conn, note_id)
+    return None if found is None else {"objectId": found[0], "versionNumber": found[1]}
 
 
 async def version_signatures(conn: Conn, core: Core, version_id: str) -> list[dict[str, Any]]:
-    s = schema(core, SIGNATURE)
-    found = await conn.fetch(
-        f'SELECT {rows.select_list(s)} FROM {quote(SIGNATURE)} WHERE "noteVersion" = {conn.dialect.placeholder(1)}',
-        [version_id],
-    )
-    return rows.decode_rows(s, found, conn)
+    return await rows.fetch_by(conn, schema(core, SIGNATURE), "noteVersion", version_id)
 
 
 async def may_edit(conn: Conn, ctx: RequestContext, note: dict[str, Any]) -> bool:

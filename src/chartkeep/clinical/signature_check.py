@@ -17,9 +17,8 @@ from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import reads
 from chartkeep.records.cloud_values import object_id
-from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import notes
 
 AUDITORS = ("role:admin", "role:auditor")
 
@@ -29,16 +28,9 @@ async def verify_signatures(core: Core, conn: Conn, note_ids: list[str] | None =
     over every signed signature (of the given notes only, when ``note_ids`` is given)."""
     if core.registry.get(nw.SIGNATURE) is None:
         return {"checked": 0, "mismatches": []}
-    sig_schema, d = nw.schema(core, nw.SIGNATURE), conn.dialect
-    sql = f'SELECT {rows.select_list(sig_schema)} FROM {quote(nw.SIGNATURE)} WHERE "status" = {d.placeholder(1)}'
-    params: list[Any] = [nw.SIGNED_SIG]
-    if note_ids is not None:
-        if not note_ids:
-            return {"checked": 0, "mismatches": []}
-        marks = ", ".join(d.placeholder(i + 2) for i in range(len(note_ids)))
-        sql += f' AND "medicalNote" IN ({marks})'
-        params += note_ids
-    signed = rows.decode_rows(sig_schema, await conn.fetch(sql + ' ORDER BY "objectId"', params), conn)
+    if note_ids is not None and not note_ids:
+        return {"checked": 0, "mismatches": []}
+    signed = await notes.signatures_in_status(conn, nw.schema(core, nw.SIGNATURE), nw.SIGNED_SIG, note_ids)
     mismatches = []
     for sig in signed:
         version = await nw.fetch(conn, core, nw.VERSION, sig.get("noteVersion") or "")

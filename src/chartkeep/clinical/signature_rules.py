@@ -28,7 +28,6 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
 from chartkeep.storage.queries.roles import is_member
 
 SERVER_SET = ("signedAt", "printedName", "meaning", "contentHash", "requestedAt")
@@ -176,11 +175,8 @@ async def _check_current(conn: Conn, core: Core, note: dict[str, Any], sig: dict
 
 
 async def _printed_name(conn: Conn, user_id: str) -> str:
-    row = await conn.fetchrow(
-        f'SELECT "displayName", "username" FROM {quote("_User")} WHERE "objectId" = {conn.dialect.placeholder(1)}',
-        [user_id],
-    )
-    return "" if row is None else str(row[0] or row[1] or "")
+    row = await rows.field_values(conn, "_User", user_id, ("displayName", "username"))
+    return "" if row is None else str(row["displayName"] or row["username"] or "")
 
 
 # ---- the note follows ----------------------------------------------------------------------------

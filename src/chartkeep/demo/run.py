@@ -11,13 +11,13 @@ from chartkeep.core.handles import Core
 from chartkeep.demo import clinic, notes, portal
 from chartkeep.demo.clinic import Clinic, Progress
 from chartkeep.records import reads
+from chartkeep.storage.queries import users
 
 
 async def already_seeded(core: Core) -> bool:
     """The demo's admin account exists: ``seed --if-empty`` leaves the database alone."""
     async with core.db.read() as conn:
-        sql = f'SELECT 1 FROM "_User" WHERE "username" = {conn.dialect.placeholder(1)}'
-        return bool(await conn.fetchval(sql, ["admin"]))
+        return await users.username_exists(conn, "admin")
 
 
 def total_units(patients: int, bh_patients: int) -> int:

@@ -28,7 +28,7 @@ from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import appointments
 from chartkeep.storage.queries.roles import holds_role
 
 APPOINTMENT = "Appointment"
@@ -75,15 +75,7 @@ def _check_patient(event: WriteEvent, current: dict[str, Any], changed: set[str]
 
 async def _check_slot(conn: Conn, object_id: str, provider: str, start: datetime, end: datetime) -> None:
     await care_people.xact_lock(conn, f"appointment-provider:{provider}")
-    d = conn.dialect
-    p = d.placeholder
-    row = await conn.fetchrow(
-        f'SELECT "objectId" FROM {quote(APPOINTMENT)} WHERE "provider" = {p(1)} AND "objectId" <> {p(2)} '
-        f'AND ("status" IS NULL OR "status" NOT IN ({p(3)}, {p(4)})) '
-        f'AND "startAt" < {p(5)} AND "endAt" > {p(6)} LIMIT 1',
-        [provider, object_id, *FREES_SLOT, d.to_db("Date", end), d.to_db("Date", start)],
-    )
-    if row is not None:
+    if await appointments.overlapping(conn, provider, object_id, FREES_SLOT, start, end) is not None:
         raise ParseError(Code.DUPLICATE_VALUE, "The provider is already booked at this time: another appointment "
                          "overlaps it.")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from chartkeep.audit.append import stage
 from chartkeep.audit.entry import Entry
@@ -26,7 +25,7 @@ from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.file_values import attachment_names
 from chartkeep.storage import file_store, rows
 from chartkeep.storage.database import Conn
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import messages
 
 BATCH = 500
 
@@ -38,13 +37,6 @@ class PurgeReport:
     messages: int = 0
     files: int = 0
     patients: set[str] = field(default_factory=set)
-
-
-def _old(conn: Conn, cutoff: datetime, limit: int | None) -> tuple[str, list[Any]]:
-    d = conn.dialect
-    sql = (f'SELECT "objectId" FROM {quote(MESSAGE)} WHERE COALESCE("sentAt", "createdAt") < {d.placeholder(1)} '
-           f'ORDER BY "objectId"')
-    return sql + (f" LIMIT {limit}" if limit else ""), [d.to_db("Date", cutoff)]
 
 
 def _entry(target_class: str, target_id: str, details: str, patient: str | None = None) -> Entry:
@@ -89,13 +81,11 @@ async def purge(core: Core, *, dry_run: bool = False, now: datetime | None = Non
     reason = f"retention: sent before {iso_ms(report.cutoff)} (message_retention_days={days})"
     if dry_run:
         async with core.db.read() as conn:
-            sql, params = _old(conn, report.cutoff, None)
-            report.messages = len(await conn.fetch(sql, params))
+            report.messages = len(await messages.sent_before(conn, report.cutoff))
         return report
     while True:
         async with core.db.transaction() as tx:
-            sql, params = _old(tx, report.cutoff, BATCH)
-            ids = [r[0] for r in await tx.fetch(sql, params)]
+            ids = await messages.sent_before(tx, report.cutoff, BATCH)
             names: list[str] = []
             for object_id in ids:
                 names += await _purge_one(core, tx, object_id, reason, report)

@@ -32,7 +32,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.file_values import attachment_names, normalise_attachments
 from chartkeep.storage import rows
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.queries import messages
 
 MESSAGE = "Message"
 SENT, DELIVERED, READ = "sent", "delivered", "read"
@@ -123,14 +123,10 @@ async def _same_thread(event: WriteEvent, profile: str, sender: str, recipient: 
     conversation = event.values.get("conversationId")
     conn = event.conn
     await care_people.xact_lock(conn, f"message-thread:{conversation}")
-    p = conn.dialect.placeholder
-    row = await conn.fetchrow(
-        f'SELECT "patient", "from", "to" FROM {quote(MESSAGE)} WHERE "conversationId" = {p(1)} LIMIT 1',
-        [conversation],
-    )
+    row = None if conversation is None else await messages.conversation_start(conn, conversation)
     if row is None:
         return
-    if row[0] != profile or {row[1], row[2]} != {sender, recipient}:
+    if row["patient"] != profile or {row["from"], row["to"]} != {sender, recipient}:
         raise ParseError(Code.VALIDATION_ERROR, "conversationId names another conversation (another patient or "
                          "other participants): start a new conversationId.")
 

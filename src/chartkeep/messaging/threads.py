@@ -1,12 +1,12 @@
 """Cloud functions over message threads: ``messageThreads`` (the caller's inbox) and
 ``markThreadRead`` (every message of a thread addressed to the caller, marked read).
 
-``messageThreads`` is one SQL query over the messages the caller may read (the same read guard
-as ``GET /classes/Message``: CLP and ACL compiled into the WHERE clause), grouped by
-``conversationId`` with window functions: the last message, the number of messages, and the
-number addressed to the caller and not yet read. Threads come most recent first, paged with
-``limit``/``skip``; ``count`` is the number of threads. Each patient whose messages it shows gets
-one ``read`` entry in the audit ledger, as any read does.
+``messageThreads`` is one SQL query (``thread_page``, storage/queries/messages.py) over the
+messages the caller may read (the same read guard as ``GET /classes/Message``: CLP and ACL
+compiled into the WHERE clause), grouped by ``conversationId`` with window functions: the last
+message, the number of messages, and the number addressed to the caller and not yet read. Threads
+come most recent first, paged with ``limit``/``skip``; ``count`` is the number of threads. Each
+patient whose messages it shows gets one ``read`` entry in the audit ledger, as any read does.
 
 ``markThreadRead`` is ordinary updates ``{isRead: true}`` through the write pipeline (so the
 receipt rules, ledger entries and LiveQuery events are those of a direct save), in one
@@ -24,11 +24,13 @@ from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
 from chartkeep.messaging.rules import MESSAGE
-from chartkeep.query.sql import Params, compile_where
+from chartkeep.query import ir
+from chartkeep.query.sql import compile_where
 from chartkeep.records import reads, writes
 from chartkeep.records.cloud_values import object_id, pointer, require_user, text
 from chartkeep.schema.dates import iso_ms
-from chartkeep.storage.dialect import quote
+from chartkeep.schema.model import ClassSchema
+from chartkeep.storage.queries import messages
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 THREAD_MAX = 10_000  # messages of one thread marked read in one call
@@ -44,21 +46,9 @@ def _int(params: dict[str, Any], key: str, default: int, low: int, high: int | N
     return value
 
 
-def _thread_sql(inner_where: str, me: str, unread_false: str, limit: int, skip: int) -> str:
-    m = quote(MESSAGE)
-    when = 'COALESCE("sentAt", "createdAt")'
-    window = 'OVER (PARTITION BY "conversationId")'
-    inner = (
-        f'SELECT "conversationId" AS conv, "patient" AS pat, "from" AS fr, "to" AS rcpt, "body" AS body, '
-        f'"sentAt" AS sent, "createdAt" AS created, "objectId" AS oid, '
-        f'ROW_NUMBER() OVER (PARTITION BY "conversationId" ORDER BY {when} DESC, "objectId" DESC) AS rn, '
-        f'COUNT(*) {window} AS total, '
-        f'SUM(CASE WHEN "to" = {me} AND ("isRead" IS NULL OR "isRead" = {unread_false}) THEN 1 ELSE 0 END) '
-        f'{window} AS unread '
-        f'FROM {m} WHERE {inner_where}'
-    )
-    return (f'SELECT conv, pat, fr, rcpt, body, sent, created, oid, total, unread, COUNT(*) OVER () AS threads '
-            f'FROM ({inner}) t WHERE rn = 1 ORDER BY COALESCE(sent, created) DESC, conv LIMIT {limit} OFFSET {skip}')
+def _spelled(where: ir.Node, schema: ClassSchema) -> messages.Where:
+    """The read guard as SQL over ``"Message"``, its values bound into the statement's parameters."""
+    return lambda bind: compile_where(where, schema, bind.dialect, bind)
 
 
 async def message_threads(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -71,33 +61,27 @@ async def message_threads(core: Core, ctx: RequestContext, params: dict[str, Any
         return {"results": [], "count": 0}
     where = reads.build_where(core, ctx, schema, {"patient": pointer("PatientProfile", profile)}
                               if profile else {}, "find")
+    guard = None if where is None else _spelled(where, schema)
     async with core.db.read() as conn:
-        d = conn.dialect
-        bind = Params(d)
-        me_mark, false_mark = bind.add(me), bind.add(d.to_db("Boolean", False))
-        cond = "1 = 1" if where is None else compile_where(where, schema, d, bind)
-        found = await conn.fetch(_thread_sql(cond, me_mark, false_mark, limit, skip), bind.values)
-        total = int(found[0][-1]) if found else 0
-        if not found and skip and where is not None:  # paged past the end: still the number of threads
-            again = Params(d)
-            total = int(await conn.fetchval(f'SELECT COUNT(DISTINCT "conversationId") FROM {quote(MESSAGE)} '
-                                            f'WHERE {compile_where(where, schema, d, again)}', again.values) or 0)
+        threads, total = await messages.thread_page(conn, guard, me, limit, skip)
+        if not threads and skip and guard is not None:  # paged past the end: still the number of threads
+            total = await messages.thread_count(conn, guard)
     results, seen = [], []
-    for conv, pat, fr, rcpt, body, sent, created, oid, count, unread, _ in found:
-        at = d.from_db("Date", sent if sent is not None else created)
-        last = {"objectId": oid, "body": body, "from": pointer("_User", fr) if fr else None,
-                "sentAt": {"__type": "Date", "iso": iso_ms(at)}}
-        if "body" in hidden_fields(ctx, schema, {"objectId": oid, "from": fr, "to": rcpt, "patient": pat}):
+    for t in threads:
+        last = {"objectId": t.last_id, "body": t.body, "from": pointer("_User", t.sender) if t.sender else None,
+                "sentAt": {"__type": "Date", "iso": iso_ms(t.at)}}
+        shown = {"objectId": t.last_id, "from": t.sender, "to": t.recipient, "patient": t.patient}
+        if "body" in hidden_fields(ctx, schema, shown):
             del last["body"]  # the class's protectedFields apply here as to any read
         results.append({
-            "conversationId": conv,
-            "patient": pointer("PatientProfile", pat) if pat else None,
-            "participants": [pointer("_User", u) for u in (fr, rcpt) if u],
+            "conversationId": t.conversation_id,
+            "patient": pointer("PatientProfile", t.patient) if t.patient else None,
+            "participants": [pointer("_User", u) for u in (t.sender, t.recipient) if u],
             "lastMessage": last,
-            "messageCount": int(count),
-            "unreadCount": int(unread or 0),
+            "messageCount": t.messages,
+            "unreadCount": t.unread,
         })
-        seen.append((MESSAGE, {"objectId": oid, "patient": pat}))
+        seen.append((MESSAGE, {"objectId": t.last_id, "patient": t.patient}))
     await audit.record_reads(core, ctx, None, MESSAGE, seen)
     return {"results": results, "count": total}
 

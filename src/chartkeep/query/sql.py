@@ -63,8 +63,11 @@ def compile_select(
     order: Sequence[tuple[str, bool]] = (),
     limit: int | None = None,
     skip: int = 0,
+    for_update: bool = False,
 ) -> tuple[str, list[Any]]:
-    """``SELECT <columns> FROM "Class" WHERE ... ORDER BY ... LIMIT ... OFFSET ...``."""
+    """``SELECT <columns> FROM "Class" WHERE ... ORDER BY ... LIMIT ... OFFSET ...``; with
+    ``for_update``, the rows stay locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
+    SQLite has one writer)."""
     params = Params(dialect)
     compiler = compiler_for(dialect, params)
     table = quote(class_schema.name)
@@ -82,6 +85,8 @@ def compile_select(
         sql += " LIMIT -1"
     if skip:
         sql += f" OFFSET {skip}"
+    if for_update and dialect.name == "postgresql":
+        sql += " FOR UPDATE"
     return sql, params.values
 
 

@@ -201,9 +201,7 @@ async def check_pointer_permission(core: Core, w: Write, conn: Conn) -> None:
 
 async def matches_guard(conn: Conn, core: Core, schema: ClassSchema, object_id: str, node: ir.Node) -> bool:
     where = ir.and_(parse_where(schema.name, {"objectId": object_id}, core.registry), node)
-    sql, params = compile_select(schema, where, conn.dialect, limit=1)
-    if conn.dialect.name == "postgresql":
-        sql += " FOR UPDATE"
+    sql, params = compile_select(schema, where, conn.dialect, limit=1, for_update=True)
     return bool(await conn.fetch(sql, params))
 
 

@@ -14,6 +14,7 @@ from chartkeep.schema.templates import merge_templates
 from chartkeep.storage import ddl, schema_store
 from chartkeep.storage.database import Conn
 from chartkeep.storage.internal import ensure_internal_tables
+from chartkeep.storage.queries import locks
 
 Progress = Callable[[str], None]
 
@@ -84,8 +85,7 @@ async def _one_at_a_time(tx: Conn) -> None:
     """Processes starting together on one PostgreSQL schema take turns (the lock ends with the
     transaction); concurrent ``CREATE … IF NOT EXISTS`` and ``CREATE OR REPLACE FUNCTION`` would
     otherwise fail on each other. SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
-    if tx.dialect.name == "postgresql":
-        await tx.execute("SELECT pg_advisory_xact_lock(hashtext('chartkeep.initialize:' || current_schema()))")
+    await locks.initialize_lock(tx)
 
 
 async def _ensure_ledger_view(tx: Conn, schema: ClassSchema, existing: ClassSchema | None,

@@ -24,8 +24,7 @@ from chartkeep.schema.model import (
     valid_field_name,
 )
 from chartkeep.schema.system import default_clp
-from chartkeep.storage import ddl, schema_store
-from chartkeep.storage.dialect import quote
+from chartkeep.storage import ddl, rows, schema_store
 
 
 def _spec(class_name: str, name: str, raw: Any) -> FieldSpec:
@@ -138,7 +137,7 @@ async def delete_schema(core: Core, class_name: str, ctx: RequestContext | None 
     if class_name in SYSTEM_CLASSES:
         raise ParseError(Code.INVALID_CLASS_NAME, f"Cannot delete system class {class_name}")
     async with core.db.transaction() as tx:
-        count = await tx.fetchval(f"SELECT COUNT(*) FROM {quote(class_name)}")
+        count = await rows.count(tx, class_name)
         if count:
             raise ParseError(255, f"Class {class_name} is not empty, contains {count} objects, cannot drop schema.")
         await ddl.drop_class_table(tx, schema)

@@ -4,10 +4,14 @@ Their names start with ``_`` and are not Parse system classes, so they are not v
 (``/classes/_MFA`` is refused like any unknown class). Times are epoch seconds (double precision)
 so both dialects store and compare them the same way.
 
-* ``_Lockout``      failed logins per normalised username/email (or user), and the lock's end;
-* ``_MFA``          a user's TOTP secret, the digests of unused recovery codes, the last step used;
-* ``_AccountToken`` password-reset and email-verification tokens, as SHA-256 digests with expiry;
-* ``_Outbox``       account emails kept by the ``outbox`` mail sender;
+* ``_Lockout``      failed logins per normalised username/email (or user), and the lock's end
+  (storage/queries/lockout.py);
+* ``_MFA``          a user's TOTP secret, the digests of unused recovery codes, the last step used
+  (storage/queries/mfa.py);
+* ``_AccountToken`` password-reset and email-verification tokens, as SHA-256 digests with expiry
+  (storage/queries/account_tokens.py);
+* ``_Outbox``       account emails kept by the ``outbox`` mail sender
+  (storage/queries/mail_outbox.py);
 * ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py).
 """
 

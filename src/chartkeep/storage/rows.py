@@ -6,7 +6,7 @@ each declared field by name, and (for system classes) hidden columns such as ``_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chartkeep.schema.model import ClassSchema
@@ -122,6 +122,41 @@ async def fetch_for_write(
     return None if row is None else decode_row(schema, row, conn)
 
 
+async def fetch(conn: Conn, schema: ClassSchema, object_id: str) -> dict[str, Any] | None:
+    """The stored object, unlocked, whatever its ACL (the caller decides what may be seen); None
+    when it does not exist."""
+    row = await conn.fetchrow(
+        f"SELECT {select_list(schema)} FROM {quote(schema.name)} "
+        f'WHERE "objectId" = {conn.dialect.placeholder(1)}',
+        [object_id],
+    )
+    return None if row is None else decode_row(schema, row, conn)
+
+
+async def fetch_by(conn: Conn, schema: ClassSchema, column: str, value: str) -> list[dict[str, Any]]:
+    """The stored objects whose ``column`` equals ``value`` (a note's versions, say), whatever their ACL."""
+    found = await conn.fetch(
+        f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {quote(column)} = "
+        f"{conn.dialect.placeholder(1)}",
+        [value],
+    )
+    return decode_rows(schema, found, conn)
+
+
+async def count(conn: Conn, class_name: str) -> int:
+    """How many objects the class holds."""
+    return int(await conn.fetchval(f"SELECT COUNT(*) FROM {quote(class_name)}") or 0)
+
+
+async def count_by(conn: Conn, class_name: str, column: str, value: str) -> int:
+    """How many objects of the class have ``column`` equal to ``value``."""
+    found = await conn.fetchval(
+        f"SELECT COUNT(*) FROM {quote(class_name)} WHERE {quote(column)} = {conn.dialect.placeholder(1)}",
+        [value],
+    )
+    return int(found or 0)
+
+
 async def field_value(conn: Conn, class_name: str, object_id: str, column: str) -> Any:
     """One column of a stored object (a pointer's objectId, say), whatever its ACL; None when the
     object does not exist (or the column holds nothing)."""
@@ -130,6 +165,16 @@ async def field_value(conn: Conn, class_name: str, object_id: str, column: str) 
         [object_id],
     )
     return None if row is None else row[0]
+
+
+async def field_values(conn: Conn, class_name: str, object_id: str, columns: Sequence[str]) -> Row | None:
+    """Some columns of a stored object, raw and by name, whatever its ACL; None when the object
+    does not exist."""
+    return await conn.fetchrow(
+        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(class_name)} "
+        f'WHERE "objectId" = {conn.dialect.placeholder(1)}',
+        [object_id],
+    )
 
 
 async def exists(conn: Conn, class_name: str, object_id: str) -> bool:
