@@ -36,7 +36,7 @@ from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
-from chartkeep.records import reads, writes
+from chartkeep.records import commit, reads, writes
 from chartkeep.records.cloud_values import as_object, object_id, pointer, require_user
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
@@ -91,7 +91,8 @@ async def _existing(core: Core, ctx: RequestContext, tx: Conn, profile_id: str, 
         raise ParseError(Code.EMAIL_MISSING, "email is required: the patient's account has none")
     if await users.holding_address(tx, email):
         raise ParseError(Code.EMAIL_TAKEN, "Account already exists for this email address.")
-    await users.set_email(tx, user_id, email)
+    await commit.server_update(core, tx, ctx, "_User", user_id, {"email": email},
+                               why="the address a portal invitation is mailed to")
     return profile, user_id, email
 
 

@@ -71,12 +71,6 @@ async def holding_address(conn: Conn, address: str) -> str | None:
     return None if found is None else str(found)
 
 
-async def set_email(conn: Conn, user_id: str, email: str) -> None:
-    """Write the user's ``email`` column directly (no write pipeline, no ledger entry of its own)."""
-    p = conn.dialect.placeholder
-    await conn.execute(f'UPDATE {TABLE} SET "email" = {p(1)} WHERE "objectId" = {p(2)}', [email, user_id])
-
-
 async def username_exists(conn: Conn, username: str) -> bool:
     found = await conn.fetchval(
         f'SELECT 1 FROM {TABLE} WHERE "username" = {conn.dialect.placeholder(1)}', [username]
