@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from chartkeep.accounts.mail import Mail, OutboxSender
 from chartkeep.cli import app
-from chartkeep.storage.opening import open_database
 from chartkeep.storage.internal import ensure_internal_tables
+from chartkeep.storage.opening import open_database
 
 
 def test_outbox_command_lists_the_newest_mails(tmp_path: Path) -> None:
