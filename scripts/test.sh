@@ -12,4 +12,6 @@ if [ -f tests/sdk/package-lock.json ]; then
 fi
 .venv/bin/ruff check src tests
 .venv/bin/lint-imports
-exec .venv/bin/python -m pytest "$@"
+# -rs: every skipped test is listed with its reason (a missing PostgreSQL, Redis, Node or Chromium,
+# the template seeds outside the usual layout), so a skip is never silent.
+exec .venv/bin/python -m pytest -rs "$@"
