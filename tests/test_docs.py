@@ -1,6 +1,7 @@
 """The docs tell the truth: every setting and CLI command is documented, every file or module a doc
 names exists, and every page under docs/ is linked from the README (a new one without a link, or a
-module renamed without its docs, fails here)."""
+module renamed without its docs, fails here). The CHANGELOG is checked too: its history names a
+module that is gone in words, not by a path that no longer resolves."""
 
 from __future__ import annotations
 
