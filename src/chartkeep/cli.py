@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -16,26 +18,43 @@ app = typer.Typer(help="Chartkeep: a self-hosted EHR backend speaking the Parse 
 console = Console(stderr=True)
 
 
-def _settings_options(func: Any) -> Any:
-    """Give ``func`` one ``--flag`` per Settings field; the values override env/defaults.
+# The settings each command takes as flags (every setting is also read from CHARTKEEP_*).
+# serve, init and seed take all of them: init is serve's start-up work, and seed runs the server's
+# own rules in-process (password policy, file keys, mail, templates…), so one list of arguments
+# fits all three — scripts/serve.sh passes its arguments to both seed and serve. The maintenance
+# commands take only what they use.
+SERVER = tuple(Settings.model_fields)
+DATABASE = ("database_url", "data_dir")
+SERVER_PANEL = "Server settings (the same as chartkeep serve)"
 
-    The command's own keyword parameters (besides ``**overrides``) come first."""
-    params = [
-        p for p in inspect.signature(func).parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    for name, info in Settings.model_fields.items():
-        flag = "--" + name.replace("_", "-")
-        annotation = str if info.annotation not in (int,) else int
-        params.append(
-            inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(None, flag, help=info.description, show_default=False),
-                annotation=annotation | None,
+
+def _settings_options(*names: str, panel: str | None = None) -> Any:
+    """Give the command one ``--flag`` per named Settings field (all of them when none are named);
+    the values override env/defaults. The command's own keyword parameters (besides
+    ``**overrides``) come first; ``panel`` groups the settings under a heading of their own in --help."""
+    fields = names or SERVER
+
+    def decorate(func: Any) -> Any:
+        params = [
+            p for p in inspect.signature(func).parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        for name in fields:
+            info = Settings.model_fields[name]
+            flag = "--" + name.replace("_", "-")
+            annotation = str if info.annotation not in (int,) else int
+            params.append(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=typer.Option(None, flag, help=info.description, show_default=False,
+                                         rich_help_panel=panel),
+                    annotation=annotation | None,
+                )
             )
-        )
-    func.__signature__ = inspect.Signature(params)
-    return func
+        func.__signature__ = inspect.Signature(params)
+        return func
+
+    return decorate
 
 
 def _load(overrides: dict[str, Any]) -> Settings:
@@ -47,11 +66,37 @@ def _load(overrides: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def _announce(settings: Settings, created: bool) -> None:
+def _program() -> str:
+    """How this command was started, to name another one the same way (``.venv/bin/chartkeep``)."""
+    first = sys.argv[0] if sys.argv else ""
+    return first if Path(first).name == "chartkeep" else "python -m chartkeep"
+
+
+def master_key_command(settings: Settings) -> str:
+    """The command that prints the master key kept in the data directory."""
+    data_dir = "" if settings.data_dir == Settings.model_fields["data_dir"].default else f" --data-dir {settings.data_dir}"
+    return f"{_program()} master-key{data_dir}"
+
+
+def _announce(settings: Settings, created: bool, configured: bool) -> None:
+    """The start-up banner's head. ``configured``: the master key came from a flag or CHARTKEEP_MASTER_KEY."""
     console.print(f"[bold]Chartkeep[/bold] database: {settings.resolved_database_url()}")
     console.print(f"  application id: [cyan]{settings.app_id}[/cyan]")
+    kept = settings.data_dir / "master.key"
     if created:
-        console.print(f"  master key (generated, kept in {settings.data_dir / 'master.key'}): {settings.master_key}", soft_wrap=True)
+        console.print(f"  master key (generated, kept in {kept}): {settings.master_key}", soft_wrap=True)
+        console.print(f"  print it again later with: {master_key_command(settings)}", soft_wrap=True)
+    elif not configured:
+        console.print(f"  master key: generated at first start, kept in {kept}; print it with: "
+                      f"{master_key_command(settings)}", soft_wrap=True)
+    else:
+        console.print("  master key: the one configured (--master-key or CHARTKEEP_MASTER_KEY)")
+
+
+def _master_key(settings: Settings) -> bool:
+    """Make sure there is a master key (generated into the data directory if none is configured);
+    True when it was generated just now."""
+    return settings.ensure_master_key()[1]
 
 
 async def _init(settings: Settings) -> list[str]:
@@ -70,32 +115,38 @@ async def _init(settings: Settings) -> list[str]:
 
 
 @app.command()
-@_settings_options
+@_settings_options()
 def init(**overrides: Any) -> None:
     """Create the database and load the seed templates (idempotent)."""
     settings = _load(overrides)
-    _, created = settings.ensure_master_key()
+    configured = bool(settings.master_key)
+    created = _master_key(settings)
     changed = asyncio.run(_init(settings))
-    _announce(settings, created)
+    _announce(settings, created, configured)
     console.print(f"  classes created or extended: {', '.join(changed) if changed else 'none (up to date)'}")
 
 
 @app.command()
-@_settings_options
+@_settings_options()
 def serve(**overrides: Any) -> None:
     """Start the HTTP server (creates the database and loads the templates on first start)."""
     from chartkeep import serving
+    from chartkeep.api.graphql import explorer
 
     settings = _load(overrides)
     refusal = serving.refusal(settings)
     if refusal:
         console.print(f"[red]{refusal}[/red]")
         raise typer.Exit(2)
-    _, created = settings.ensure_master_key()
-    _announce(settings, created)
-    console.print(f"  Parse REST API: http://{settings.host}:{settings.port}{settings.mount_path}")
-    console.print(f"  Parse LiveQuery: ws://{settings.host}:{settings.port}{settings.mount_path}"
+    configured = bool(settings.master_key)
+    created = _master_key(settings)
+    _announce(settings, created, configured)
+    base = f"{settings.host}:{settings.port}"
+    console.print(f"  Parse REST API: http://{base}{settings.mount_path}")
+    console.print(f"  Parse LiveQuery: ws://{base}{settings.mount_path}"
                   + (" (events through Redis)" if settings.redis_url else ""))
+    console.print(f"  GraphQL API: http://{base}/{settings.graphql_path.strip('/')} ({explorer.status(settings)})",
+                  soft_wrap=True)
     if settings.workers > 1:
         console.print(f"  worker processes: {settings.workers}")
     serving.serve(settings)
@@ -123,7 +174,7 @@ async def _outbox(settings: Settings, last: int) -> list[dict[str, Any]]:
 
 
 @app.command()
-@_settings_options
+@_settings_options(*DATABASE)
 def outbox(
     last: int = typer.Option(20, "--last", help="How many of the newest mails to show."), **overrides: Any
 ) -> None:
@@ -155,7 +206,7 @@ async def _with_db(settings: Settings, work: Any) -> Any:
 
 
 @audit_app.command("verify")
-@_settings_options
+@_settings_options(*DATABASE)
 def audit_verify(**overrides: Any) -> None:
     """Walk the ledger's hash chain and re-hash every signed note version; report the first ledger
     row changed, removed or inserted and every signature whose content changed (exit 1)."""
@@ -200,7 +251,7 @@ def audit_verify(**overrides: Any) -> None:
 
 
 @audit_app.command("export")
-@_settings_options
+@_settings_options(*DATABASE)
 def audit_export(
     start: str = typer.Option(None, "--from", help="First time included (ISO 8601, e.g. 2026-01-01)."),
     end: str = typer.Option(None, "--to", help="End time, excluded (ISO 8601)."),
@@ -290,7 +341,7 @@ async def _rekey(settings: Settings) -> Any:
 
 
 @app.command("seed")
-@_settings_options
+@_settings_options(panel=SERVER_PANEL)
 def seed_command(
     patients: int = typer.Option(40, "--patients", help="EHR patients (each with encounters, notes, signatures)."),
     bh_patients: int = typer.Option(12, "--bh-patients", help="Behavioral-health patients (portal accounts)."),
@@ -302,9 +353,9 @@ def seed_command(
     from chartkeep.demo.portal import INVITED
 
     settings = _load(overrides)
-    _, created = settings.ensure_master_key()
-    if created:  # the first command on a fresh machine: say the key now, `serve` will not again
-        _announce(settings, created)
+    configured = bool(settings.master_key)
+    if _master_key(settings):  # the first command on a fresh machine: say the key now
+        _announce(settings, True, configured)
     clinic = asyncio.run(_seed(settings, patients, bh_patients, if_empty))
     if clinic is None:
         console.print("Demo data already present (user 'admin' exists); nothing done.")
@@ -317,7 +368,7 @@ def seed_command(
 
 
 @files_app.command("rekey")
-@_settings_options
+@_settings_options(*DATABASE, "files_key", "files_key_id", "files_old_keys")
 def files_rekey(**overrides: Any) -> None:
     """Re-encrypt every file not under the current files_key (after a rotation; safe to re-run)."""
     settings = _load(overrides)
@@ -351,7 +402,7 @@ async def _purge(settings: Settings, dry_run: bool) -> Any:
 
 
 @messages_app.command("purge")
-@_settings_options
+@_settings_options(*DATABASE, "message_retention_days")
 def messages_purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="Count the messages a purge would delete; change nothing."),
     **overrides: Any,
@@ -366,3 +417,20 @@ def messages_purge(
     verb = "would be deleted" if dry_run else "deleted"
     typer.echo(f"Messages sent before {report.cutoff.isoformat()}: {report.messages} {verb}"
                + ("" if dry_run else f", {report.files} attachment files deleted"))
+
+
+@app.command("master-key")
+@_settings_options("data_dir")
+def master_key(**overrides: Any) -> None:
+    """Print the master key: the one generated at first start and kept in DATA_DIR/master.key (or
+    CHARTKEEP_MASTER_KEY when set). Never makes one."""
+    settings = _load(overrides)
+    if settings.master_key:
+        typer.echo(settings.master_key)
+        return
+    kept = settings.data_dir / "master.key"
+    if not kept.is_file():
+        console.print(f"No master key in {kept}: one is generated at the first `chartkeep serve`, `init` or "
+                      "`seed` with this data directory (or set CHARTKEEP_MASTER_KEY).")
+        raise typer.Exit(1)
+    typer.echo(kept.read_text().strip())

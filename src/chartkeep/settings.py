@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     graphql_introspection: bool = Field(
         True, description="Answer GraphQL introspection queries (__schema, __type); the explorer needs them."
     )
+    graphql_explorer_dir: str | None = Field(
+        None, description="Folder holding the npm packages the GraphiQL explorer is served from (graphiql, react, "
+        "react-dom; `npm ci --prefix explorer` installs them). Default: explorer/node_modules of the checkout."
+    )
     graphql_max_depth: int = Field(
         12, description="Deepest field nesting a GraphQL operation may have (introspection fields not counted)."
     )

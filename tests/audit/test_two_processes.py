@@ -65,7 +65,7 @@ async def test_two_processes_appending_at_once_keep_one_chain(tmp_path: Path) ->
 
         verify = subprocess.run(
             [sys.executable, "-m", "chartkeep", "audit", "verify", "--database-url", url,
-             "--data-dir", str(tmp_path / "verify"), "--app-id", app_id],
+             "--data-dir", str(tmp_path / "verify")],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True, timeout=120,
         )
         out = verify.stdout.decode()

@@ -1,10 +1,10 @@
-"""Depth and cost limits, the introspection switch, the explorer page, and the HTTP contract."""
+"""Depth and cost limits, the introspection switch, and the HTTP contract (the explorer: test_explorer.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import APP_ID, Api
+from tests.conftest import Api
 from tests.graphql_api.conftest import Gql
 
 DEEP = "{ medicalNotes { edges { node { encounter { patient { primaryClinician { username } } } } } } }"  # depth 7
@@ -47,16 +47,6 @@ async def test_introspection_can_be_turned_off(gql: Gql, core: Any) -> None:
     r = await gql.post('{ __type(name: "Patient") { name } }')
     assert r.status_code == 400
     assert await gql.data("{ health __typename }") == {"health": True, "__typename": "Query"}
-
-
-async def test_explorer_page_outside_production(api: Api, core: Any) -> None:
-    r = await api.client.get("/graphql", headers={"Accept": "text/html"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert "graphiql" in r.text and APP_ID in r.text and "test-master" not in r.text
-    core.settings.production = True
-    r = await api.client.get("/graphql", headers={"Accept": "text/html", "X-Parse-Application-Id": APP_ID})
-    assert r.status_code == 400 and "graphiql" not in r.text
-    assert r.json() == {"errors": [{"message": "Must provide a query string.", "extensions": {"code": 107}}]}
 
 
 async def test_http_contract(api: Api, gql: Gql) -> None:

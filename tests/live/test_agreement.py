@@ -1,7 +1,7 @@
 """Property: LiveQuery's matcher and REST's SQL give ``where`` one meaning, on SQLite and PostgreSQL.
 
 Random objects are written through the real write pipeline; the rows LiveQuery receives from it
-(read back inside each write's transaction, ``services.live_feed``) are matched in memory with
+(read back inside each write's transaction, ``records/live_feed.py``) are matched in memory with
 the subscription's IR; the same ``where`` runs as a REST find in SQL. Both must select the same
 objects — the operators have one implementation (``query``), the rows one source (storage).
 """

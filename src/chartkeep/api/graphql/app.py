@@ -1,6 +1,7 @@
 """The ``/graphql`` route: Parse's headers → RequestContext (the REST resolver), then one execution.
 
 ``GET /graphql`` from a browser (``Accept: text/html``, no ``query``) shows the GraphiQL explorer
+(its files under ``/graphql/assets/``, api/graphql/explorer.py)
 unless ``production`` is set; ``GET ?query=`` runs queries; ``POST`` takes
 ``{"query", "variables", "operationName"}`` as JSON.
 """
@@ -16,7 +17,7 @@ from starlette.routing import Route
 
 from chartkeep.api.graphql.builder import SchemaCache
 from chartkeep.api.graphql.execute import Executor, Outcome, request_error
-from chartkeep.api.graphql.explorer import explorer_page
+from chartkeep.api.graphql.explorer import Explorer
 from chartkeep.api.graphql.state import GraphQLContext, Limiters
 from chartkeep.api.rest.app import cors_headers
 from chartkeep.api.rest.errors import error_response, json_response
@@ -59,13 +60,15 @@ def graphql_routes(core: Core) -> list[Route]:
     schemas = SchemaCache(core.registry, core.hooks.functions.keys())
     executor = Executor(settings)
     limiters = Limiters()
+    explorer = Explorer(settings, path)
 
     async def endpoint(request: Request) -> Response:
         cors = cors_headers(request)
         if request.method == "OPTIONS":
             return PlainTextResponse("OK", headers=cors)
         if request.method == "GET" and _wants_explorer(request) and not settings.production:
-            return HTMLResponse(explorer_page(path, settings.app_id), headers=cors)
+            status, page, headers = explorer.page()
+            return HTMLResponse(page, status, headers={**cors, **headers})
         try:
             query, variables, name = await _read_request(request, settings.max_body_bytes)
             creds = header_credentials(request, base_url(request, mount, settings.public_url))
@@ -81,7 +84,18 @@ def graphql_routes(core: Core) -> list[Route]:
                                      query_only=request.method == "GET")
         return _reply(outcome, cors)
 
-    return [Route(path, endpoint, methods=["GET", "POST", "OPTIONS"])]
+    async def asset(request: Request) -> Response:
+        """The explorer's files (GraphiQL, React, its own script and style), from this server."""
+        assets = None if settings.production else explorer.assets()
+        found = assets.get(request.path_params["name"]) if assets else None
+        if found is None:
+            return PlainTextResponse("Not found", 404)
+        # the page names each file with its hash (?v=…): a new file is a new URL
+        return Response(found.body, media_type=found.content_type, headers={
+            "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
+
+    return [Route(path, endpoint, methods=["GET", "POST", "OPTIONS"]),
+            Route(path + "/assets/{name}", asset, methods=["GET"])]
 
 
 def _reply(outcome: Outcome, cors: dict[str, str]) -> Response:

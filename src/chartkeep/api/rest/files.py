@@ -2,7 +2,7 @@
 
     POST   /files/{name}          upload: 201 {url, name}, Location: url
     DELETE /files/{name}          master key: 200, empty body (as Parse)
-    GET    /files/{appId}/{name}  download through a signed link (services/files.open_download)
+    GET    /files/{appId}/{name}  download through a signed link (files/store.py open_download)
 
 An upload comes in two shapes, as Parse Server takes them: the raw bytes with ``Content-Type`` and
 the ``X-Parse-*`` headers (REST clients, the JS SDK's binary upload), or — when no application id
