@@ -15,7 +15,7 @@ it from the moment it is assigned, so:
   interpretation is a revision (``reviseAssessment``), which the patient reads once published;
 * ``respondent`` never changes; ``submittedAt`` is the server's.
 
-Registered after ``chart_hooks`` (the care-team ACL is set when these run) and before
+Registered after ``care/chart_acl.py`` (the care-team ACL is set when these run) and before
 ``assessment_rules``, so a self-report's own refusals come before its scoring; an update first
 locks the row as the writer may see it (101 for anyone its ACL does not let write, as the
 lifecycle rules answer).

@@ -1,7 +1,7 @@
 """The patient portal switch: ``PatientProfile.isActive`` ("active portal access flag").
 
 A patient's account reads its own records through the ``patient`` role's class-level permissions
-and the chart ACLs that name the account (``chart_hooks``). When every ``PatientProfile`` linked
+and the chart ACLs that name the account (``care/chart_acl.py``). When every ``PatientProfile`` linked
 to the account has ``isActive: false``, the account is *suspended*: its expanded roles no longer
 include ``patient`` (the role source :func:`suspend_patient_role`), so every behavioral-health class
 answers 119 — profile, assessments, crisis logs, appointments and messages alike — while the
