@@ -95,6 +95,17 @@ async def _note_entries(core: Any, since: int, note: str) -> list[tuple[str, str
     return out
 
 
+async def _refusals(core: Any, since: int, note: str) -> list[tuple[str, str | None, str | None]]:
+    """(eventType, actor, details) of each failure entry on the note after ``since``."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
+    q = "$2" if core.db.dialect.name == "postgresql" else "?"
+    async with core.db.read() as conn:
+        found = await conn.fetch(
+            'SELECT "eventType", "actor", "details" FROM "_Audit" '
+            f'WHERE "seq" > {p} AND "targetId" = {q} AND "outcome" = \'failure\' ORDER BY "seq"', [since, note])
+    return [(r[0], r[1], r[2]) for r in found]
+
+
 def _uid(w: World, who: str) -> str:
     return str(w.users[who]["objectId"])
 
@@ -167,7 +178,9 @@ async def test_under_review_without_a_request_is_frozen_until_requested_or_retur
     note, (v1,) = await _note(w)
     await _moved(w, note, {"status": "under_review"}, "nurse")
     before = await snapshot(core)
+    mark = await _seq(core)
     refused(await _put(w, note, {"title": "Retitled"}, "nurse"), 142, UNDER_REVIEW)
+    assert await _refusals(core, mark, note) == [("update", _uid(w, "nurse"), f"142: {UNDER_REVIEW}")]
     refused(await _put(w, note, {"title": "Retitled", "status": "draft"}, "nurse"), 142, UNDER_REVIEW)
     r = await api.post("/classes/NoteVersion", {"medicalNote": ptr("MedicalNote", note), "versionNumber": 2,
                                                 "editor": w.user("nurse"), "plan": "x"}, session=w.token("nurse"))
