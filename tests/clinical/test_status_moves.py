@@ -245,7 +245,7 @@ async def test_marking_signed_needs_a_complete_review(api: Api, core: Any) -> No
     note, (v1,) = await _note(w)
     mine = await _request(w, note, v1, "nurse", "author")
     scribe = await _request(w, note, v1, "scribe", "specialist")
-    doc = await _request(w, note, v1, "physician", "attending")
+    provider = await _request(w, note, v1, "provider", "specialist")
     before = await snapshot(core)
     refused(await _put(w, note, {"status": "signed"}, "nurse"), 142,
             f"MedicalNote status cannot go from under_review to signed: {SIGNED_RULE} (version 1: 3 requested, "
@@ -257,12 +257,14 @@ async def test_marking_signed_needs_a_complete_review(api: Api, core: Any) -> No
     await _answer(w, mine, "nurse", "signed")
     await _answer(w, scribe, "scribe", "signed")
     refused(await _put(w, note, {"status": "signed"}, "scribe"), 142, "(version 1: 1 requested, 2 signed).")
-    await _answer(w, doc, "physician", "declined", "Assessment unsupported")
+    await _answer(w, provider, "provider", "declined", "Assessment unsupported")
     assert await _status(w, note) == "draft"
     await _moved(w, note, {"status": "under_review"}, "nurse")  # no request is open: back for the same version
     before = await snapshot(core)
-    refused(await _put(w, note, {"status": "signed"}, "provider"), 119,
-            "Permission denied: only the note's author, a supervising physician or one of its signers marks it signed.")
+    for who in ("provider", "admin"):  # the signer who declined; a reader who never signed
+        refused(await _put(w, note, {"status": "signed"}, who), 119 if who == "provider" else 101,
+                "Permission denied: only the note's author, a supervising physician or one who signed it marks it "
+                "signed." if who == "provider" else "Object not found.")
     refused(await _put(w, note, {"status": "signed"}, "outsider"), 101, "Object not found.")
     assert await snapshot(core) == before
     mark = await _seq(core)

@@ -33,8 +33,8 @@ MOVES = {
     (nw.DRAFT, nw.REVIEW): "the author or a supervising physician, once a version is saved",
     (nw.REVIEW, nw.DRAFT): "the author or a supervising physician, while no signature is requested on the "
                            "current version",
-    (nw.REVIEW, nw.SIGNED): "the author, a supervising physician or a signer of the current version, when every "
-                            "required signature on it is signed",
+    (nw.REVIEW, nw.SIGNED): "the author, a supervising physician or one who signed the current version, when "
+                            "every required signature on it is signed",
 }
 # Every other change of status → the rule it breaks.
 SIGNED_RULE = ("a note becomes signed when every requested signature is signed "
@@ -139,8 +139,8 @@ async def _note_update(core: Core, event: WriteEvent) -> None:
 async def _move(core: Core, event: WriteEvent, note: dict[str, Any], state: str, wanted: str) -> None:
     conn, ctx = event.conn, event.ctx
     if (state, wanted) not in MOVES:
-        raise ParseError(Code.VALIDATION_ERROR,
-                         f"MedicalNote status cannot go from {state} to {wanted}: {NOT_A_MOVE[(state, wanted)]}.")
+        rule = NOT_A_MOVE.get((state, wanted), "the lifecycle is draft → under_review → signed → amended")
+        raise ParseError(Code.VALIDATION_ERROR, f"MedicalNote status cannot go from {state} to {wanted}: {rule}.")
     latest = await nw.latest_version(conn, note["objectId"])
     if (state, wanted) == (nw.DRAFT, nw.REVIEW):
         await nw.require_editor(conn, ctx, note, "sends it for review")
@@ -156,9 +156,10 @@ async def _move(core: Core, event: WriteEvent, note: dict[str, Any], state: str,
                 f"current version ({latest['versionNumber']}): it returns to draft when a signer declines it.")
     else:  # under_review → signed
         signatures = [] if latest is None else await nw.version_signatures(conn, core, latest["objectId"])
-        if not await nw.may_edit(conn, ctx, note) and ctx.user_id not in {s.get("signer") for s in signatures}:
+        signers = {s.get("signer") for s in signatures if s.get("status") == nw.SIGNED_SIG}
+        if not await nw.may_edit(conn, ctx, note) and ctx.user_id not in signers:
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: only the note's author, a supervising "
-                             "physician or one of its signers marks it signed.")
+                             "physician or one who signed it marks it signed.")
         if not nw.review_complete(note, signatures):
             number = latest["versionNumber"] if latest else 0
             raise ParseError(
