@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chartkeep.behavioral.crisis_rules import MOVES
 from tests.behavioral.helpers import (
     Clinic,
     assess,
@@ -118,6 +119,30 @@ async def test_the_response_workflow_and_its_history(api: Api, core: Any) -> Non
     after = await snapshot(core)
     assert (after["CrisisLogRevision"], (await stored(c, "CrisisInterventionLog", oid))["version"]) == (
         before["CrisisLogRevision"], 7)
+
+
+async def test_every_status_move_written_by_the_care_team(api: Api) -> None:
+    """The whole table of docs/assessments.md: each legal move is accepted from a plain write by a
+    care-team member, the same state again too; every other one is 142 naming the allowed moves."""
+    c = await build_clinic(api)
+    statuses = ("open", "in_progress", "resolved", "closed")
+    done = {"responseAction": "Same-day session", "outcome": "Stable"}
+    for start in statuses:
+        for end in statuses:
+            log = await _log(c, status="resolved" if start == "closed" else start, **done)
+            oid = log["objectId"]
+            if start == "closed":
+                assert (await _put(c, oid, {"status": "closed"}, "nurse")).status_code == 200
+            r = await _put(c, oid, {"status": end}, "doc")
+            legal = end == start or end in MOVES[start]
+            if legal:
+                assert r.status_code == 200, (start, end, r.text)
+            elif start == "closed":
+                refused(r, 142, "A closed CrisisInterventionLog is final: record a new log for a new crisis.")
+            else:
+                refused(r, 142, f"CrisisInterventionLog status cannot go from {start} to {end} "
+                                f"(from {start}: {', '.join(MOVES[start])}).")
+            assert (await stored(c, "CrisisInterventionLog", oid))["status"] == (end if legal else start)
 
 
 async def test_workflow_refusals_change_nothing(api: Api, core: Any) -> None:

@@ -81,8 +81,8 @@ async def test_forbidden_transitions_fail_with_the_rule_and_change_nothing(api: 
         ("PUT", f"/classes/MedicalNote/{note}", {"status": "signed"}, "nurse", 142,
          "MedicalNote status cannot go from draft to signed: a note becomes signed when every requested "
          "signature is signed"),
-        ("PUT", f"/classes/MedicalNote/{note}", {"status": "under_review"}, "nurse", 142,
-         "a note goes under review when a signature is requested on its current version"),
+        ("PUT", f"/classes/MedicalNote/{note}", {"status": "under_review"}, "scribe", 119,
+         "only the note's author or a supervising physician sends it for review"),
         ("PUT", f"/classes/MedicalNote/{note}", {"status": "amended"}, "nurse", 142, "cannot go from draft to amended"),
         ("PUT", f"/classes/MedicalNote/{note}", {"title": "Mine now"}, "scribe", 119,
          "only the note's author or a supervising physician edits a draft"),

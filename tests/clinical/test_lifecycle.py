@@ -58,7 +58,8 @@ async def test_review_freezes_content_and_the_last_signature_signs_the_note(api:
             "saveNoteDraft edits a draft; this note is under_review")
     r = await api.post("/classes/NoteVersion", {"medicalNote": ptr("MedicalNote", note), "versionNumber": 2,
                                                 "editor": w.user("nurse"), "plan": "x"}, session=w.token("nurse"))
-    refused(r, 142, "MedicalNote is under review: no new version until a signer declines it.")
+    refused(r, 142, "MedicalNote is under review: no new version until a signer declines it or, while no "
+                    "signature is requested, its author returns it to draft.")
     # only the assigned signer signs: another team member cannot, nor can the master key
     nurse_sig, attending_sig = (s["objectId"] for s in req["signatures"])
     refused(await call(api, "signNote", {"signature": attending_sig}, w.token("scribe")), 101)

@@ -75,6 +75,12 @@ async def test_mutations_follow_the_note_lifecycle(api: Api, gql: Gql, core) -> 
     error = await gql.error("""mutation($id: ID!) { updateMedicalNote(input: {id: $id, fields: {status: "signed"}}) {
                                  medicalNote { status } } }""", {"id": note}, session=token)
     assert error["extensions"] == {"code": 142} and "cannot go from draft to signed" in error["message"]
+    # the template's own move, through a plain update: sent for review, then back to draft
+    for status in ("under_review", "draft"):
+        data = await gql.data("""mutation($id: ID!, $s: String) { updateMedicalNote(input: {id: $id,
+                                   fields: {status: $s}}) { medicalNote { status } } }""", {"id": note, "s": status},
+                              session=token)
+        assert data["updateMedicalNote"]["medicalNote"]["status"] == status
     await gql.data(call % "requestSignatures", {"p": {"note": note, "signers": [{"signer": me, "role": "author"}]}},
                    session=token)
     await gql.data(call % "signNote", {"p": {"note": note}}, session=token)

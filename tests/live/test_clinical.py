@@ -80,6 +80,15 @@ async def test_notes_reach_the_care_team_only(server: LiveServer) -> None:
     assert r.status_code == 200, r.text
     assert (await clients["doc"].event())["object"]["status"] == "draft"
     assert (await clients["nurse"].event())["object"]["status"] == "draft"
+    # the app moves the status itself (the template's flow): subscribers hear each move as well
+    for status, before in (("under_review", "draft"), ("draft", "under_review")):
+        r = await api.put(f"/classes/MedicalNote/{note}", {"currentVersionNumber": 1, "status": status},
+                          session=doc["token"])
+        assert r.status_code == 200, r.text
+        for who in ("doc", "nurse"):
+            got = await clients[who].event()
+            assert (got["op"], got["object"]["status"], got["original"]["status"]) == ("update", status, before)
+        await clients["outsider"].nothing()
 
     r = await api.delete(f"/classes/CareTeamMember/{member}", session=doc["token"])
     assert r.status_code == 200, r.text

@@ -120,3 +120,115 @@ test('direct saves follow the same rules (the Back4app template flow)', skip, as
   await expectParseError(v1.destroy(MK), 119, 'never deleted');
   assert.equal((await new Parse.Query('NoteVersion').get(v1.id, MK)).get('plan'), SOAP.plan);
 });
+
+// The template's own flow (the seed's Integration Flow): the app writes MedicalNote.status itself.
+// Every move the lifecycle allows is accepted in either order the app may use; what the rules
+// forbid stays refused (docs/clinical.md, "Status a client writes").
+
+async function templateNote(nurse, patient, encounter) {
+  const note = new Parse.Object('MedicalNote');
+  await note.save({ patient, encounter, author: nurse.user, title: 'Progress note', noteType: 'progress',
+    currentVersionNumber: 0, status: 'draft' }, nurse.opts);
+  return note;
+}
+
+async function refusedSave(obj, opts, code, message) {
+  await expectParseError(obj.save(null, opts), code, message);
+  obj.revert();
+}
+
+test('template flow: the app sends the note for review first, then requests signatures', skip, async () => {
+  const { doc, nurse, patient, encounter } = await clinic();
+  const note = await templateNote(nurse, patient, encounter);
+  note.set('status', 'under_review');
+  await refusedSave(note, nurse.opts, 142, 'MedicalNote has no content yet: save a version before sending it for review.');
+
+  const v1 = new Parse.Object('NoteVersion');
+  await v1.save({ medicalNote: note, versionNumber: 1, editor: nurse.user, ...SOAP }, nurse.opts);
+  note.set('currentVersionNumber', v1.get('versionNumber'));
+  note.set('status', 'under_review');
+  await note.save(null, nurse.opts);
+  assert.equal((await new Parse.Query('MedicalNote').get(note.id, doc.opts)).get('status'), 'under_review');
+
+  // under review with nothing requested yet: frozen, and not signed
+  note.set('title', 'Retitled');
+  await refusedSave(note, nurse.opts, 142, 'MedicalNote is under review: it cannot change until a signer declines it');
+  await expectParseError(new Parse.Object('NoteVersion').save({ medicalNote: note, versionNumber: 2, editor: nurse.user,
+    plan: 'late edit' }, nurse.opts), 142, 'MedicalNote is under review: no new version');
+  note.set('status', 'signed');
+  await refusedSave(note, nurse.opts, 142, 'cannot go from under_review to signed');
+  // the author takes it back, edits, and sends it again
+  note.set('status', 'draft');
+  await note.save(null, nurse.opts);
+  note.set('title', 'Progress note, day 2');
+  await note.save(null, nurse.opts);
+  note.set('status', 'under_review');
+  await note.save(null, nurse.opts);
+
+  const sig = new Parse.Object('Signature');
+  await sig.save({ medicalNote: note, noteVersion: v1, signer: doc.user, signatureRole: 'attending', status: 'requested' }, nurse.opts);
+  note.set('status', 'signed');
+  await refusedSave(note, nurse.opts, 142, '(version 1: 1 requested, 0 signed)');
+  note.set('status', 'draft');
+  await refusedSave(note, nurse.opts, 142, 'while a signature is requested on its current version (1)');
+
+  const mine = await new Parse.Query('Signature').get(sig.id, doc.opts);
+  mine.set('status', 'signed');
+  await mine.save(null, doc.opts);
+  assert.match(mine.get('contentHash'), /^[0-9a-f]{64}$/);
+  const signed = await new Parse.Query('MedicalNote').get(note.id, doc.opts);
+  assert.equal(signed.get('status'), 'signed');
+  signed.set('status', 'signed');  // the app marks it signed: the state the server reached
+  await signed.save(null, doc.opts);
+  signed.set('status', 'draft');
+  await refusedSave(signed, doc.opts, 142, 'a signed note is final');
+  assert.deepEqual(await Parse.Cloud.run('verifyNoteSignatures', { note: note.toPointer() }, doc.opts), { checked: 1, mismatches: [] });
+});
+
+test('template flow: signature requests first, a decline, the note sent again and amended', skip, async () => {
+  const { doc, nurse, patient, encounter } = await clinic();
+  const note = await templateNote(nurse, patient, encounter);
+  const v1 = new Parse.Object('NoteVersion');
+  await v1.save({ medicalNote: note, versionNumber: 1, editor: nurse.user, ...SOAP }, nurse.opts);
+  const sig = new Parse.Object('Signature');
+  await sig.save({ medicalNote: note, noteVersion: v1, signer: doc.user, signatureRole: 'attending', status: 'requested' }, nurse.opts);
+  note.set('currentVersionNumber', 1);
+  note.set('status', 'under_review');  // the server is there already: accepted
+  await note.save(null, nurse.opts);
+
+  const asSigner = await new Parse.Query('Signature').get(sig.id, doc.opts);
+  asSigner.set('status', 'declined');
+  asSigner.set('comment', 'Plan lacks a follow-up date');
+  await asSigner.save(null, doc.opts);
+  await note.fetch(nurse.opts);
+  assert.equal(note.get('status'), 'draft');
+  note.set('status', 'draft');
+  await note.save(null, nurse.opts);
+
+  const v2 = new Parse.Object('NoteVersion');
+  await v2.save({ medicalNote: note, versionNumber: 2, editor: nurse.user, plan: 'Review on 2026-02-01' }, nurse.opts);
+  note.set('currentVersionNumber', v2.get('versionNumber'));
+  note.set('status', 'under_review');
+  await note.save(null, nurse.opts);
+  assert.equal(note.get('currentVersionNumber'), 2);
+  const again = new Parse.Object('Signature');
+  await again.save({ medicalNote: note, noteVersion: v2, signer: doc.user, signatureRole: 'attending', status: 'requested' }, nurse.opts);
+  const second = await new Parse.Query('Signature').get(again.id, doc.opts);
+  second.set('status', 'signed');
+  await second.save(null, doc.opts);
+  await note.fetch(nurse.opts);
+  assert.equal(note.get('status'), 'signed');
+  note.set('status', 'signed');
+  await note.save(null, nurse.opts);
+
+  note.set('status', 'amended');  // an amendment is a version with a reason, not a status
+  await refusedSave(note, nurse.opts, 142, 'a signed note becomes amended when an amendment version is saved with a reason');
+  const v3 = new Parse.Object('NoteVersion');
+  await v3.save({ medicalNote: note, versionNumber: 3, editor: nurse.user, plan: 'Review on 2026-01-25',
+    changeSummary: 'Follow-up brought forward' }, nurse.opts);
+  note.set('currentVersionNumber', v3.get('versionNumber'));
+  note.set('status', 'amended');
+  await note.save(null, nurse.opts);
+  await note.fetch(nurse.opts);
+  assert.deepEqual([note.get('status'), note.get('currentVersionNumber')], ['amended', 3]);
+});

@@ -4,9 +4,11 @@ These are before/after-save hooks, so a direct REST or SDK write (a Back4app-tem
 the fields itself) meets exactly the rules the Cloud functions do:
 
 * a note is created as a ``draft``, in its author's own name; ``currentVersionNumber`` is the
-  server's (0 until the first version is saved);
-* a client-set ``status`` is accepted when it equals the state the workflow reached, and
-  refused with 142 naming the rule otherwise;
+  server's (0 until the first version is saved; a client's value is never stored);
+* a client-set ``status`` is a move of the lifecycle (``MOVES``, docs/clinical.md): accepted
+  when the caller may make it and what it needs holds, under the lock on the note row; the
+  state the workflow already reached is accepted as it is; anything else is refused with 142
+  naming the rule (or 119 naming who may);
 * a version is appended, never changed: the server numbers it (newest + 1, under a lock on the
   note row), links ``previousVersion``, sets ``editor`` to the caller and advances the note's
   ``currentVersionNumber`` in the same transaction;
@@ -26,18 +28,38 @@ from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
 
-STATUS_RULES = {
-    nw.DRAFT: "a note returns to draft only when a signer declines it",
-    nw.REVIEW: "a note goes under review when a signature is requested on its current version",
-    nw.SIGNED: "a note becomes signed when every requested signature is signed "
-               "(with an attending co-signature when it requiresCosign)",
-    nw.AMENDED: "a signed note becomes amended when an amendment version is saved with a reason",
+# The moves a client's status write may make: (from, to) → who, and what must hold (docs/clinical.md).
+MOVES = {
+    (nw.DRAFT, nw.REVIEW): "the author or a supervising physician, once a version is saved",
+    (nw.REVIEW, nw.DRAFT): "the author or a supervising physician, while no signature is requested on the "
+                           "current version",
+    (nw.REVIEW, nw.SIGNED): "the author, a supervising physician or one who signed the current version, when "
+                            "every required signature on it is signed",
+}
+# Every other change of status → the rule it breaks.
+SIGNED_RULE = ("a note becomes signed when every requested signature is signed "
+               "(with an attending co-signature when it requiresCosign)")
+AMENDED_RULE = "a signed note becomes amended when an amendment version is saved with a reason"
+FINAL_RULE = "a signed note is final: it is corrected by an amendment version with a reason (amendNote)"
+STAYS_AMENDED = "an amended note stays amended: it is corrected by further amendments, which may be signed"
+NOT_A_MOVE = {
+    (nw.DRAFT, nw.SIGNED): SIGNED_RULE,
+    (nw.DRAFT, nw.AMENDED): AMENDED_RULE,
+    (nw.REVIEW, nw.AMENDED): AMENDED_RULE,
+    (nw.SIGNED, nw.DRAFT): FINAL_RULE,
+    (nw.SIGNED, nw.REVIEW): FINAL_RULE,
+    (nw.SIGNED, nw.AMENDED): AMENDED_RULE,
+    (nw.AMENDED, nw.DRAFT): STAYS_AMENDED,
+    (nw.AMENDED, nw.REVIEW): STAYS_AMENDED,
+    (nw.AMENDED, nw.SIGNED): STAYS_AMENDED,
 }
 LINKS = ("author", "encounter")
 LABELS = ("securityLabels",)  # metadata, not content: their rules are record_labels' (docs/portal.md)
 SERVER_OWNED_VERSION = ("versionNumber", "previousVersion")
+UNDER_REVIEW = ("MedicalNote is under review: it cannot change until a signer declines it or, while no signature "
+                "is requested, its author returns it to draft.")
 FROZEN = {
-    nw.REVIEW: "MedicalNote is under review: it cannot change until a signer declines it.",
+    nw.REVIEW: UNDER_REVIEW,
     nw.SIGNED: "A signed MedicalNote is never edited in place: amend it with a new version (amendNote).",
     nw.AMENDED: "A signed MedicalNote is never edited in place: amend it with a new version (amendNote).",
 }
@@ -85,27 +107,70 @@ def _new_note(event: WriteEvent) -> None:
 
 async def _note_update(core: Core, event: WriteEvent) -> None:
     ctx = event.ctx
-    current = await event.load_writable()
+    current = await event.load_writable()  # locked: signatures and versions of this note queue behind it
     event.values.pop("currentVersionNumber", None)  # server-owned: a client's value is dropped
-    state = current.get("status")
+    state = str(current.get("status"))
+    wanted = state
     if "status" in event.values:
         wanted = event.values.pop("status")
         _check_status_value(wanted)
-        if wanted != state:
-            raise ParseError(
-                Code.VALIDATION_ERROR,
-                f"MedicalNote status cannot go from {state} to {wanted}: {STATUS_RULES[wanted]}.",
-            )
     for name in LINKS:
         if name in event.values and event.values[name] != current.get(name):
             raise ParseError(Code.VALIDATION_ERROR, f"{name} cannot be changed once set")
+    if wanted != state:
+        await _move(core, event, current, state, wanted)
     changed = [k for k, v in event.values.items()
-               if not k.startswith("_") and k not in LABELS and current.get(k) != v]
+               if not k.startswith("_") and k not in LABELS and k != "status" and current.get(k) != v]
     if not changed:
         return
     if state in FROZEN:
         raise ParseError(Code.VALIDATION_ERROR, FROZEN[state])
     await nw.require_editor(event.conn, ctx, current, "edits a draft")
+
+
+# ---- a status a client writes: the lifecycle's moves ---------------------------------------------
+#
+# MOVES says who may make each one and what must hold; every other change is NOT_A_MOVE (142). The
+# server's own moves (a signature requested on a draft, a decline, the last signature, an amendment
+# version) are made by the signature and version rules; a client writing the state they reached
+# changes nothing. Everything here runs under the lock on the note row (load_writable).
+
+
+async def _move(core: Core, event: WriteEvent, note: dict[str, Any], state: str, wanted: str) -> None:
+    conn, ctx = event.conn, event.ctx
+    if (state, wanted) not in MOVES:
+        rule = NOT_A_MOVE.get((state, wanted), "the lifecycle is draft → under_review → signed → amended")
+        raise ParseError(Code.VALIDATION_ERROR, f"MedicalNote status cannot go from {state} to {wanted}: {rule}.")
+    latest = await nw.latest_version(conn, note["objectId"])
+    if (state, wanted) == (nw.DRAFT, nw.REVIEW):
+        await nw.require_editor(conn, ctx, note, "sends it for review")
+        if latest is None:
+            raise ParseError(Code.VALIDATION_ERROR,
+                             "MedicalNote has no content yet: save a version before sending it for review.")
+    elif (state, wanted) == (nw.REVIEW, nw.DRAFT):
+        await nw.require_editor(conn, ctx, note, "returns it to draft")
+        if latest is not None and _count(await nw.version_signatures(conn, core, latest["objectId"]), nw.REQUESTED):
+            raise ParseError(
+                Code.VALIDATION_ERROR,
+                f"MedicalNote status cannot go from under_review to draft while a signature is requested on its "
+                f"current version ({latest['versionNumber']}): it returns to draft when a signer declines it.")
+    else:  # under_review → signed
+        signatures = [] if latest is None else await nw.version_signatures(conn, core, latest["objectId"])
+        signers = {s.get("signer") for s in signatures if s.get("status") == nw.SIGNED_SIG}
+        if not await nw.may_edit(conn, ctx, note) and ctx.user_id not in signers:
+            raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied: only the note's author, a supervising "
+                             "physician or one who signed it marks it signed.")
+        if not nw.review_complete(note, signatures):
+            number = latest["versionNumber"] if latest else 0
+            raise ParseError(
+                Code.VALIDATION_ERROR,
+                f"MedicalNote status cannot go from under_review to signed: {SIGNED_RULE} (version {number}: "
+                f"{_count(signatures, nw.REQUESTED)} requested, {_count(signatures, nw.SIGNED_SIG)} signed).")
+    event.values["status"] = wanted
+
+
+def _count(signatures: list[dict[str, Any]], status: str) -> int:
+    return sum(1 for s in signatures if s.get("status") == status)
 
 
 # ---- NoteVersion ---------------------------------------------------------------------------------
@@ -127,7 +192,8 @@ async def version_before_save(core: Core, event: WriteEvent) -> None:
         event.values["editor"] = ctx.user_id  # server-owned: the caller wrote it
     state = note.get("status")
     if state == nw.REVIEW:
-        raise ParseError(Code.VALIDATION_ERROR, "MedicalNote is under review: no new version until a signer declines it.")
+        raise ParseError(Code.VALIDATION_ERROR, "MedicalNote is under review: no new version until a signer declines it "
+                         "or, while no signature is requested, its author returns it to draft.")
     if state == nw.DRAFT and event.values.get("isAddendum"):
         raise ParseError(Code.VALIDATION_ERROR, "An addendum is added to a signed note; a draft is edited with a new version.")
     if state in (nw.SIGNED, nw.AMENDED) and not _reason(event.values):

@@ -2,9 +2,11 @@
 
 ``MedicalNote.status``: draft → under_review → signed → amended (docs/clinical.md).
 
-* **draft** — the author (or a supervising physician) saves new versions and requests signatures;
-* **under_review** — signatures are requested on the current version; its content is frozen;
-  a decline returns the note to draft, the last required signature makes it signed;
+* **draft** — the author (or a supervising physician) saves new versions, requests signatures
+  or sends it for review (a client writing ``status: under_review``, note_rules.MOVES);
+* **under_review** — its content is frozen; signatures are requested on the current version
+  (before or after the status was written); a decline returns the note to draft, the last
+  required signature makes it signed; its author may return it to draft while no request is open;
 * **signed** — never edited in place; an amendment or addendum is a new version with a reason;
 * **amended** — signed, then amended (again amendable; the amendment may be signed too).
 

@@ -3,7 +3,7 @@
 * **Request** (create): by the note's author or a supervising physician, on the note's current
   version, for a clinician on the patient's care team, with a role from the seed (author,
   attending, resident, specialist, supervisor); created as ``requested``. A draft note goes
-  ``under_review``.
+  ``under_review``; one the app already sent for review stays so.
 * **Sign / decline** (update): only the assigned signer; only while the request is for the
   note's current version and the note is under review (or amended, for an amendment). The server
   sets ``signedAt``, ``printedName``, ``meaning`` and ``contentHash`` (the SHA-256 of the signed
