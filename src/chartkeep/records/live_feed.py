@@ -1,8 +1,8 @@
 """What LiveQuery learns from the write pipeline: one ``Change`` per committed write.
 
-The write pipeline calls :func:`load_original` before it stores an update or a delete and
-:func:`after_write` / :func:`after_delete` once the row is written, all inside the write's
-transaction. The change is handed to the feed by the transaction's on-commit queue, so a
+The one write primitive (records/commit.py) reads the row before an update or a delete (the
+``original``) and calls :func:`after_write` / :func:`after_delete` once the row is written, all
+inside the write's transaction. The change is handed to the feed by the transaction's on-commit queue, so a
 rolled-back write publishes nothing. Rows are internal values (the matcher's input) read back
 from the database inside the transaction, so what subscribers see is exactly what was stored —
 hooks' changes included — minus hidden columns such as password hashes.
@@ -35,27 +35,22 @@ def clean(schema: ClassSchema, row: dict[str, Any] | None) -> dict[str, Any] | N
     return row
 
 
-async def load_original(conn: Conn, schema: ClassSchema, object_id: str, current: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The stored row before the write (locked on PostgreSQL; the write locks it anyway)."""
-    row = dict(current) if current is not None else await rows.fetch_for_write(conn, schema, object_id, None)
-    return clean(schema, row)
-
-
-async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: str, original: dict[str, Any] | None) -> None:
+async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: str,
+                      original: dict[str, Any] | None) -> None:
+    """The row as stored now (read back in the transaction), published once it commits."""
     current = clean(schema, await rows.fetch_for_write(conn, schema, object_id, None))
-    if current is None:
-        return
-    change = Change(schema.name, object_id, original, current)
-    feed = core.live
-    if feed is not None:
-        conn.on_commit(lambda: feed.publish(change))
+    if current is not None:
+        _publish(core, conn, Change(schema.name, object_id, original, current))
 
 
-def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str, original: dict[str, Any] | None) -> None:
+def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str,
+                 original: dict[str, Any] | None) -> None:
     original = clean(schema, original)
-    if original is None:
-        return
-    change = Change(schema.name, object_id, original, None)
+    if original is not None:
+        _publish(core, conn, Change(schema.name, object_id, original, None))
+
+
+def _publish(core: Core, conn: Conn, change: Change) -> None:
     feed = core.live
     if feed is not None:
         conn.on_commit(lambda: feed.publish(change))
