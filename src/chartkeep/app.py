@@ -22,14 +22,17 @@ from chartkeep.behavioral import (
 )
 from chartkeep.care import break_glass, chart_acl, directory, grants, invitations, labels, portal
 from chartkeep.clinical import note_functions, note_rules, patient_chart, signature_check, signature_rules
+from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.handles import Core
 from chartkeep.core.role_cache import RoleCache
 from chartkeep.core.session_cache import SessionCache
+from chartkeep.devices import installations
 from chartkeep.files import attachment_url, refs
 from chartkeep.live import LiveQuery
 from chartkeep.messaging import appointment_rules, threads
 from chartkeep.messaging import rules as message_rules
 from chartkeep.schema.registry import Registry
+from chartkeep.schema_admin import config
 from chartkeep.schema_admin.bootstrap import initialize, load_registry
 from chartkeep.settings import Settings
 from chartkeep.storage.opening import open_database
@@ -45,6 +48,7 @@ BUILT_IN = (
     refs,  # files: who may put a file into a field
     self_report_rules, assessment_rules, crisis_rules,  # behavioral
     labels, grants, portal, directory, break_glass, invitations,  # care: labels narrow the ACLs above
+    installations, config,  # devices: an installation's user; Parse Config's cached copy
     note_functions, patient_chart, signature_check,  # Cloud functions
     assessment_functions, self_report_functions, threads, attachment_url,
 )
@@ -59,6 +63,7 @@ def build_core(settings: Settings) -> Core:
         settings=settings,
         roles=RoleCache(settings.role_cache_seconds),
         sessions=SessionCache(settings.session_cache_seconds),
+        config=ConfigCache(settings.config_cache_seconds),
     )
     for module in BUILT_IN:
         module.register(core.hooks)
@@ -83,6 +88,7 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             try:
                 yield
             finally:
+                await core.background.close(settings.push_shutdown_grace_seconds)  # pushes being delivered
                 await live.close()
         finally:
             await core.db.close()

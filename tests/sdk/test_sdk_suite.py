@@ -181,7 +181,7 @@ def _wait_healthy(proc: subprocess.Popen, url: str, stderr_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _chartkeep_server(database_url: str, workdir: Path) -> Iterator[tuple[str, Path]]:
+def _chartkeep_server(database_url: str, workdir: Path, webhook_port: int) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     stdout_path = workdir / "server.stdout.log"
     stderr_path = workdir / "server.stderr.log"
@@ -198,6 +198,8 @@ def _chartkeep_server(database_url: str, workdir: Path) -> Iterator[tuple[str, P
         # The suite signs up and logs in hundreds of users from 127.0.0.1 within a minute.
         "--signup-rate-limit", "100000",
         "--login-rate-limit", "100000",
+        # devices.test.mjs listens there for the pushes it sends
+        "--push-webhook-url", f"http://127.0.0.1:{webhook_port}/push-hook",
     ]  # fmt: skip
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         proc = subprocess.Popen(
@@ -232,7 +234,8 @@ def test_parse_js_sdk_suite(backend: str, node_suite: list[str], tmp_path: Path)
             _unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(e).__name__}: {e}")
 
     try:
-        with _chartkeep_server(database_url, tmp_path) as (server_url, stderr_path):
+        webhook_port = _free_port()
+        with _chartkeep_server(database_url, tmp_path, webhook_port) as (server_url, stderr_path):
             env = {k: v for k, v in os.environ.items() if k != "PARSE_REFERENCE"}
             env.update(
                 PARSE_SERVER_URL=server_url,
@@ -240,6 +243,7 @@ def test_parse_js_sdk_suite(backend: str, node_suite: list[str], tmp_path: Path)
                 PARSE_MASTER_KEY=MASTER_KEY,
                 # Chartkeep loads the seed templates itself: verify, never create.
                 PARSE_EXPECT_SEEDED="1",
+                PARSE_PUSH_WEBHOOK_PORT=str(webhook_port),
             )
             try:
                 proc = subprocess.run(

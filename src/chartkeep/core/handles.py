@@ -1,11 +1,14 @@
 """The handles every service needs, built once by ``create_app`` (app.py): the database, the class
-registry, the settings, the caches, the hook registry, the ledger's appender and LiveQuery's feed."""
+registry, the settings, the caches, the hook registry, the ledger's appender, LiveQuery's feed and
+the work requests leave running (a push's delivery)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from chartkeep.audit.group import GroupAppender
+from chartkeep.core.background import Background
+from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.feed import Feed
 from chartkeep.core.hooks import Hooks
 from chartkeep.core.role_cache import RoleCache
@@ -26,6 +29,8 @@ class Core:
     hooks: Hooks[Core] = field(default_factory=Hooks)
     sessions: SessionCache = field(default_factory=lambda: SessionCache(0))
     live: Feed | None = None  # LiveQuery's bus (chartkeep.live); None: no events
+    config: ConfigCache = field(default_factory=lambda: ConfigCache(0))  # Parse Config (GET /config)
+    background: Background = field(default_factory=Background)
     ledger: GroupAppender = field(init=False)
 
     def __post_init__(self) -> None:

@@ -12,10 +12,11 @@ the others (the caches' and the registry's ``tell``, wired to the LiveQuery bus 
 | ``["sessions"]`` | a session deleted (``DELETE /sessions``, a master-key ``_Session`` write) | every token is forgotten |
 | ``["roles", id…]`` / ``["roles"]`` | care-team membership, the ``role`` field, a break-the-glass grant / any ``_Role`` write | those users' roles (everyone's) are forgotten |
 | ``["class", name, schema]`` | ``/schemas`` or a client creates, changes or drops a class | the class is replaced (``schema`` null: removed) |
+| ``["config"]`` | Parse Config changes (``PUT /config``, any ``_GlobalConfig`` write) | the cached config is forgotten |
 
 A forgotten entry is read again from the database on next use. When a process (re)subscribes to
 Redis after losing it, notices sent meanwhile are lost, so it forgets every cached session and role
-and reloads the registry (``resync``).
+and the cached config, and reloads the registry (``resync``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Peers:
             core.sessions.clear(tell=False)
         elif kind == "roles":
             core.roles.invalidate([str(a) for a in args] if args else None, tell=False)
+        elif kind == "config":
+            core.config.drop(tell=False)
         elif kind == "class":
             name, data = str(args[0]), args[1]
             if data is None:
@@ -61,6 +64,7 @@ class Peers:
         log.warning("notices from other processes may have been missed: caches dropped, classes reloaded")
         self.core.sessions.clear(tell=False)
         self.core.roles.invalidate(tell=False)
+        self.core.config.drop(tell=False)
         task = asyncio.get_running_loop().create_task(self._reload())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -29,7 +29,7 @@ the hub (what clients subscribe to)."""
         self.hub = Hub(core)
         # what this process drops from its caches or changes in its registry, the others hear of
         self.peers = Peers(core)
-        core.sessions.tell = core.roles.tell = core.registry.tell = self.bus.notify
+        core.sessions.tell = core.roles.tell = core.registry.tell = core.config.tell = self.bus.notify
 
     def tracks(self, class_name: str) -> bool:
         return self.bus.tracks(class_name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.access import system
 from chartkeep.access.guards import read_guard
 from chartkeep.access.protected import deny_protected_query, deny_protected_subqueries
 from chartkeep.context import RequestContext
@@ -62,6 +63,7 @@ Seen = list[tuple[str, dict[str, Any]]]
 async def _find(
     core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None
 ) -> tuple[dict[str, Any], Seen]:
+    system.enforce(ctx, "find", class_name)
     check_params(raw, FIND_PARAMS)
     opts = parse_find_options(raw, core.settings.max_limit)
     schema = core.registry.get(class_name)
@@ -105,6 +107,7 @@ async def get(
 async def _get(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None
 ) -> tuple[dict[str, Any], Seen]:
+    system.enforce(ctx, "get", class_name)
     check_params(raw, GET_PARAMS, "Improper encode of parameter")
     opts = parse_find_options(raw)
     schema = core.registry.get(class_name)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.access import system
 from chartkeep.access.acl import write_principals
 from chartkeep.access.guards import write_pointer_filter
 from chartkeep.audit.table import is_ledger_class
@@ -81,6 +82,7 @@ async def _create(
     core: Core, ctx: RequestContext, class_name: str, body: dict[str, Any], conn: Conn | None,
     hidden: dict[str, Any] | None, assign_id: str | None,
 ) -> dict[str, Any]:
+    system.enforce(ctx, "create", class_name)
     w = Write(ctx, class_name, body)
     resolve_class(core, w)
     authorize(core, w)
@@ -122,6 +124,7 @@ async def _update(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, body: dict[str, Any], conn: Conn | None,
     hidden: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    system.enforce(ctx, "update", class_name)
     w = Write(ctx, class_name, body, object_id=object_id)
     resolve_class(core, w)
     authorize(core, w)
@@ -171,6 +174,7 @@ async def delete(core: Core, ctx: RequestContext, class_name: str, object_id: st
 
 
 async def _delete(core: Core, ctx: RequestContext, class_name: str, object_id: str, conn: Conn | None) -> None:
+    system.enforce(ctx, "delete", class_name)
     schema = core.registry.get(class_name)
     if schema is None:
         return None  # deleting in a class that does not exist is a no-op, as in Parse

@@ -18,6 +18,8 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     "_User": [("_User_unique_username", 'lower("username")'), ("_User_unique_email", 'lower("email")')],
     "_Session": [("_Session_unique_token", '"sessionToken"')],
     "_Role": [("_Role_unique_name", '"name"')],
+    # one installation per installationId (devices/installations.py upserts by it; stored lowercased)
+    "_Installation": [("_Installation_unique_installationId", '"installationId"')],
     # the backstop of the note-version lock: one row per (note, number) (docs/clinical.md)
     "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
     "ProviderProfile": [("ProviderProfile_unique_user", '"user"')],  # one directory entry per clinician

@@ -14,6 +14,8 @@ from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull, GraphQLObjectT
 
 from chartkeep.api.graphql.accounts import account_fields
 from chartkeep.api.graphql.cloud import cloud_mutations
+from chartkeep.api.graphql.config import TYPE_NAMES as CONFIG_TYPES
+from chartkeep.api.graphql.config import config_fields
 from chartkeep.api.graphql.mutations import class_mutations
 from chartkeep.api.graphql.queries import find_field, get_field
 from chartkeep.api.graphql.types import TypeBank
@@ -39,6 +41,10 @@ def build_schema(registry: Registry, function_names: Collection[str] = ()) -> Gr
         queries.update(account_queries)
         mutations.update(account_mutations)
     taken_types = bank.type_names | ACCOUNT_TYPES | {"Viewer"}
+    config_queries, config_mutations = config_fields(set(mutations) | set(queries), taken_types)
+    queries.update(config_queries)
+    mutations.update(config_mutations)
+    taken_types |= CONFIG_TYPES
     mutations.update(cloud_mutations(function_names, set(mutations) | set(queries), taken_types))
     return GraphQLSchema(
         query=GraphQLObjectType("Query", queries),

@@ -16,7 +16,9 @@ import re
 from chartkeep.errors import Code, ParseError
 
 # Classes never exposed (sessions are listed through REST /sessions; the rest are Parse internals).
-HIDDEN_CLASSES = frozenset({"_Session", "_Installation", "_Audience", "_Idempotency", "_PushStatus", "_JobStatus"})
+HIDDEN_CLASSES = frozenset({
+    "_Session", "_Installation", "_Audience", "_Idempotency", "_PushStatus", "_JobStatus", "_GlobalConfig",
+})
 # Type names the generated schema defines itself; a class with one of these names is left out.
 RESERVED_TYPES = frozenset({
     "Query", "Mutation", "Subscription", "Date", "Object", "Any", "Bytes", "File", "GeoPoint", "PageInfo",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from chartkeep.accounts import email_verification, login, password_reset, sessions, users
+from chartkeep.api.rest import admin
+from chartkeep.api.rest import push as push_routes
 from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
 from chartkeep.api.rest.router import Handler, Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.devices import installations
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import functions, reads, writes
 from chartkeep.schema_admin import schemas
@@ -17,6 +20,7 @@ from chartkeep.storage.database import Conn
 USER = "_User"
 SESSION = "_Session"
 ROLE = "_Role"
+INSTALLATION = "_Installation"  # saved by installationId too (devices/installations.py)
 
 
 def _created(ctx: RequestContext, path: str, body: dict) -> Reply:
@@ -43,6 +47,9 @@ async def create(core: Core, ctx: RequestContext, call: Call, conn: Conn | None)
         return _created(ctx, "/users", await users.sign_up(core, ctx, call.body, conn))
     if class_name == SESSION and not ctx.is_master:
         raise ParseError(Code.OPERATION_FORBIDDEN, "Sessions are created by logging in.")
+    if class_name == INSTALLATION:
+        reply, created = await installations.save_new(core, ctx, call.body, conn)
+        return _created(ctx, f"/classes/{class_name}", reply) if created else Reply(reply)
     return _created(ctx, f"/classes/{class_name}", await writes.create(core, ctx, class_name, call.body, conn))
 
 
@@ -52,6 +59,8 @@ async def update(core: Core, ctx: RequestContext, call: Call, conn: Conn | None)
         return Reply(await users.update_user(core, ctx, object_id, call.body, conn))
     if class_name == SESSION and not ctx.is_master:
         raise ParseError(Code.OPERATION_FORBIDDEN, "Sessions cannot be edited.")
+    if class_name == INSTALLATION:
+        return Reply(await installations.save(core, ctx, object_id, call.body, conn))
     return Reply(await writes.update(core, ctx, class_name, object_id, call.body, conn))
 
 
@@ -150,10 +159,6 @@ async def health(core: Core, ctx: RequestContext, call: Call, conn: Conn | None)
     return Reply({"status": "ok"})
 
 
-async def config(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply({"params": {}, "masterKeyOnly": {}} if ctx.is_master else {"params": {}})
-
-
 def _creates_user(call: Call) -> bool:
     return call.path_params.get("className") == USER
 
@@ -183,5 +188,9 @@ def build_router() -> Router:
         {"GET": schema_get, "POST": schema_create, "PUT": schema_update, "DELETE": schema_delete},
         master_only=True,
     )
-    r.add("/config", {"GET": config})
+    r.add("/installations", {"GET": _with_class(INSTALLATION, find), "POST": _with_class(INSTALLATION, create)})
+    r.add("/installations/{objectId}",
+          {m: _with_class(INSTALLATION, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
+    push_routes.add_routes(r)
+    admin.add_routes(r)  # /config, /serverInfo
     return r

@@ -1,0 +1,38 @@
+"""``GET /serverInfo`` (master key): what administration tools (Parse Dashboard, the SDKs'
+``ParseServerInfo``) ask first, in Parse Server's shape — each feature flag true only for what
+Chartkeep really serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chartkeep import __version__
+
+# The Parse Server release whose REST API Chartkeep answers as (docs/parse-compatibility.md): tools
+# such as Parse Dashboard turn features on by comparing this version.
+PARSE_SERVER_VERSION = "9.10.0"
+
+
+def server_info(push_available: bool) -> dict[str, Any]:
+    """``push_available``: a push adapter is configured (devices/push.py)."""
+    features = {
+        "globalConfig": {"create": True, "read": True, "update": True, "delete": True},  # /config
+        "hooks": {"create": False, "read": False, "update": False, "delete": False},  # no /hooks API
+        "cloudCode": {"jobs": False},  # no background jobs
+        "logs": {"level": False, "size": False, "order": False, "until": False, "from": False},  # no /scriptlog
+        "push": {
+            "immediatePush": push_available,
+            "scheduledPush": False,  # push_time is handed to the adapter, not scheduled here
+            "storedPushData": push_available,  # _PushStatus
+            "pushAudiences": False,  # no _Audience
+            "localization": False,  # locale variants are passed through, not chosen per device
+        },
+        "schemas": {
+            "addField": True, "removeField": True, "addClass": True, "removeClass": True,
+            "clearAllDataFromClass": False,  # no DELETE /purge
+            "exportClass": False,
+            "editClassLevelPermissions": True, "editPointerPermissions": True,
+        },
+        "settings": {"securityCheck": False},
+    }
+    return {"features": features, "parseServerVersion": PARSE_SERVER_VERSION, "chartkeepVersion": __version__}
