@@ -37,7 +37,7 @@ async def test_seed_roles_exist_and_clinician_is_inherited(api: Api) -> None:
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("role", ["physician", "nurse", "scribe", "admin", "auditor", "provider"])
+@pytest.mark.parametrize("role", ["physician", "nurse", "scribe", "admin", "auditor", "applicant"])
 async def test_self_signup_only_with_an_allowed_role(api: Api, core, role: str) -> None:  # type: ignore[no-untyped-def]
     before = await row_count(core, "_User")
     r = await api.post("/users", {"username": "mallory", "password": "Long-enough-pw-1", "role": role})

@@ -4,7 +4,7 @@ A signed-in staff member creates a role (the ``_Role`` class-level permission); 
 role's own ACL decides who changes it — its users, its ``roles``, its ACL — as in Parse.
 
 *Reserved* roles stay the administrators': the seed roles and group roles (``admin``,
-``physician``, ``nurse``, ``scribe``, ``auditor``, ``provider``, ``patient``,
+``physician``, ``nurse``, ``scribe``, ``auditor``, ``provider``, ``patient``, ``applicant``,
 ``clinician``… and every role the templates' ``_User.role`` names), compared without case, and
 every name the server makes (``careTeam_…``, ``recordGrant_…``). Without an admin session or the
 master key:
