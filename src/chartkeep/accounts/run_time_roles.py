@@ -94,6 +94,7 @@ async def role_before_save(core: Core, event: WriteEvent) -> None:
     else:
         current = await event.load_current()
         if current is not None and is_reserved(core, current.get("name")):
+            await event.load_writable()  # 101 first when its ACL refuses, as the write itself would answer
             raise ParseError(Code.OPERATION_FORBIDDEN,
                              f"Permission denied: the role {current.get('name')} is reserved; only an administrator changes it.")
     _check_acl(event)
