@@ -153,6 +153,11 @@ async def test_a_bad_invitation_changes_nothing(api: Api, core: Any) -> None:
     ]
     for body, message in bad:
         refused(await api.post("/users", {"password": "Nora-chose-this-1", **body}), 142, message)
+    r = await api.post("/users", {"username": "nora@example.org", "password": "Nora-chose-this-1",
+                                  "invitationToken": link["token"], "emailVerified": True})
+    refused(r, 119, "Clients aren't allowed to manually update email verification.")
+    r = await api.post("/users", {"username": "nora@example.org", "password": "short", "invitationToken": link["token"]})
+    assert r.json()["code"] == 142
     assert {t: await row_count(core, t) for t in before} == before
     assert (await api.post("/login", {"username": "nora@example.org", "password": "Nora-chose-this-1"})).status_code != 200
     # a staff account's password-reset link is no invitation

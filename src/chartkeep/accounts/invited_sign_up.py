@@ -6,8 +6,9 @@ link — and ``username`` the invited address (the mail names it): instead of a 
 invited one gets the password chosen here, and the answer is Parse's sign-up answer for that
 account (``objectId``, ``createdAt``, ``sessionToken``), so the app finds the profile with
 ``PatientProfile where user = me`` as the seed's flow does. Other fields sent (``displayName``…)
-are written as the patient's own update; ``email``, if sent, must be the invited address, and
-``role``, if sent, ``patient``.
+are written as the patient's own update, under the rules of any update of one's user
+(``emailVerified`` 119, ``authData`` as MFA enrolment); ``email``, if sent, must be the invited
+address, and ``role``, if sent, ``patient``.
 
 In one transaction: the user update (by the patient: the ledger's ``update`` entry names the
 fields, never the password), the link spent, an ``invite_accepted`` entry, the session. A token
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import user_rules
 from chartkeep.accounts.password_policy import check_password
 from chartkeep.accounts.passwords import hash_password
 from chartkeep.accounts.sessions import create_session
@@ -64,8 +66,11 @@ async def accept(core: Core, ctx: RequestContext, body: dict[str, Any], password
         _check_body(body, user["email"])
         patient = RequestContext(ctx.app_id, user={"objectId": found.user_id}, client_ip=ctx.client_ip,
                                  installation_id=ctx.installation_id)
+        # the account rules of any update of one's user (emailVerified, authData/MFA); the new
+        # password voids the reset links, the invitation's included
+        plan = await user_rules.plan_update(core, patient, found.user_id, body, True, tx)
         await writes.update(core, patient, "_User", found.user_id, body, tx, hidden={"_hashed_password": hashed})
-        await account_tokens.void(tx, account_tokens.RESET, found.user_id)
+        await plan.apply(core, tx, patient, found.user_id)
         await ledger.record(core, tx, [ledger.entry(
             patient, "invite_accepted", target_class="_User", target_id=found.user_id,
             details="the invited patient signed up with the portal invitation and chose a password")])

@@ -1,11 +1,11 @@
 """``_User.role``: who may set it, and the ``_Role`` membership that follows it.
 
 The seed requires a role on every user yet says roles are "assigned by administrators". So a
-client signing itself up may only take a role from ``signup_roles`` (default ``patient``), or apply
-for one of ``signup_applicant_roles`` (default ``provider``: the account holds ``applicant`` until
-an admin decides, role_applications.py); any other role, and every later change of role, needs an
-admin session or the master key — else error 119 and nothing is saved. When the field changes, the user leaves the seed role they held
-and joins the new one, in the same transaction.
+client signing itself up may only take a role from ``signup_roles`` (default ``patient``), or
+apply for one of ``signup_applicant_roles`` (default ``provider``: the account holds ``applicant``
+until an admin decides, role_applications.py); any other role, and every later change of role,
+needs an admin session or the master key — else error 119 and nothing is saved. When the field
+changes, the user leaves the seed role they held and joins the new one, in the same transaction.
 """
 
 from __future__ import annotations
