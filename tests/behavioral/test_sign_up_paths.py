@@ -115,6 +115,8 @@ async def _invite(api: Api, core: Any) -> tuple[Any, dict[str, Any], dict[str, s
 async def test_a_patient_signs_up_with_the_invitation(api: Api, core: Any) -> None:
     c, invited, link = await _invite(api, core)
     uid, profile = invited["user"]["objectId"], invited["patientProfile"]["objectId"]
+    mail = (await outbox(core))[-1]["text"]
+    assert mail.rstrip().endswith(f"this invitation code (it works once too):\n{link['token']}")
     seq = await head(core)
     users_before = await row_count(core, "_User")
     r = await api.post("/users", {"username": "nora@example.org", "password": "Nora-chose-this-1",
