@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from chartkeep.accounts import sessions, user_roles
+from chartkeep.accounts import role_applications, role_decisions, run_time_roles, sessions, user_roles
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
@@ -41,7 +41,7 @@ from chartkeep.storage.opening import open_database
 # "The hook registry"): the care-team ACL before the rules that read it; self-report before the
 # assessment rules; record labels after every rule that sets an ACL, since they narrow it.
 BUILT_IN = (
-    user_roles, sessions,  # accounts
+    user_roles, role_applications, role_decisions, run_time_roles, sessions,  # accounts
     chart_acl,  # care: every chart object under its care team
     message_rules, appointment_rules,  # messaging
     note_rules, signature_rules,  # clinical

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         "assigned by an admin session or the master key. Demo deployments wanting open sign-up can list "
         "e.g. patient,provider,physician.",
     )
+    signup_applicant_roles: CommaList = Field(
+        default_factory=lambda: ["provider"],
+        description="Roles a client may apply for at sign-up (comma-separated): the account is created "
+        "with the role applicant, holds no clinical role and reads no record until an admin approves it "
+        "with the Cloud function decideRoleApplication.",
+    )
     break_glass_minutes: int = Field(
         60, description="How long break-the-glass read access to a chart lasts, in minutes."
     )
@@ -277,7 +283,7 @@ class Settings(BaseSettings):
         "they are cancelled (their _PushStatus is then left running)."
     )
 
-    @field_validator("templates", "master_key_ips", "signup_roles", "files_old_keys", "files_allowed_types",
+    @field_validator("templates", "master_key_ips", "signup_roles", "signup_applicant_roles", "files_old_keys", "files_allowed_types",
                      "live_query_classes", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

@@ -146,8 +146,12 @@ async def test_roles_are_assigned_by_admins_only(api: Api, core: Any) -> None:
         refused(r, 119, "only an administrator")
     r = await api.put(f"/users/{c.uid('B')}", {"role": "provider"}, session=c.token("provA"))
     assert r.json()["code"] in (101, 206, 119), r.text
-    r = await api.post("/users", {"username": "self-made", "password": "Long-enough-pw-1", "role": "provider"})
+    r = await api.post("/users", {"username": "self-made", "password": "Long-enough-pw-1", "role": "physician"})
     refused(r, 119, "assigned by an administrator")
+    # a provider signing up is an applicant until an admin decides (test_sign_up_paths.py)
+    r = await api.post("/users", {"username": "self-made", "password": "Long-enough-pw-1", "role": "provider"})
+    me = (await api.get("/users/me", session=r.json()["sessionToken"])).json()
+    assert (me["role"], me["requestedRole"]) == ("applicant", "provider")
     r = await api.put(f"/users/{c.uid('A')}", {"role": "provider"}, session=c.token("admin"))
     assert r.status_code == 200, r.text
     assert (await account(api, "newadmin", "admin"))["objectId"]

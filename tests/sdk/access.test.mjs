@@ -3,7 +3,7 @@
 // on open copies of the seed classes; these tests run against Chartkeep only.)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
+import { Parse, MK, uid, rest, ensureSeedSchema, expectParseError, PASSWORD, ON_PARSE_POSTGRES, staff, newUser } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep access policy (not a Parse behaviour)' } : {};
 
@@ -54,7 +54,7 @@ test('adding a care-team member opens the whole chart; break-the-glass opens it 
   await expectParseError(seen.save(null, { sessionToken: er.token }), 101);
 });
 
-test('roles: only an admin assigns them; Parse.Role with a role ACL through the SDK', skip, async () => {
+test('roles: only an admin assigns seed roles; a patient creates no Parse.Role with a role ACL through the SDK', skip, async () => {
   const admin = await staff('admin');
   const doc = await staff('physician');
   const self = new Parse.User();
@@ -69,7 +69,8 @@ test('roles: only an admin assigns them; Parse.Role with a role ACL through the 
   roleAcl.setPublicReadAccess(true);
   roleAcl.setRoleWriteAccess('admin', true);
   const oncall = new Parse.Role(uid('oncall'), roleAcl);
-  await expectParseError(oncall.save(null, { sessionToken: doc.token }), 119);
+  const patient = await newUser();
+  await expectParseError(oncall.save(null, { sessionToken: patient.token }), 119, 'Permission denied for action create on class _Role.');
   oncall.getUsers().add(doc.user);
   await oncall.save(null, { sessionToken: admin.token });
   const secret = new Parse.Object('OpenPatient');
@@ -122,4 +123,74 @@ test('audit events: any clinician appends, the server names them; only auditors 
   assert.equal(stored.get('actor').id, doc.user.id);
   assert.equal(stored.get('source'), 'client');
   assert.ok(stored.get('timestamp').getTime() > Date.now() - 60000);
+});
+
+test('run-time roles: a nurse makes a front-desk role, shares with it, and the role\'s ACL governs it', skip, async () => {
+  const nurse = await staff('nurse');
+  const clerk = await staff('scribe');
+  const night = await staff('scribe');
+  const outsider = await staff('physician');
+  const roleAcl = new Parse.ACL();
+  roleAcl.setReadAccess(nurse.user, true);
+  roleAcl.setWriteAccess(nurse.user, true);
+  const desk = new Parse.Role(uid('frontDesk'), roleAcl);
+  desk.getUsers().add(clerk.user);
+  await desk.save(null, nurse.opts);
+  const memo = new Parse.Object('OpenPatient');
+  const acl = new Parse.ACL();
+  acl.setRoleReadAccess(desk, true);
+  await memo.save({ ...patientAttrs(), ACL: acl }, MK);
+  // a member reads; a non-member gets 101 and finds nothing
+  assert.equal((await new Parse.Query('OpenPatient').get(memo.id, clerk.opts)).id, memo.id);
+  await expectParseError(new Parse.Query('OpenPatient').get(memo.id, outsider.opts), 101, 'Object not found.');
+  assert.deepEqual(await new Parse.Query('OpenPatient').equalTo('objectId', memo.id).find(outsider.opts), []);
+  // only the role's ACL changes it: the member and an outsider cannot add themselves
+  const asClerk = await new Parse.Query(Parse.Role).get(desk.id, MK);
+  asClerk.getUsers().add(outsider.user);
+  await expectParseError(asClerk.save(null, outsider.opts), 101);
+  // an inherited role: the night shift gets the front desk's access
+  const nightShift = new Parse.Role(uid('nightShift'), roleAcl);
+  nightShift.getUsers().add(night.user);
+  await nightShift.save(null, nurse.opts);
+  await expectParseError(new Parse.Query('OpenPatient').get(memo.id, night.opts), 101);
+  desk.getRoles().add(nightShift);
+  await desk.save(null, nurse.opts);
+  assert.equal((await new Parse.Query('OpenPatient').get(memo.id, night.opts)).id, memo.id);
+  // removing the member closes it on the next request
+  desk.getUsers().remove(clerk.user);
+  await desk.save(null, nurse.opts);
+  await expectParseError(new Parse.Query('OpenPatient').get(memo.id, clerk.opts), 101);
+});
+
+test('run-time roles never reach a reserved role: names, hierarchy, membership', skip, async () => {
+  const doc = await staff('physician');
+  const roleAcl = new Parse.ACL();
+  roleAcl.setReadAccess(doc.user, true);
+  roleAcl.setWriteAccess(doc.user, true);
+  for (const name of ['admin', 'Nurse', 'clinician', 'careTeam_Patient_x', 'recordGrant_MedicalNote_y']) {
+    await expectParseError(new Parse.Role(name, roleAcl).save(null, doc.opts), 139, 'reserved');
+  }
+  const mine = new Parse.Role(uid('mine'), roleAcl);
+  await mine.save(null, doc.opts);
+  const admin = await new Parse.Query(Parse.Role).equalTo('name', 'admin').first(doc.opts);
+  // a reserved role put under mine: 119, nothing saved
+  mine.getRoles().add(admin);
+  await expectParseError(mine.save(null, doc.opts), 119, 'the reserved role admin is placed in other roles by an administrator only');
+  mine.revert();
+  // mine put under the admin role, or myself into it: the admin role's ACL refuses (101)
+  admin.getRoles().add(mine);
+  await expectParseError(admin.save(null, doc.opts), 101);
+  admin.revert();
+  admin.getUsers().add(doc.user);
+  await expectParseError(admin.save(null, doc.opts), 101);
+  // renaming is refused; a role anyone may join is refused
+  const renamed = await rest('PUT', `/roles/${mine.id}`, { session: doc.token, body: { name: 'admin' } });
+  assert.deepEqual([renamed.status, renamed.json], [400, { code: 139, error: "A role's name can only be set before it has been saved." }]);
+  assert.equal((await new Parse.Query(Parse.Role).get(mine.id, doc.opts)).getName(), mine.getName());
+  const open = new Parse.ACL();
+  open.setPublicReadAccess(true);
+  open.setPublicWriteAccess(true);
+  await expectParseError(new Parse.Role(uid('open'), open).save(null, doc.opts), 119, 'public write');
+  const adminUsers = await admin.getUsers().query().find(MK);
+  assert.ok(!adminUsers.some((u) => u.id === doc.id));
 });

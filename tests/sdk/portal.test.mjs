@@ -4,7 +4,8 @@
 // behaviour: skipped against the reference Parse Server.)
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, uid, ensureSeedSchema, expectParseError, ON_PARSE_POSTGRES, staff } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { Parse, uid, ensureSeedSchema, expectParseError, ON_PARSE_POSTGRES, staff, PASSWORD } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'Chartkeep access policy (not a Parse behaviour)' } : {};
 
@@ -86,4 +87,68 @@ test('invitePatient returns the new profile; the auditor reads AuditLog with the
 
   await expectParseError(new Parse.Query('AuditLog').find(patient.opts), 119);
   await expectParseError(new Parse.Query('AuditLog').find(provider.opts), 119);
+});
+
+// The invitation mail's token, read from the server's outbox with `chartkeep outbox` (the wrapper
+// passes the database the server writes to).
+const DATABASE_URL = process.env.CHARTKEEP_SDK_DATABASE_URL;
+function invitationToken(email) {
+  const out = execFileSync(process.env.CHARTKEEP_SDK_PYTHON || 'python3',
+    ['-m', 'chartkeep', 'outbox', '--last', '200', '--database-url', DATABASE_URL], { encoding: 'utf8' });
+  const mail = out.split('\n--- ').filter((m) => m.includes(`to: ${email}`)).at(-1);
+  assert.ok(mail, `no mail to ${email} in the outbox`);
+  return decodeURIComponent(mail.match(/token=([^&\s]+)/)[1]);
+}
+
+test('a provider signs up as an applicant: no clinical access until an admin approves', skip, async () => {
+  const admin = await staff('admin');
+  const provider = await staff('provider');
+  const name = uid('applicant');
+  const applicant = new Parse.User();
+  await applicant.signUp({ username: name, password: PASSWORD, email: `${name}@example.org`, role: 'provider' });
+  const opts = { sessionToken: applicant.getSessionToken() };
+  assert.ok(opts.sessionToken, 'the account exists and has a session');
+  await applicant.fetch(opts);
+  assert.equal(applicant.get('role'), 'applicant');
+  assert.equal(applicant.get('requestedRole'), 'provider');
+  assert.equal(applicant.get('applicationStatus'), 'pending');
+  await expectParseError(new Parse.Query('IntakeAssessment').find(opts), 119);
+  await expectParseError(new Parse.Query('Patient').find(opts), 119);
+  applicant.set('applicationStatus', 'approved');
+  await expectParseError(applicant.save(null, opts), 119, 'applicationStatus is set by the server');
+  applicant.revert();
+  await expectParseError(Parse.Cloud.run('decideRoleApplication', { user: applicant.id, decision: 'approve' }, provider.opts),
+    119, 'only an administrator decides a role application');
+  const decided = await Parse.Cloud.run('decideRoleApplication',
+    { user: applicant.toPointer(), decision: 'approve', reason: 'licence checked' }, admin.opts);
+  assert.equal(decided.role, 'provider');
+  assert.equal(decided.applicationStatus, 'approved');
+  await applicant.fetch(opts);
+  assert.equal(applicant.get('role'), 'provider');
+  const own = new Parse.Object('ProviderProfile');
+  await own.save({ user: applicant, specialty: 'CBT' }, opts);
+  assert.ok(own.id);
+  await expectParseError(Parse.Cloud.run('decideRoleApplication', { user: applicant.id, decision: 'reject' }, admin.opts),
+    142, 'no pending role application');
+});
+
+test('a patient signs up with the portal invitation and finds the invited profile', { ...skip, skip: skip.skip || (!DATABASE_URL && 'CHARTKEEP_SDK_DATABASE_URL not set') }, async () => {
+  const provider = await staff('provider');
+  const email = `${uid('ivy')}@example.org`.toLowerCase();
+  const invited = await Parse.Cloud.run('invitePatient', { email, medicalRecordNumber: uid('BH'), displayName: 'Ivy' },
+    provider.opts);
+  const token = invitationToken(email);
+  const forged = new Parse.User();
+  await expectParseError(forged.signUp({ username: email, password: 'Ivy-chose-this-1', invitationToken: 'forged' }),
+    142, 'The portal invitation is invalid or has expired.');
+  const user = new Parse.User();
+  await user.signUp({ username: email, password: 'Ivy-chose-this-1', email, invitationToken: token });
+  assert.equal(user.id, invited.user.id);
+  const opts = { sessionToken: user.getSessionToken() };
+  const mine = await new Parse.Query('PatientProfile').equalTo('user', user).find(opts);
+  assert.deepEqual(mine.map((p) => p.id), [invited.patientProfile.id]);
+  const again = await Parse.User.logIn(email, 'Ivy-chose-this-1');
+  assert.equal(again.get('role'), 'patient');
+  await expectParseError(new Parse.User().signUp({ username: email, password: 'Other-pass-22', invitationToken: token }),
+    142, 'invalid or has expired');
 });

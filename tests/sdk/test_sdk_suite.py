@@ -244,6 +244,9 @@ def test_parse_js_sdk_suite(backend: str, node_suite: list[str], tmp_path: Path)
                 # Chartkeep loads the seed templates itself: verify, never create.
                 PARSE_EXPECT_SEEDED="1",
                 PARSE_PUSH_WEBHOOK_PORT=str(webhook_port),
+                # portal.test.mjs reads the invitation mail with `chartkeep outbox`
+                CHARTKEEP_SDK_DATABASE_URL=database_url,
+                CHARTKEEP_SDK_PYTHON=sys.executable,
             )
             try:
                 proc = subprocess.run(

@@ -3,7 +3,10 @@
 * ``role:careTeam_<Root>_<id>``: a chart's care team (one ``_Role`` per chart root);
 * ``chart:<Root>:<id>``: a marker on a restricted record's ACL that no caller holds, so whose
   chart a row belongs to is still known (the ledger reads it);
+* ``role:recordGrant_<Class>_<id>``: the read-only role of a record's ``RecordGrant`` holders;
 * ``role:admin``, ``role:clinician``, ``role:auditor``: seed roles the rules name.
+
+Role names starting with one of ``SERVER_PREFIXES`` are the server's: no client creates them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ ADMIN = "role:admin"
 CLINICIAN = "role:clinician"
 AUDITOR = "role:auditor"
 TEAM_PREFIX = "careTeam_"
+GRANT_PREFIX = "recordGrant_"
+SERVER_PREFIXES = (TEAM_PREFIX, GRANT_PREFIX)
 MARK = "chart:"
 
 

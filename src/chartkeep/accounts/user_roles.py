@@ -1,10 +1,11 @@
 """``_User.role``: who may set it, and the ``_Role`` membership that follows it.
 
 The seed requires a role on every user yet says roles are "assigned by administrators". So a
-client signing itself up may only take a role from ``signup_roles`` (default ``patient``); any
-other role, and every later change of role, needs an admin session or the master key — else
-error 119 and nothing is saved. When the field changes, the user leaves the seed role they held
-and joins the new one, in the same transaction.
+client signing itself up may only take a role from ``signup_roles`` (default ``patient``), or
+apply for one of ``signup_applicant_roles`` (default ``provider``: the account holds ``applicant``
+until an admin decides, role_applications.py); any other role, and every later change of role,
+needs an admin session or the master key — else error 119 and nothing is saved. When the field
+changes, the user leaves the seed role they held and joins the new one, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from typing import Any
 
 from chartkeep.access.principals import ADMIN, TEAM_PREFIX
+from chartkeep.accounts.role_applications import APPLICANT, hold, may_apply
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
@@ -27,14 +29,14 @@ ROLE_NAME = re.compile(r"^[0-9A-Za-z_\- ]+$")
 
 def known_roles(core: Core) -> list[str]:
     enum = merge_enums(core.settings.templates).get("_User", {}).get("role", [])
-    return list(dict.fromkeys([*load_policy().roles, *enum]))
+    return list(dict.fromkeys([*load_policy().roles, *enum, APPLICANT]))
 
 
 def default_user_acl(user_id: str, role: Any) -> dict[str, dict[str, bool]]:
     """Private to the user and admins (Parse 9's private users, plus administration); staff
     accounts are also readable by clinicians and auditors, who see them as authors and signers."""
     acl = {user_id: {"read": True, "write": True}, ADMIN: {"read": True, "write": True}}
-    if isinstance(role, str) and role != "patient":
+    if isinstance(role, str) and role not in ("patient", APPLICANT):
         acl.update({r: {"read": True} for r in STAFF_READERS})
     return acl
 
@@ -49,6 +51,9 @@ async def role_before_save(core: Core, event: WriteEvent) -> None:
     if ctx.is_master or ADMIN in ctx.principals():
         return
     if event.is_new:
+        if role not in core.settings.signup_roles and may_apply(core, role):
+            hold(event, str(role))  # an applicant until an administrator decides (role_applications.py)
+            return
         if role not in core.settings.signup_roles:
             raise ParseError(Code.OPERATION_FORBIDDEN, f"Permission denied: the role {role} is assigned by an administrator.")
         return

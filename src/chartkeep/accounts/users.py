@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from chartkeep.accounts import invited_sign_up
 from chartkeep.accounts import user_rules as user_accounts
 from chartkeep.accounts.passwords import hash_password
 from chartkeep.accounts.sessions import create_session, revoke_user_sessions
@@ -49,6 +50,8 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
         raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
     if not isinstance(password, str) or not password:
         raise ParseError(Code.PASSWORD_MISSING, "password is required")
+    if invited_sign_up.FIELD in body:  # a patient taking over the account a portal invitation made
+        return await invited_sign_up.accept(core, ctx, body, password, conn)
     account = await user_accounts.plan_sign_up(core, ctx, body, password, conn)
     _check_email(body)
     hashed = await hash_password(password)

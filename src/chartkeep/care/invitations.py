@@ -13,7 +13,8 @@ an existing ``patientProfile``. In one transaction:
   ``patient`` account with this address (or none yet: the address is set), and the profile active.
 
 Then a single-use link to choose a password (the password-reset page, valid
-``portal_invite_token_validity`` seconds) is mailed once the transaction commits, and an
+``portal_invite_token_validity`` seconds) and the same token as an invitation code, for signing up
+in the app (accounts/invited_sign_up.py), are mailed once the transaction commits, and an
 ``invite`` ledger entry names the patient. The link is never returned to the caller.
 """
 
@@ -103,7 +104,8 @@ def _mail(core: Core, tx: Conn, username: str, email: str, name: str, token: str
     days = max(1, round(settings.portal_invite_token_validity / 86400))
     text = (f"Hi {name},\n\n{inviter} invited you to the patient portal of {settings.app_name}.\n"
             f"Your username is '{username}'. Choose your password here (the link works once, for "
-            f"{days} day{'s' if days != 1 else ''}):\n{link}")
+            f"{days} day{'s' if days != 1 else ''}):\n{link}\n\n"
+            f"Or sign up in the app with your username and this invitation code (it works once too):\n{token}")
     send_after_commit(core, tx, Mail(email, f"Your invitation to {settings.app_name}", text))
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chartkeep.access.principals import ADMIN, chart_mark
+from chartkeep.access.principals import ADMIN, GRANT_PREFIX, chart_mark
 from chartkeep.care import chart_acl as chart_hooks
 from chartkeep.care import team as care_team
 from chartkeep.care.chart_acl import RULES
@@ -48,7 +48,6 @@ NOTE = "MedicalNote"
 AUTHORS = {"MedicalNote": "author", "Attachment": "uploadedBy", "IntakeAssessment": "assessor",
            "CrisisInterventionLog": "recordedBy"}
 NOTE_PARTS = ("NoteVersion", "Signature", "Attachment")  # follow the labels of their note
-GRANT_PREFIX = "recordGrant_"
 
 
 def grant_role(class_name: str, object_id: str) -> str:

@@ -78,6 +78,8 @@ def system_classes() -> dict[str, ClassSchema]:
             "email": FieldSpec("String"),
             "emailVerified": FieldSpec("Boolean"),
             "authData": FieldSpec("Object"),
+            "requestedRole": FieldSpec("String"),  # a role applied for at sign-up (accounts/role_applications.py)
+            "applicationStatus": FieldSpec("String"),  # pending, approved, rejected
         },
     )
     role = ClassSchema(

@@ -64,3 +64,12 @@ async def role_ids(conn: Conn, names: list[str]) -> dict[str, str]:
     marks = ", ".join(conn.dialect.placeholder(i + 1) for i in range(len(names)))
     found = await conn.fetch(f'SELECT "name", "objectId" FROM {quote("_Role")} WHERE "name" IN ({marks})', names)
     return {r[0]: r[1] for r in found}
+
+
+async def names_of(conn: Conn, ids: list[str]) -> dict[str, str]:
+    """objectId → name of the roles that exist among ``ids``."""
+    if not ids:
+        return {}
+    marks = ", ".join(conn.dialect.placeholder(i + 1) for i in range(len(ids)))
+    found = await conn.fetch(f'SELECT "objectId", "name" FROM {quote("_Role")} WHERE "objectId" IN ({marks})', ids)
+    return {r[0]: r[1] for r in found}
