@@ -17,8 +17,9 @@ def server_info(push_available: bool) -> dict[str, Any]:
     """``push_available``: a push adapter is configured (devices/push.py)."""
     features = {
         "globalConfig": {"create": True, "read": True, "update": True, "delete": True},  # /config
-        "hooks": {"create": False, "read": False, "update": False, "delete": False},  # no /hooks API
-        "cloudCode": {"jobs": False},  # no background jobs
+        # /hooks answers (an empty list: schema_admin/cloud_code.py); no webhook can be registered
+        "hooks": {"create": False, "read": True, "update": False, "delete": False},
+        "cloudCode": {"jobs": True},  # /cloud_code/jobs and /jobs answer; no job is deployed yet
         "logs": {"level": False, "size": False, "order": False, "until": False, "from": False},  # no /scriptlog
         "push": {
             "immediatePush": push_available,
