@@ -492,6 +492,50 @@ def import_command(
         raise typer.Exit(1)
 
 
+async def _export(settings: Settings, folder: Path, shape: str) -> Any:
+    from chartkeep.app import build_core
+    from chartkeep.migration.exporter import run
+    from chartkeep.schema_admin.bootstrap import load_registry
+
+    core = build_core(settings)
+    await core.db.connect()
+    try:
+        await load_registry(core)
+        with Progress(console=console) as progress:
+            tasks: dict[str, Any] = {}
+
+            def step(name: str, done: int) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(f"Exporting {name}", total=None)
+                progress.update(tasks[name], completed=done)
+
+            return await run(core, folder, shape, step)
+    finally:
+        await core.db.close()
+
+
+@app.command("export")
+@_settings_options(*DATABASE, "app_id", "files_key", "files_key_id", "files_old_keys")
+def export_command(
+    folder: Annotated[Path, typer.Argument(help="The folder to write (created when missing).")],
+    shape: str = typer.Option("rest", "--format", help="rest (Parse REST {\"results\": [...]}) or mongo "
+                                                      "(Parse Server's MongoDB layout, JSON lines)."),
+    **overrides: Any,
+) -> None:
+    """Export every class (not the ledger, not sessions), every relation and every file an object
+    names, in a shape `chartkeep import` and Parse tools read."""
+    from chartkeep.migration.exporter import SHAPES
+
+    if shape not in SHAPES:
+        raise typer.BadParameter(f"--format one of {', '.join(SHAPES)}")
+    settings = _load(overrides)
+    report = asyncio.run(_export(settings, folder, shape))
+    typer.echo(f"Exported to {folder} ({shape} shape): " + ", ".join(f"{n} {c}" for n, c in report.classes.items()))
+    typer.echo(f"  relation members: {sum(report.relations.values())}; files: {report.files}")
+    for name in report.missing_files:
+        typer.echo(f"  file named by an object but not stored: {name}")
+
+
 @app.command("master-key")
 @_settings_options("data_dir")
 def master_key(**overrides: Any) -> None:

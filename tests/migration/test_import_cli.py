@@ -12,9 +12,9 @@ from tests.migration.exports import mongo_export
 from tests.processes import ROOT
 
 
-def _chartkeep(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _chartkeep(tmp: Path, *args: str, command: str = "import") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "chartkeep", "import", *args, "--database-url",
+    return subprocess.run([sys.executable, "-m", "chartkeep", command, *args, "--database-url",
                            f"sqlite:///{tmp}/cli.db", "--data-dir", str(tmp / "data")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -42,3 +42,10 @@ def test_import_command_reports_and_refuses(tmp_path: Path) -> None:
     assert "  relation members added: 0; files stored: 0" in again.stdout
     missing = _chartkeep(tmp_path, str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    # and back out, in the MongoDB shape: the imported objects, the relations, the photo
+    out = _chartkeep(tmp_path, str(tmp_path / "out"), "--format", "mongo", command="export")
+    assert out.returncode == 0, out.stderr
+    assert "LabResult 1" in out.stdout and "Patient 1" in out.stdout and "files: 1" in out.stdout
+    assert '"_p_patient":"Patient$p1"' in (tmp_path / "out" / "LabResult.json").read_text()
+    bad = _chartkeep(tmp_path, str(tmp_path / "out2"), "--format", "csv", command="export")
+    assert bad.returncode == 2 and "--format one of rest, mongo" in bad.stderr

@@ -80,6 +80,15 @@ async def store_imported(core: Core, conn: Conn, name: str, data: bytes, owner: 
     return True
 
 
+async def read_plain(core: Core, conn: Conn, name: str) -> bytes | None:
+    """A stored file's bytes, decrypted (``chartkeep export``); None when it is not stored."""
+    meta = await file_store.get_meta(conn, name)
+    blob = await blob_store(core).get(conn, name) if meta is not None else None
+    if meta is None or blob is None:
+        return None
+    return Keyring.from_settings(core.settings).decrypt(name, meta.key_id, blob)
+
+
 async def delete(core: Core, ctx: RequestContext, name: str) -> None:
     """Master key only (the route enforces it), as Parse's ``DELETE /files/{name}``."""
     async with core.db.transaction() as tx:

@@ -199,6 +199,22 @@ async def exists(conn: Conn, class_name: str, object_id: str) -> bool:
     return row is not None
 
 
+async def scan(conn: Conn, schema: ClassSchema, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """The next ``limit`` rows of a class by objectId, after ``after`` (an export pages through a class)."""
+    params = Params(conn.dialect)
+    where = f'WHERE "objectId" > {params.add(after)} ' if after is not None else ""
+    found = await conn.fetch(f'SELECT {select_list(schema)} FROM {quote(schema.name)} {where}'
+                             f'ORDER BY "objectId" LIMIT {int(limit)}', params.values)
+    return decode_rows(schema, found, conn)
+
+
+async def relation_pairs(conn: Conn, class_name: str, field: str) -> list[tuple[str, str]]:
+    """Every (owningId, relatedId) of a relation field."""
+    table = quote(join_table(class_name, field))
+    found = await conn.fetch(f'SELECT "owningId", "relatedId" FROM {table} ORDER BY "owningId", "relatedId"')
+    return [(r[0], r[1]) for r in found]
+
+
 async def existing_ids(conn: Conn, class_name: str, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` are stored in the class (an import skips them: a re-run adds nothing)."""
     found: set[str] = set()
