@@ -419,13 +419,15 @@ def messages_purge(
                + ("" if dry_run else f", {report.files} attachment files deleted"))
 
 
-async def _import(settings: Settings, folder: Path, strict: bool, dry_run: bool) -> Any:
+async def _import(settings: Settings, folder: Path | None, source_url: str | None, strict: bool,
+                  dry_run: bool) -> Any:
     from chartkeep.app import build_core
     from chartkeep.migration.dump import read_folder
     from chartkeep.migration.importer import run
+    from chartkeep.migration.parse_postgres import read_database
     from chartkeep.schema_admin.bootstrap import initialize
 
-    dump = read_folder(folder)
+    dump = read_folder(folder) if folder is not None else await read_database(str(source_url))
     core = build_core(settings)
     await core.db.connect()
     try:
@@ -471,19 +473,26 @@ def _print_import(report: Any) -> None:
 @app.command("import")
 @_settings_options(*DATABASE, "app_id", "files_key", "files_key_id", "templates")
 def import_command(
-    folder: Annotated[Path, typer.Argument(help="The export: one JSON file per class, _Join:<field>:<Class> "
-                                                "files, a files/ folder of blobs.")],
+    folder: Path = typer.Argument(None, help="The export: one JSON file per class, "  # noqa: B008
+                                  "_Join:<field>:<Class> files, a files/ folder of blobs.", show_default=False),
+    source_url: str = typer.Option(None, "--from", help="Read a Parse Server's own PostgreSQL database instead "
+                                                        "(postgresql://user@host/db)."),
     strict: bool = typer.Option(False, "--strict", help="Import nothing when a record breaks a clinical rule."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the report; write nothing."),
     **overrides: Any,
 ) -> None:
-    """Import a Parse app's data (the Parse REST shape or Back4app's MongoDB export): objectIds, dates,
+    """Import a Parse app's data (the Parse REST shape, Back4app's MongoDB export, or a Parse Server's
+    PostgreSQL database with --from): objectIds, dates,
     pointers, relations, ACLs, roles and bcrypt password hashes kept; one ledger entry per record."""
     from chartkeep.migration.dump import DumpError
 
+    if (folder is None) == (source_url is None):
+        raise typer.BadParameter("give an export folder or --from postgresql://… (one of them)")
+    if source_url is not None and not source_url.startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter("--from takes a postgresql:// URL of a Parse Server's database")
     settings = _load(overrides)
     try:
-        report = asyncio.run(_import(settings, folder, strict, dry_run))
+        report = asyncio.run(_import(settings, folder, source_url, strict, dry_run))
     except DumpError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
