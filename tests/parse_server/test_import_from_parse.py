@@ -52,7 +52,8 @@ async def _parse_server(tmp: Path) -> AsyncIterator[tuple[str, str]]:
     port = free_port()
     log = open(tmp / "parse-server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(["node", "server.js"], cwd=HERE, stdout=log, stderr=subprocess.STDOUT, env={
-        **os.environ, "PORT": str(port), "DATABASE_URI": db_url, "APP_ID": APP, "MASTER_KEY": MASTER})
+        **os.environ, "PORT": str(port), "DATABASE_URI": db_url, "APP_ID": APP, "MASTER_KEY": MASTER,
+        "PARSE_SERVER_LOGS_FOLDER": str(tmp / "parse-logs")})  # never the checkout
     base = f"http://127.0.0.1:{port}/parse"
     try:
         async with httpx.AsyncClient(trust_env=False) as http:
