@@ -11,6 +11,7 @@ async function main() {
     appId: process.env.APP_ID,
     masterKey: process.env.MASTER_KEY,
     serverURL: `http://127.0.0.1:${port}/parse`,
+    allowCustomObjectId: process.env.ALLOW_CUSTOM_OBJECT_ID === '1', // loading an export keeps its objectIds
     logLevel: 'error',
     silent: true,
   });

@@ -28,11 +28,11 @@ from tests.conftest import PG_URL, Api, pg_available, require_service
 from tests.processes import free_port
 
 HERE = Path(__file__).resolve().parent
-APP, MASTER = "parse-source", "parse-source-master"
+APP, MASTER = "parse-source", "parse-source-master"  # also the round trip's (test_export_to_parse.py)
 PASSWORD = "Parse-era-pass-7"
 
 
-def _installed() -> None:
+def installed() -> None:
     if shutil.which("node") is None:
         require_service("node is not installed: Parse Server cannot run")
     if not (HERE / "node_modules" / "parse-server").is_dir():
@@ -42,7 +42,7 @@ def _installed() -> None:
 
 
 @asynccontextmanager
-async def _parse_server(tmp: Path) -> AsyncIterator[tuple[str, str]]:
+async def parse_server(tmp: Path, custom_ids: bool = False) -> AsyncIterator[tuple[str, str]]:
     """(REST base URL, database URL) of a Parse Server on a database of its own, dropped afterwards."""
     require_service(await pg_available())
     name = "parse_" + secrets.token_hex(5)
@@ -53,7 +53,7 @@ async def _parse_server(tmp: Path) -> AsyncIterator[tuple[str, str]]:
     log = open(tmp / "parse-server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(["node", "server.js"], cwd=HERE, stdout=log, stderr=subprocess.STDOUT, env={
         **os.environ, "PORT": str(port), "DATABASE_URI": db_url, "APP_ID": APP, "MASTER_KEY": MASTER,
-        "PARSE_SERVER_LOGS_FOLDER": str(tmp / "parse-logs")})  # never the checkout
+        "PARSE_SERVER_LOGS_FOLDER": str(tmp / "parse-logs"), "ALLOW_CUSTOM_OBJECT_ID": "1" if custom_ids else ""})  # never the checkout
     base = f"http://127.0.0.1:{port}/parse"
     try:
         async with httpx.AsyncClient(trust_env=False) as http:
@@ -107,8 +107,8 @@ async def _fill(base: str) -> dict[str, Any]:
 
 
 async def test_a_parse_server_database_moves_in(core: Any, api: Api, tmp_path: Path) -> None:
-    _installed()
-    async with _parse_server(tmp_path) as (base, db_url):
+    installed()
+    async with parse_server(tmp_path) as (base, db_url):
         wrote = await _fill(base)
         dump = await read_database(db_url)
     assert {"Vital", "_User", "_Role"} <= set(dump.classes), sorted(dump.classes)
