@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -93,8 +94,9 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
         await healthy(served)
         api = http_api(served, app_id)
         patients = (await api.get("/classes/Patient", master=True)).json()["results"]
-        signed = (await api.get("/classes/MedicalNote", master=True,
-                                params={"where": json.dumps({"status": "signed"}), "limit": "1"})).json()["results"][0]
+        signed_notes = (await api.get("/classes/MedicalNote", master=True,
+                                      params={"where": json.dumps({"status": "signed"})})).json()["results"]
+        signed = signed_notes[0]
         config = tmp_path / "dashboard-config.json"
         config.write_text(json.dumps({
             "apps": [{"serverURL": f"http://{served.host}/parse", "appId": app_id, "masterKey": MASTER,
@@ -142,6 +144,11 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
                 await _enter(page)
                 await page.wait_for(_text(RULE))
                 await page.screenshot(SHOTS / "3-signed-note-edit-refused.png")
+                # a filter, as the dashboard keeps it in its URL: only the signed notes
+                where = json.dumps([{"field": "status", "constraint": "eq", "compareTo": "signed"}])
+                await page.goto(f"{origin}/apps/Chartkeep/browser/MedicalNote?filters={quote(where)}")
+                await page.wait_for(_text(f"MedicalNote{len(signed_notes)} objects"))
+                await page.screenshot(SHOTS / "3b-signed-notes-filtered.png")
                 # the jobs page reads /cloud_code/jobs and /cloud_code/jobs/data without an error
                 await _click(page, "[...document.querySelectorAll('a')].find(a => a.innerText.trim() === 'Jobs')")
                 await page.wait_for(_text("Define Jobs on parse-server"))
