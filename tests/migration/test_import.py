@@ -146,3 +146,18 @@ async def test_the_parse_rest_shape(core: Any, api: Api, tmp_path: Path) -> None
         "primaryClinician": {"__type": "Pointer", "className": "_User", "objectId": "u1"},
         "ACL": {"role:Cardiology": {"read": True, "write": True}}}
     assert (report.files, report.missing_files) == (0, [])  # no object names the photo any more
+
+
+async def test_what_the_database_would_refuse_half_way_stops_it_first(core: Any, api: Api, tmp_path: Path) -> None:
+    taken = await api.post("/users", {"username": "DrSmith", "password": "Another-pass-9", "role": "patient"})
+    assert taken.status_code == 201, taken.text
+    folder = mongo_export(tmp_path / "export")
+    with (folder / "LabResult.json").open("a") as out:
+        out.write((folder / "LabResult.json").read_text())  # lr1 twice
+    users_before = await _count(core, "_User")
+    report = await run(core, read_folder(folder))
+    assert report.refused and not report.written
+    assert report.errors == ["LabResult lr1: the objectId appears twice in the export",
+                             f"_User u1: username drsmith is taken by {taken.json()['objectId']}"]
+    assert await _count(core, "_User") == users_before
+    assert core.registry.get("LabResult") is None

@@ -25,6 +25,7 @@ from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.schema_admin import schemas as schema_api
 from chartkeep.storage import rows as stored_rows
 from chartkeep.storage.queries import roles as role_queries
+from chartkeep.storage.queries import users as user_queries
 
 BATCH = 1000  # rows per transaction
 FIRST = ("_User", "_Role")
@@ -151,9 +152,27 @@ async def run(core: Core, dump: Dump, *, strict: bool = False, dry_run: bool = F
             fresh[name] = [r for r in class_rows if r["objectId"] not in present]
             report.classes[name].present = len(class_rows) - len(fresh[name])
             report.classes[name].new = len(fresh[name])
+        # 6. what the database would refuse half-way: an objectId twice, a username or email taken
+        for name, class_rows in converted.items():
+            seen: set[str] = set()
+            for row in class_rows:
+                if row["objectId"] in seen:
+                    report.errors.append(f"{name} {row['objectId']}: the objectId appears twice in the export")
+                seen.add(row["objectId"])
+        taken: dict[tuple[str, str], str] = {}
+        for row in fresh.get("_User", []):
+            for column in ("username", "email"):
+                value = row.get(column)
+                if not isinstance(value, str):
+                    continue
+                other = taken.get((column, value.lower()))
+                owners = [other] if other else await user_queries.ids_named(conn, column, value)
+                if owners and owners != [row["objectId"]]:
+                    report.errors.append(f"_User {row['objectId']}: {column} {value} is taken by {owners[0]}")
+                taken[(column, value.lower())] = row["objectId"]
     if dry_run or report.refused:
         return report
-    # 6. write: schema changes, then the rows in batches, then the relations, then the files
+    # 7. write: schema changes, then the rows in batches, then the relations, then the files
     broken: dict[tuple[str, str], list[str]] = {}
     for f in report.findings:
         broken.setdefault((f.class_name, f.object_id), []).append(f"{f.rule} ({f.message})")
