@@ -48,3 +48,13 @@ async def test_admin_tool_routes_need_the_master_key(api: Api) -> None:
                          ("GET", "/hooks/triggers/MedicalNote/beforeSave")):
         r = await api.request(method, path, json={} if method == "POST" else None)
         assert (r.status_code, r.json()) == DENIED, (method, path)
+
+
+async def test_what_is_not_served_says_so(api: Api) -> None:
+    for method, path, what in (("GET", "/aggregate/Patient", "Aggregation pipelines"),
+                               ("DELETE", "/purge/MedicalNote", "Deleting every object of a class"),
+                               ("GET", "/scriptlog", "Server logs")):
+        r = await api.request(method, path, master=True)
+        assert (r.status_code, r.json()["code"]) == (400, 108), (path, r.text)
+        assert r.json()["error"].startswith(what + " (")
+        assert (await api.request(method, path)).json() == DENIED[1]

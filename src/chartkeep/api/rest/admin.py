@@ -4,7 +4,7 @@ webhooks APIs (``/jobs``, ``/cloud_code/jobs``, ``/hooks``: schema_admin/cloud_c
 
 from __future__ import annotations
 
-from chartkeep.api.rest.router import Reply, Router, require_master
+from chartkeep.api.rest.router import Handler, Reply, Router, require_master
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -62,9 +62,19 @@ async def hook_change(core: Core, ctx: RequestContext, call: Call, conn: Conn | 
     return Reply(cloud_code.change_hook(call.body))
 
 
+def _not_served(feature: str) -> Handler:
+    async def refuse(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+        return Reply(server_info.not_served(feature))
+
+    return refuse
+
+
 def add_routes(r: Router) -> None:
     r.add("/config", {"GET": config_get, "PUT": config_put})
     r.add("/serverInfo", {"GET": info}, master_only=True)
+    r.add("/aggregate/{className}", {"GET": _not_served("aggregate")}, master_only=True)
+    r.add("/purge/{className}", {"DELETE": _not_served("purge")}, master_only=True)
+    r.add("/scriptlog", {"GET": _not_served("scriptlog")}, master_only=True)
     r.add("/cloud_code/jobs", {"GET": schedules, "POST": schedule}, master_only=True)
     r.add("/cloud_code/jobs/data", {"GET": jobs_data}, master_only=True)
     r.add("/cloud_code/jobs/{objectId}", {"PUT": schedule, "DELETE": unschedule}, master_only=True)
