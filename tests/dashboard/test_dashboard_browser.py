@@ -97,6 +97,8 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
         signed_notes = (await api.get("/classes/MedicalNote", master=True,
                                       params={"where": json.dumps({"status": "signed"})})).json()["results"]
         signed = signed_notes[0]
+        assert (await api.put("/config", {"params": {"clinicName": "Riverside Clinic"}}, master=True)).json() == {
+            "result": True}
         config = tmp_path / "dashboard-config.json"
         config.write_text(json.dumps({
             "apps": [{"serverURL": f"http://{served.host}/parse", "appId": app_id, "masterKey": MASTER,
@@ -149,6 +151,12 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
                 await page.goto(f"{origin}/apps/Chartkeep/browser/MedicalNote?filters={quote(where)}")
                 await page.wait_for(_text(f"MedicalNote{len(signed_notes)} objects"))
                 await page.screenshot(SHOTS / "3b-signed-notes-filtered.png")
+                # roles (a care team is one), and Parse Config
+                await page.goto(f"{origin}/apps/Chartkeep/browser/_Role")
+                await page.wait_for(_text(f"careTeam_Patient_{patients[0]['objectId']}"))
+                await page.goto(f"{origin}/apps/Chartkeep/config")
+                await page.wait_for(_text("clinicName") + " && " + _text("Riverside Clinic"))
+                await page.screenshot(SHOTS / "3c-config.png")
                 # the jobs page reads /cloud_code/jobs and /cloud_code/jobs/data without an error
                 await _click(page, "[...document.querySelectorAll('a')].find(a => a.innerText.trim() === 'Jobs')")
                 await page.wait_for(_text("Define Jobs on parse-server"))
