@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python test extras, the Parse JS SDK, the GraphiQL explorer's npm
-# packages, Chromium) and run every check: ruff, the import-layer contracts, mypy, and pytest (SQLite +
+# packages, Parse Dashboard and Parse Server for the migration tests, Chromium) and run every check: ruff, the import-layer contracts, mypy, and pytest (SQLite +
 # PostgreSQL + the JS SDK suite + the explorer in a headless browser).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k users`.
 set -euo pipefail
@@ -10,9 +10,12 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 if command -v npm >/dev/null; then
   (cd tests/sdk && npm ci --silent --no-audit --no-fund)
-  if [ ! -f explorer/node_modules/.package-lock.json ] || [ explorer/package-lock.json -nt explorer/node_modules/.package-lock.json ]; then
-    (cd explorer && npm ci --silent --no-audit --no-fund)
-  fi
+  # the explorer, Parse Dashboard (tests/dashboard) and Parse Server (tests/parse_server): pinned by their lockfiles
+  for dir in explorer tests/dashboard tests/parse_server; do
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      (cd "$dir" && npm ci --silent --no-audit --no-fund)
+    fi
+  done
 else
   echo "npm is missing: the Parse JS SDK suite and the explorer's browser test are skipped (fail under CI=true)" >&2
 fi

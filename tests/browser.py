@@ -1,7 +1,8 @@
 """A real headless Chromium, driven over its DevTools protocol, with the outside network blocked.
 
 ``chromium(tmp, allowed_origin)`` starts Debian's ``/usr/bin/chromium`` with a fresh profile and
-yields a ``Page``. Every request the page makes to anything but ``allowed_origin`` is failed and
+yields a ``Page``. Every request the page makes to anything but ``allowed_origin`` (one origin, or a
+tuple of them: Parse Dashboard's page and the server it calls) is failed and
 recorded (``Page.blocked``): the DevTools ``Fetch`` domain intercepts each request, and a dead
 proxy (``--proxy-server`` on a closed loopback port; loopback bypasses it) stops whatever might
 slip past. Console errors, exceptions and Content-Security-Policy refusals land in
@@ -46,9 +47,10 @@ def chromium_missing() -> str | None:
 class Page:
     """One tab: ``evaluate`` JavaScript, ``wait_for`` a condition, ``screenshot``."""
 
-    def __init__(self, ws: Any, allowed_origin: str) -> None:
+    def __init__(self, ws: Any, allowed_origin: str | tuple[str, ...]) -> None:
         self.ws = ws
-        self.allowed = allowed_origin.rstrip("/") + "/"
+        origins = (allowed_origin,) if isinstance(allowed_origin, str) else allowed_origin
+        self.allowed = tuple(origin.rstrip("/") + "/" for origin in origins)
         self.blocked: list[str] = []
         self.requests: list[dict[str, Any]] = []  # every request the page made, as DevTools saw it
         self.problems: list[str] = []
@@ -146,7 +148,7 @@ async def _devtools_port(profile: Path, proc: subprocess.Popen[bytes], seconds: 
 
 
 @asynccontextmanager
-async def chromium(tmp: Path, allowed_origin: str) -> AsyncIterator[Page]:
+async def chromium(tmp: Path, allowed_origin: str | tuple[str, ...]) -> AsyncIterator[Page]:
     require_service(chromium_missing())
     profile = tmp / "chromium-profile"
     profile.mkdir()

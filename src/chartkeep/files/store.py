@@ -68,6 +68,27 @@ async def upload(core: Core, ctx: RequestContext, name: str, data: bytes, conten
     return {"url": file_links.signed_url(settings, ctx, stored), "name": stored}
 
 
+async def store_imported(core: Core, conn: Conn, name: str, data: bytes, owner: str | None) -> bool:
+    """A file brought in by ``chartkeep import`` under the name the imported objects give it,
+    encrypted with the current key like an upload; False when a file of that name is stored."""
+    if await file_store.get_meta(conn, name) is not None:
+        return False
+    ctype = file_checks.settle_type(name, None)[1]
+    key_id, blob = Keyring.from_settings(core.settings).encrypt(name, data)
+    await file_store.insert_meta(conn, FileMeta(name, ctype, len(data), owner, key_id, time.time()))
+    await blob_store(core).put(conn, name, blob)
+    return True
+
+
+async def read_plain(core: Core, conn: Conn, name: str) -> bytes | None:
+    """A stored file's bytes, decrypted (``chartkeep export``); None when it is not stored."""
+    meta = await file_store.get_meta(conn, name)
+    blob = await blob_store(core).get(conn, name) if meta is not None else None
+    if meta is None or blob is None:
+        return None
+    return Keyring.from_settings(core.settings).decrypt(name, meta.key_id, blob)
+
+
 async def delete(core: Core, ctx: RequestContext, name: str) -> None:
     """Master key only (the route enforces it), as Parse's ``DELETE /files/{name}``."""
     async with core.db.transaction() as tx:

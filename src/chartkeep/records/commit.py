@@ -38,6 +38,20 @@ async def insert(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchem
         await live_feed.after_write(core, conn, schema, row["objectId"], None)
 
 
+async def insert_many(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchema,
+                      new_rows: list[dict[str, Any]], *, event: str, why: str | dict[str, str]) -> None:
+    """Store many new rows of one class in one round trip (``chartkeep import``), each with its own
+    ledger entry and LiveQuery change, as ``insert`` gives one row. ``why``: one reason for all, or
+    a reason per objectId."""
+    await rows.insert_many(conn, schema, new_rows)
+    live = live_feed.tracking(core, schema.name)
+    for row in new_rows:
+        reason = why if isinstance(why, str) else why[row["objectId"]]
+        ledger.stage_write(conn, ctx, schema.name, row["objectId"], event, _fields(row), row, None, reason)
+        if live:
+            live_feed.after_insert(core, conn, schema, row)
+
+
 async def update(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchema, object_id: str,
                  changes: dict[str, Any], *, principals: list[str] | None = None,
                  before: dict[str, Any] | None = None, body: dict[str, Any] | None = None,

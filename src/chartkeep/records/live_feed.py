@@ -43,6 +43,14 @@ async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: st
         _publish(core, conn, Change(schema.name, object_id, original, current))
 
 
+def after_insert(core: Core, conn: Conn, schema: ClassSchema, row: dict[str, Any]) -> None:
+    """A row just inserted as given (a bulk import's: not read back one by one), published once it
+    commits."""
+    current = clean(schema, dict(row))
+    if current is not None:
+        _publish(core, conn, Change(schema.name, row["objectId"], None, current))
+
+
 def after_delete(core: Core, conn: Conn, schema: ClassSchema, object_id: str,
                  original: dict[str, Any] | None) -> None:
     original = clean(schema, original)

@@ -9,8 +9,25 @@ import string
 _ALPHABET = string.ascii_letters + string.digits
 
 
+_SPAN = len(_ALPHABET) ** 10
+_LIMIT = (2**64 // _SPAN) * _SPAN  # 64 random bits below this are uniform modulo _SPAN
+
+
 def new_object_id(size: int = 10) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(size))
+    """``size`` characters drawn uniformly from letters and digits (one 64-bit draw for the usual
+    10: a bulk import makes one per ledger entry)."""
+    if size != 10:
+        return "".join(secrets.choice(_ALPHABET) for _ in range(size))
+    while True:
+        n = int.from_bytes(secrets.token_bytes(8), "big")
+        if n < _LIMIT:
+            break
+    n %= _SPAN
+    out = []
+    for _ in range(size):
+        n, digit = divmod(n, len(_ALPHABET))
+        out.append(_ALPHABET[digit])
+    return "".join(out)
 
 
 def new_session_token() -> str:

@@ -7,18 +7,35 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep import __version__
+from chartkeep.errors import Code, ParseError
 
 # The Parse Server release whose REST API Chartkeep answers as (docs/parse-compatibility.md): tools
 # such as Parse Dashboard turn features on by comparing this version.
 PARSE_SERVER_VERSION = "9.10.0"
 
 
+NOT_SERVED = {
+    "aggregate": "Aggregation pipelines (/aggregate) are not served by Chartkeep: use queries with count and "
+                 "group the results in the client.",
+    "purge": "Deleting every object of a class (/purge) is not served by Chartkeep: clinical records are "
+             "deleted one by one, each with its ledger entry.",
+    "scriptlog": "Server logs (/scriptlog) are not served by Chartkeep: read the server process's output.",
+}
+
+
+def not_served(feature: str) -> Any:
+    """What administration tools ask for that Chartkeep does not serve: 108 with the reason, never a
+    bare 404 a tool cannot show."""
+    raise ParseError(Code.COMMAND_UNAVAILABLE, NOT_SERVED[feature])
+
+
 def server_info(push_available: bool) -> dict[str, Any]:
     """``push_available``: a push adapter is configured (devices/push.py)."""
     features = {
         "globalConfig": {"create": True, "read": True, "update": True, "delete": True},  # /config
-        "hooks": {"create": False, "read": False, "update": False, "delete": False},  # no /hooks API
-        "cloudCode": {"jobs": False},  # no background jobs
+        # /hooks answers (an empty list: schema_admin/cloud_code.py); no webhook can be registered
+        "hooks": {"create": False, "read": True, "update": False, "delete": False},
+        "cloudCode": {"jobs": True},  # /cloud_code/jobs and /jobs answer; no job is deployed yet
         "logs": {"level": False, "size": False, "order": False, "until": False, "from": False},  # no /scriptlog
         "push": {
             "immediatePush": push_available,

@@ -49,6 +49,10 @@ class Conn(Protocol):
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement run for each parameter row, in one round trip (bulk imports)."""
+        ...
+
     def on_commit(self, callback: AfterCommit) -> None: ...
 
     before_commit: list[Callable[[Any], Awaitable[None]]]

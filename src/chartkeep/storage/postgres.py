@@ -68,6 +68,12 @@ class PgConn(TxState):
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            await self._raw.executemany(sql, rows)
+        except asyncpg.UniqueViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+
 
 class PostgresDatabase:
     def __init__(self, url: str) -> None:

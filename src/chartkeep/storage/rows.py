@@ -67,6 +67,21 @@ async def insert(conn: Conn, schema: ClassSchema, obj: dict[str, Any]) -> None:
     )
 
 
+async def insert_many(conn: Conn, schema: ClassSchema, objs: Sequence[dict[str, Any]]) -> None:
+    """Store many new rows in one round trip: one statement over the union of their columns (a
+    column a row lacks is stored NULL, as ``insert`` would leave it)."""
+    if not objs:
+        return
+    types = _column_types(schema)
+    cols = list(dict.fromkeys(c for obj in objs for c in obj))
+    d = conn.dialect
+    marks = ", ".join(d.placeholder(i + 1) for i in range(len(cols)))
+    values = [[d.perm_to_db(obj.get(c)) if c in PERM_COLUMNS else d.to_db(types[c], obj.get(c)) for c in cols]
+              for obj in objs]
+    await conn.executemany(
+        f"INSERT INTO {quote(schema.name)} ({', '.join(quote(c) for c in cols)}) VALUES ({marks})", values)
+
+
 def _guard(conn: Conn, params: Params, object_id: str, write_principals: list[str] | None) -> str:
     where = f'"objectId" = {params.add(object_id)}'
     if write_principals is not None:
@@ -182,6 +197,41 @@ async def exists(conn: Conn, class_name: str, object_id: str) -> bool:
         f'SELECT 1 FROM {quote(class_name)} WHERE "objectId" = {conn.dialect.placeholder(1)}', [object_id]
     )
     return row is not None
+
+
+async def scan(conn: Conn, schema: ClassSchema, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """The next ``limit`` rows of a class by objectId, after ``after`` (an export pages through a class)."""
+    params = Params(conn.dialect)
+    where = f'WHERE "objectId" > {params.add(after)} ' if after is not None else ""
+    found = await conn.fetch(f'SELECT {select_list(schema)} FROM {quote(schema.name)} {where}'
+                             f'ORDER BY "objectId" LIMIT {int(limit)}', params.values)
+    return decode_rows(schema, found, conn)
+
+
+async def relation_pairs(conn: Conn, class_name: str, field: str) -> list[tuple[str, str]]:
+    """Every (owningId, relatedId) of a relation field."""
+    table = quote(join_table(class_name, field))
+    found = await conn.fetch(f'SELECT "owningId", "relatedId" FROM {table} ORDER BY "owningId", "relatedId"')
+    return [(r[0], r[1]) for r in found]
+
+
+async def existing_ids(conn: Conn, class_name: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are stored in the class (an import skips them: a re-run adds nothing)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        marks = ", ".join(conn.dialect.placeholder(i + 1) for i in range(len(chunk)))
+        rows = await conn.fetch(f'SELECT "objectId" FROM {quote(class_name)} WHERE "objectId" IN ({marks})', chunk)
+        found.update(r[0] for r in rows)
+    return found
+
+
+async def relation_ids(conn: Conn, class_name: str, field: str, owning_id: str) -> set[str]:
+    """The ids a relation field of one object names."""
+    table = quote(join_table(class_name, field))
+    found = await conn.fetch(f'SELECT "relatedId" FROM {table} WHERE "owningId" = {conn.dialect.placeholder(1)}',
+                             [owning_id])
+    return {r[0] for r in found}
 
 
 async def relation_add(conn: Conn, class_name: str, field: str, owning_id: str, related: Iterable[str]) -> None:

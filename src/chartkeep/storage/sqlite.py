@@ -64,6 +64,12 @@ class SqliteConn(TxState):
         await cur.close()
         return count
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            await self._raw.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
 
 class SqliteDatabase:
     def __init__(self, url: str) -> None:

@@ -1,14 +1,15 @@
-"""What apps and administration tools call at start: Parse Config (``GET``/``PUT /config``,
-schema_admin/config.py) and ``GET /serverInfo`` (schema_admin/server_info.py)."""
+"""What apps and administration tools (Parse Dashboard) call: Parse Config (``GET``/``PUT /config``,
+schema_admin/config.py), ``GET /serverInfo`` (schema_admin/server_info.py), and the jobs and
+webhooks APIs (``/jobs``, ``/cloud_code/jobs``, ``/hooks``: schema_admin/cloud_code.py)."""
 
 from __future__ import annotations
 
-from chartkeep.api.rest.router import Reply, Router, require_master
+from chartkeep.api.rest.router import Handler, Reply, Router, require_master
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.devices import push
-from chartkeep.schema_admin import config, server_info
+from chartkeep.schema_admin import cloud_code, config, server_info
 from chartkeep.storage.database import Conn
 
 
@@ -25,6 +26,62 @@ async def info(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -
     return Reply(server_info.server_info(push.available(core.settings)))
 
 
+async def schedules(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.job_schedules())
+
+
+async def jobs_data(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.jobs_data())
+
+
+async def schedule(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.schedule_job(call.body))
+
+
+async def unschedule(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.delete_schedule(call.path_params["objectId"]))
+
+
+async def run_job(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.run_job(call.path_params["jobName"]))
+
+
+async def hooks_list(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.list_hooks(call.path.rstrip("/").rsplit("/", 1)[-1]))
+
+
+async def function_hook(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.get_function_hook(call.path_params["name"]))
+
+
+async def trigger_hook(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.get_trigger_hook(call.path_params["className"], call.path_params["trigger"]))
+
+
+async def hook_change(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    return Reply(cloud_code.change_hook(call.body))
+
+
+def _not_served(feature: str) -> Handler:
+    async def refuse(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+        return Reply(server_info.not_served(feature))
+
+    return refuse
+
+
 def add_routes(r: Router) -> None:
     r.add("/config", {"GET": config_get, "PUT": config_put})
     r.add("/serverInfo", {"GET": info}, master_only=True)
+    r.add("/aggregate/{className}", {"GET": _not_served("aggregate")}, master_only=True)
+    r.add("/purge/{className}", {"DELETE": _not_served("purge")}, master_only=True)
+    r.add("/scriptlog", {"GET": _not_served("scriptlog")}, master_only=True)
+    r.add("/cloud_code/jobs", {"GET": schedules, "POST": schedule}, master_only=True)
+    r.add("/cloud_code/jobs/data", {"GET": jobs_data}, master_only=True)
+    r.add("/cloud_code/jobs/{objectId}", {"PUT": schedule, "DELETE": unschedule}, master_only=True)
+    r.add("/jobs/{jobName}", {"POST": run_job}, master_only=True)
+    for kind in cloud_code.HOOK_KINDS:
+        r.add(f"/hooks/{kind}", {"GET": hooks_list, "POST": hook_change}, master_only=True)
+    r.add("/hooks/functions/{name}", {"GET": function_hook, "PUT": hook_change, "DELETE": hook_change},
+          master_only=True)
+    r.add("/hooks/triggers/{className}/{trigger}", {"GET": trigger_hook, "PUT": hook_change,
+                                                    "DELETE": hook_change}, master_only=True)
