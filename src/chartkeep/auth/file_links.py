@@ -55,10 +55,21 @@ def _signature(settings: Settings, name: str, expires: int, principal: str) -> s
 
 
 def signed_url(settings: Settings, ctx: RequestContext, name: str, now: float | None = None) -> str:
+    return signer(settings, principal_of(ctx), ctx.base_url, now)(name)
+
+
+def signer(settings: Settings, principal: str, base_url: str, now: float | None = None) -> Callable[[str], str]:
+    """Signs file names for ``principal`` (a user's objectId, MASTER or PUBLIC), as links under
+    ``base_url``, valid ``files_url_seconds`` from ``now``. REST signs through the reader's
+    ``RequestContext``; LiveQuery signs each event for each subscriber (live/render.py)."""
     expires = int(now if now is not None else time.time()) + settings.files_url_seconds
-    who = principal_of(ctx)
-    sig = _signature(settings, name, expires, who)
-    return f"{ctx.base_url}/files/{quote(settings.app_id, safe='')}/{quote(name, safe='')}?exp={expires}&u={who}&sig={sig}"
+    prefix = f"{base_url}/files/{quote(settings.app_id, safe='')}/"
+
+    def sign(name: str) -> str:
+        sig = _signature(settings, name, expires, principal)
+        return f"{prefix}{quote(name, safe='')}?exp={expires}&u={principal}&sig={sig}"
+
+    return sign
 
 
 def link_maker(settings: Settings, ctx: RequestContext) -> Callable[[str], str]:

@@ -6,10 +6,17 @@ the object has one, ``className`` and ``objectId`` (no Relation markers, no ``__
 the listed keys present on the object (``Client._toJSONWithFields``); protected fields are
 removed first. Each side of an event is encoded once per distinct (hidden fields, keys) pair,
 however many subscribers share that pair.
+
+Every File value — a File field, or a File element of an Array (a message's ``attachments``) —
+carries a ``url`` signed for the subscriber it is sent to (auth/file_links.py, as REST signs
+them for each reader): the SDKs refuse a File without one. So a side holding files is encoded
+once per (principal, base URL) as well; a side without files stays shared by everyone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -17,12 +24,41 @@ import orjson
 from chartkeep.access.acl import perms_to_acl
 from chartkeep.schema.codec import encode
 from chartkeep.schema.dates import iso_ms
+from chartkeep.schema.file_values import is_file
 from chartkeep.schema.model import ClassSchema
 
 KEYS_FIRST = ("className", "objectId", "updatedAt", "createdAt", "ACL")
 
 
-def live_object(schema: ClassSchema, row: dict[str, Any], files_url: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class FileLinks:
+    """How one subscriber's File values are signed: ``key`` names the grant (principal, base URL)."""
+
+    key: tuple[str, str]
+    sign: Callable[[str], str]
+
+
+def holds_files(schema: ClassSchema, row: dict[str, Any]) -> bool:
+    for name, spec in schema.fields.items():
+        value = row.get(name)
+        if value is None:
+            continue
+        if spec.type == "File" or (spec.type == "Array" and isinstance(value, list) and any(map(is_file, value))):
+            return True
+    return False
+
+
+def _file(name: str, sign: Callable[[str], str]) -> dict[str, str]:
+    return {"__type": "File", "name": name, "url": sign(name)}
+
+
+def _array(value: Any, sign: Callable[[str], str]) -> Any:
+    if not isinstance(value, list):
+        return value
+    return [_file(v["name"], sign) if is_file(v) and isinstance(v.get("name"), str) else v for v in value]
+
+
+def live_object(schema: ClassSchema, row: dict[str, Any], sign: Callable[[str], str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if row.get("createdAt") is not None:
         out["createdAt"] = iso_ms(row["createdAt"])
@@ -32,8 +68,14 @@ def live_object(schema: ClassSchema, row: dict[str, Any], files_url: str) -> dic
         if spec.type == "Relation" or name in ("objectId", "createdAt", "updatedAt", "ACL"):
             continue
         value = row.get(name)
-        if value is not None:
-            out[name] = encode(spec, value, files_url)
+        if value is None:
+            continue
+        if spec.type == "File":
+            out[name] = _file(value, sign)
+        elif spec.type == "Array":
+            out[name] = _array(value, sign)
+        else:
+            out[name] = encode(spec, value, "")
     acl = perms_to_acl(row.get("_rperm"), row.get("_wperm"))
     if acl is not None:
         out["ACL"] = acl
@@ -53,22 +95,25 @@ def select(full: dict[str, Any], hidden: frozenset[str], keys: tuple[str, ...] |
 
 
 class Body:
-    """One side (object or original) of one change, encoded lazily per field set."""
+    """One side (object or original) of one change, encoded lazily per field set — and, when it
+    holds files, per subscriber grant (their links differ)."""
 
-    __slots__ = ("schema", "row", "files_url", "_full", "_bytes")
+    __slots__ = ("schema", "row", "files", "_full", "_bytes")
 
-    def __init__(self, schema: ClassSchema, row: dict[str, Any], files_url: str) -> None:
+    def __init__(self, schema: ClassSchema, row: dict[str, Any]) -> None:
         self.schema = schema
         self.row = row
-        self.files_url = files_url
-        self._full: dict[str, Any] | None = None
-        self._bytes: dict[tuple[frozenset[str], tuple[str, ...] | None], bytes] = {}
+        self.files = holds_files(schema, row)
+        self._full: dict[tuple[str, str] | None, dict[str, Any]] = {}
+        self._bytes: dict[tuple[frozenset[str], tuple[str, ...] | None, tuple[str, str] | None], bytes] = {}
 
-    def encoded(self, hidden: frozenset[str], keys: tuple[str, ...] | None) -> bytes:
-        key = (hidden, keys)
+    def encoded(self, hidden: frozenset[str], keys: tuple[str, ...] | None, links: FileLinks) -> bytes:
+        grant = links.key if self.files else None
+        key = (hidden, keys, grant)
         found = self._bytes.get(key)
         if found is None:
-            if self._full is None:
-                self._full = live_object(self.schema, self.row, self.files_url)
-            found = self._bytes[key] = orjson.dumps(select(self._full, hidden, keys))
+            full = self._full.get(grant)
+            if full is None:
+                full = self._full[grant] = live_object(self.schema, self.row, links.sign)
+            found = self._bytes[key] = orjson.dumps(select(full, hidden, keys))
         return found
