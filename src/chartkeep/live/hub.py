@@ -145,7 +145,7 @@ class Hub:
             key = (principal_of(view.ctx), sub.base_url)
             found = grants.get(key)
             if found is None:
-                found = grants[key] = FileLinks(key, signer(self.core.settings, key[0], key[1], now))
+                found = grants[key] = FileLinks(key, lambda: signer(self.core.settings, key[0], key[1], now))
             return found
 
         for group in list(groups):

@@ -16,7 +16,6 @@ once per (principal, base URL) as well; a side without files stays shared by eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -30,35 +29,47 @@ from chartkeep.schema.model import ClassSchema
 KEYS_FIRST = ("className", "objectId", "updatedAt", "createdAt", "ACL")
 
 
-@dataclass(frozen=True, slots=True)
 class FileLinks:
-    """How one subscriber's File values are signed: ``key`` names the grant (principal, base URL)."""
+    """How one subscriber's File values are signed: ``key`` names the grant (principal, base URL);
+    the signer is made on first use, so events without files cost nothing more."""
 
-    key: tuple[str, str]
-    sign: Callable[[str], str]
+    __slots__ = ("key", "_make", "_sign")
+
+    def __init__(self, key: tuple[str, str], make: Callable[[], Callable[[str], str]]) -> None:
+        self.key = key
+        self._make = make
+        self._sign: Callable[[str], str] | None = None
+
+    def sign(self, name: str) -> str:
+        if self._sign is None:
+            self._sign = self._make()
+        return self._sign(name)
 
 
-def holds_files(schema: ClassSchema, row: dict[str, Any]) -> bool:
+def _file_fields(schema: ClassSchema, row: dict[str, Any]) -> tuple[str, ...]:
+    """The fields of ``row`` holding a File value: File fields, and Arrays with a File element."""
+    out = []
     for name, spec in schema.fields.items():
         value = row.get(name)
         if value is None:
             continue
         if spec.type == "File" or (spec.type == "Array" and isinstance(value, list) and any(map(is_file, value))):
-            return True
-    return False
+            out.append(name)
+    return tuple(out)
 
 
-def _file(name: str, sign: Callable[[str], str]) -> dict[str, str]:
-    return {"__type": "File", "name": name, "url": sign(name)}
+def _signed(value: Any, sign: Callable[[str], str]) -> Any:
+    """A File value, or an Array's File elements, with ``url`` signed by ``sign``."""
+    if is_file(value):
+        return {"__type": "File", "name": value["name"], "url": sign(value["name"])}
+    if isinstance(value, list):
+        return [_signed(v, sign) if is_file(v) and isinstance(v.get("name"), str) else v for v in value]
+    return value
 
 
-def _array(value: Any, sign: Callable[[str], str]) -> Any:
-    if not isinstance(value, list):
-        return value
-    return [_file(v["name"], sign) if is_file(v) and isinstance(v.get("name"), str) else v for v in value]
-
-
-def live_object(schema: ClassSchema, row: dict[str, Any], sign: Callable[[str], str]) -> dict[str, Any]:
+def live_object(schema: ClassSchema, row: dict[str, Any], sign: Callable[[str], str] | None) -> dict[str, Any]:
+    """The event body; with ``sign=None`` File values carry no ``url`` yet (``Body`` signs them per
+    subscriber)."""
     out: dict[str, Any] = {}
     if row.get("createdAt") is not None:
         out["createdAt"] = iso_ms(row["createdAt"])
@@ -71,11 +82,10 @@ def live_object(schema: ClassSchema, row: dict[str, Any], sign: Callable[[str], 
         if value is None:
             continue
         if spec.type == "File":
-            out[name] = _file(value, sign)
-        elif spec.type == "Array":
-            out[name] = _array(value, sign)
-        else:
-            out[name] = encode(spec, value, "")
+            value = {"__type": "File", "name": value}
+        elif spec.type != "Array":
+            value = encode(spec, value, "")
+        out[name] = _signed(value, sign) if sign is not None else value
     acl = perms_to_acl(row.get("_rperm"), row.get("_wperm"))
     if acl is not None:
         out["ACL"] = acl
@@ -96,24 +106,36 @@ def select(full: dict[str, Any], hidden: frozenset[str], keys: tuple[str, ...] |
 
 class Body:
     """One side (object or original) of one change, encoded lazily per field set — and, when it
-    holds files, per subscriber grant (their links differ)."""
+    holds files, per subscriber grant (their links differ): the body is built once, and each grant
+    costs only its signed copies of the fields holding files."""
 
-    __slots__ = ("schema", "row", "files", "_full", "_bytes")
+    __slots__ = ("schema", "row", "files", "_base", "_full", "_bytes")
 
     def __init__(self, schema: ClassSchema, row: dict[str, Any]) -> None:
         self.schema = schema
         self.row = row
-        self.files = holds_files(schema, row)
+        self.files = _file_fields(schema, row)
+        self._base: dict[str, Any] | None = None
         self._full: dict[tuple[str, str] | None, dict[str, Any]] = {}
         self._bytes: dict[tuple[frozenset[str], tuple[str, ...] | None, tuple[str, str] | None], bytes] = {}
+
+    def _for(self, grant: tuple[str, str] | None, links: FileLinks) -> dict[str, Any]:
+        found = self._full.get(grant)
+        if found is None:
+            if self._base is None:
+                self._base = live_object(self.schema, self.row, None)
+            found = self._base
+            if grant is not None:
+                found = dict(found)
+                for name in self.files:
+                    found[name] = _signed(found[name], links.sign)
+            self._full[grant] = found
+        return found
 
     def encoded(self, hidden: frozenset[str], keys: tuple[str, ...] | None, links: FileLinks) -> bytes:
         grant = links.key if self.files else None
         key = (hidden, keys, grant)
         found = self._bytes.get(key)
         if found is None:
-            full = self._full.get(grant)
-            if full is None:
-                full = self._full[grant] = live_object(self.schema, self.row, links.sign)
-            found = self._bytes[key] = orjson.dumps(select(full, hidden, keys))
+            found = self._bytes[key] = orjson.dumps(select(self._for(grant, links), hidden, keys))
         return found
