@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.access.conftest import OPEN_CLP
 from tests.conftest import APP_ID
 from tests.files.clinic import PDF, PNG
 from tests.live.conftest import LiveServer, People
@@ -144,3 +145,38 @@ async def test_subscribers_of_one_shape_share_a_body_without_files(server: LiveS
         people.alice.id, people.bob.id)
     for event in (a, b):
         assert (await fetch(server, event["object"]["file"]["url"])).content == PNG
+
+
+async def test_a_resumed_subscription_gets_links_signed_for_it_at_replay(server: LiveServer, people: People) -> None:
+    """Events replayed on resume are signed for the resuming subscriber, valid from the replay."""
+    await file_fields(server)
+    first = await server.user_client(people.bob.token)
+    await first.subscribe(1, "Doc")
+    await create(server, {"title": "seen"})
+    mark = (await first.event())["eventId"]
+    await first.ws.close()
+    png = await upload(server, people.alice.token, "missed.png", PNG, "image/png")
+    await create(server, {"title": "missed", "attachments": [{"__type": "File", "name": png}],
+                          "ACL": {people.alice.id: {"read": True}, people.bob.id: {"read": True}}},
+                 session=people.alice.token)
+    again = await server.user_client(people.bob.token)
+    assert (await again.subscribe(1, "Doc", lastEventId=mark))["resumed"] is True
+    replayed = await again.event()
+    url = replayed["object"]["attachments"][0]["url"]
+    assert (replayed["op"], signed_for(url)) == ("create", people.bob.id)
+    assert (await fetch(server, url)).content == PNG
+
+
+async def test_a_file_field_protected_from_a_subscriber_is_not_sent_to_it(server: LiveServer, people: People) -> None:
+    await file_fields(server)
+    r = await server.api.put("/schemas/Doc", {"classLevelPermissions": {**OPEN_CLP, "protectedFields": {"*": ["file"]}}},
+                             master=True)
+    assert r.status_code == 200, r.text
+    bob, master = await server.user_client(people.bob.token), await server.user_client(master=True)
+    for c in (bob, master):
+        await c.subscribe(1, "Doc")
+    pdf = await upload(server, people.alice.token, "private.pdf", PDF, "application/pdf")
+    await create(server, {"title": "t", "file": {"__type": "File", "name": pdf}}, session=people.alice.token)
+    assert "file" not in (await bob.event())["object"]
+    shown = (await master.event())["object"]["file"]
+    assert signed_for(shown["url"]) == "_master" and (await fetch(server, shown["url"])).content == PDF
