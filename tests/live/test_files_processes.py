@@ -8,6 +8,7 @@ private PostgreSQL schema and the machine's Redis (skipped locally without Redis
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import private_pg_schema
+from tests.conftest import private_pg_schema, require_service
 from tests.files.clinic import PDF, PNG
 from tests.live.conftest import LiveClient
 from tests.processes import HttpApi, Served, healthy, http_api, need_redis, serve, unique_app_id
@@ -93,6 +94,7 @@ def worker_of(served: Served, client: LiveClient) -> int:
 
 async def test_workers_sign_each_subscribers_links(pg_schema_url: str, tmp_path: Path) -> None:
     await need_redis()
+    require_service(None if shutil.which("ss") else "ss (iproute2) is needed to tell which worker holds a connection")
     app_id = unique_app_id()
     with serve(tmp_path, "w", "--workers", "2", "--database-url", pg_schema_url, app_id=app_id) as served:
         await healthy(served)
