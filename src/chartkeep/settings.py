@@ -21,7 +21,7 @@ DEFAULT_FILE_TYPES = (
     "text/plain", "text/csv", "application/json", "application/dicom",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "audio/mpeg", "audio/wav", "video/mp4",
+    "audio/mpeg", "audio/wav", "video/mp4", "application/octet-stream",
 )
 
 

@@ -97,16 +97,56 @@ async def test_a_link_stops_working_when_its_user_leaves_the_care_team(api: Api,
         403, {"code": 119, "error": "Permission denied: you cannot read any object holding this file."})
 
 
-async def test_a_file_attached_to_nothing_readable_is_not_served(api: Api, core: Any) -> None:
+async def test_the_uploader_previews_an_upload_before_it_is_attached_and_nobody_else(api: Api, core: Any) -> None:
+    from tests.audit.helpers import entries_after, head
+
     c = await open_clinic(api)
     up = await c.upload("nurse", "loose.pdf", PDF)
-    r = await c.fetch(up.json()["url"])  # the uploader's own link, before the file is attached
-    assert r.status_code == 403 and PDF not in r.content
+    name, own_url = up.json()["name"], up.json()["url"]
+    start = await head(core)
+    r = await c.fetch(own_url)  # the uploader's own link, before the file is attached: the SDKs' preview
+    assert (r.status_code, r.content, r.headers["content-type"]) == (200, PDF, "application/pdf")
+    assert (await c.fetch(own_url, **{"X-Parse-Session-Token": c.tokens["nurse"]})).content == PDF
+    refused = {"code": 119, "error": "Permission denied: you cannot read any object holding this file."}
+    for who in ("physician", "outsider"):  # a colleague, or anyone else, with a link of their own
+        ctx = RequestContext(APP_ID, user={"objectId": c.ids[who]}, base_url="http://testserver/parse")
+        r = await c.fetch(signed_url(core.settings, ctx, name))
+        assert (r.status_code, r.json()) == (403, refused) and PDF not in r.content
+        r = await c.fetch(own_url, **{"X-Parse-Session-Token": c.tokens[who]})  # or the uploader's link
+        assert r.status_code == 403 and PDF not in r.content
+    public = RequestContext(APP_ID, base_url="http://testserver/parse")
+    r = await c.fetch(signed_url(core.settings, public, name))
+    assert (r.status_code, r.json()) == (403, refused)
     master = RequestContext(APP_ID, is_master=True, base_url="http://testserver/parse")
-    got = await c.fetch(signed_url(core.settings, master, up.json()["name"]))
+    got = await c.fetch(signed_url(core.settings, master, name))
     assert (got.status_code, got.content) == (200, PDF)  # the master key reads any file
-    assert (await c.attach("nurse", up.json()["name"])).status_code == 201
-    assert (await c.fetch(up.json()["url"])).content == PDF
+    downloads = [e for e in await entries_after(core, start) if e[0] == "file_download"]
+    assert downloads[:2] == [("file_download", c.ids["nurse"], None, "_File", name, "success")] * 2
+    # each refusal names the link's user: a link presented with another's session names its own
+    assert [e[1] for e in downloads if e[5] == "failure"] == [c.ids["physician"], c.ids["nurse"],
+                                                              c.ids["outsider"], c.ids["nurse"], None]
+
+    # once an object holds the file, that object's readers decide: the care team, not the outsider
+    assert (await c.attach("nurse", name)).status_code == 201
+    assert (await c.fetch(own_url)).content == PDF
+    ctx = RequestContext(APP_ID, user={"objectId": c.ids["physician"]}, base_url="http://testserver/parse")
+    assert (await c.fetch(signed_url(core.settings, ctx, name))).content == PDF
+    ctx = RequestContext(APP_ID, user={"objectId": c.ids["outsider"]}, base_url="http://testserver/parse")
+    assert (await c.fetch(signed_url(core.settings, ctx, name))).status_code == 403
+
+
+async def test_an_attached_file_is_not_previewed_by_an_uploader_who_cannot_read_its_holder(api: Api, core: Any) -> None:
+    c = await open_clinic(api)
+    up = (await c.upload("nurse", "loose.pdf", PDF)).json()
+    assert (await c.fetch(up["url"])).content == PDF
+    # the master key files it in an object only the physician reads: the preview is over
+    body = {"patient": {"__type": "Pointer", "className": "Patient", "objectId": c.patient},
+            "file": {"__type": "File", "name": up["name"]}, "category": "lab", "uploadedBy": c.user("physician"),
+            "ACL": {c.ids["physician"]: {"read": True, "write": True}}}
+    assert (await api.post("/classes/Attachment", body, master=True)).status_code == 201
+    r = await c.fetch(up["url"])
+    assert (r.status_code, r.json()) == (
+        403, {"code": 119, "error": "Permission denied: you cannot read any object holding this file."})
 
 
 async def test_get_attachment_url_function(api: Api, core: Any) -> None:

@@ -88,7 +88,11 @@ async def test_content_types_outside_the_allow_list_or_implausible_bytes_are_ref
         ("logo", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml", "File upload of extension svg is disabled."),
         ("logo.img", b"<svg/>", "image/svg+xml", "File upload of type image/svg+xml is disabled."),
         ("setup.exe", b"MZ\x90\x00\x03\x00", "application/octet-stream", "File upload of extension exe is disabled."),
-        ("blob", b"\x00\x01\x02", "application/octet-stream", "File upload of type application/octet-stream is disabled."),
+        ("blob", b"MZ\x90\x00\x03\x00", "application/octet-stream",
+         "File upload refused: the content looks like a program or a web page."),
+        ("dump", b"<script>alert(1)</script>", "application/octet-stream",
+         "File upload refused: the content looks like a program or a web page."),
+        ("tool.sh", b"echo hi", "application/octet-stream", "File upload of extension sh is disabled."),
         ("notes.txt", b"<!DOCTYPE html><html>", "text/plain",
          "File upload refused: the content looks like a program or a web page."),
         ("run.txt", b"#!/bin/sh\nrm -rf /\n", "text/plain",
@@ -145,3 +149,44 @@ async def test_generic_declared_types_give_way_to_the_extension(api: Api, core: 
         assert (got.headers["content-type"], got.content) == (served, data)
     r = await c.upload("nurse", "fake.png", b"GIF89a....", "application/octet-stream")
     assert r.json() == {"code": 130, "error": "File upload refused: the content is not a valid image/png file."}
+
+
+async def test_octet_stream_is_accepted_and_served_as_a_download(api: Api, core: Any) -> None:
+    """What the SDKs send for a byte array, and DICOM/device exports: accepted by default, served
+    as a download with nosniff and the sandbox CSP, to the uploader before it is attached and to
+    the care team after."""
+    assert "application/octet-stream" in type(core.settings)().files_allowed_types
+    c = await open_clinic(api)
+    raw = bytes(range(256)) * 8 + b"\x00\xff"
+    cases = (("export", "application/octet-stream", r"[0-9a-f]{32}_export\.bin"),
+             ("device.dat", "application/octet-stream", r"[0-9a-f]{32}_device\.dat"),
+             ("blob.bin", None, r"[0-9a-f]{32}_blob\.bin"))
+    for name, declared, stored_name in cases:
+        up = await c.upload("nurse", name, raw, declared)
+        assert up.status_code == 201, up.text
+        assert re.fullmatch(stored_name, up.json()["name"])
+        for url in (up.json()["url"], None):
+            if url is None:  # attached: the care team downloads it the same way
+                attachment = (await c.attach("nurse", up.json()["name"])).json()["objectId"]
+                url = await c.url_for("physician", attachment)
+            got = await c.fetch(url)
+            assert (got.status_code, got.content) == (200, raw)
+            assert got.headers["content-type"] == "application/octet-stream"
+            assert got.headers["content-disposition"] == f'attachment; filename="{up.json()["name"]}"'
+            assert got.headers["x-content-type-options"] == "nosniff"
+            assert got.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    pdf = await c.upload("nurse", "r.pdf", PDF)
+    shown = await c.fetch(pdf.json()["url"])
+    assert shown.headers["content-disposition"] == f'inline; filename="{pdf.json()["name"]}"'
+    # the SDK's JSON form without a type (new Parse.File(name, bytes)) is octet-stream too
+    body = {"base64": base64.b64encode(raw).decode(), "_ApplicationId": APP_ID, "_SessionToken": c.tokens["nurse"]}
+    r = await api.client.post("/parse/files/bytes", content=orjson.dumps(body), headers={"Content-Type": "text/plain"})
+    assert r.status_code == 201, r.text
+    got = await c.fetch(r.json()["url"])
+    assert (got.content, got.headers["content-disposition"].split(";")[0]) == (raw, "attachment")
+    # the allow-list still decides: a deployment that removes it refuses it, storing nothing
+    before = await stored(core, "_File")
+    core.settings.files_allowed_types = ["application/pdf"]
+    r = await c.upload("nurse", "export", raw, "application/octet-stream")
+    assert (r.status_code, r.json()) == (400, {"code": 130, "error": "File upload of type application/octet-stream is disabled."})
+    assert await stored(core, "_File") == before

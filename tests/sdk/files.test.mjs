@@ -74,3 +74,41 @@ test('the binary upload form (a Buffer) and the master key deleting a file', ski
   await file.destroy(MK);
   assert.equal((await download(got.get('file').url())).status, 404);
 });
+
+test('new Parse.File(name, bytes): saved as application/octet-stream, previewed by its uploader only, then served as a download', skip, async () => {
+  const { doc, outsider, patient } = await chart();
+  const bytes = [...Array(256).keys(), 0, 255, 13, 10];
+  const file = new Parse.File('device-export', bytes);
+  await file.save({ sessionToken: doc.token });
+  assert.match(file.name(), /^[0-9a-f]{32}_device-export$/); // no type declared: the name stays as given
+
+  // preview after upload: the uploader's own url() works before the file is attached
+  const preview = await fetch(file.url());
+  assert.equal(preview.status, 200);
+  assert.deepEqual(Buffer.from(await preview.arrayBuffer()), Buffer.from(bytes));
+  assert.equal(preview.headers.get('content-type'), 'application/octet-stream');
+  assert.equal(preview.headers.get('content-disposition'), `attachment; filename="${file.name()}"`);
+  assert.equal(preview.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(preview.headers.get('content-security-policy'), "default-src 'none'; sandbox");
+  // nobody else: the uploader's link presented by another user is refused
+  const theirs = await fetch(file.url(), { headers: { 'X-Parse-Session-Token': outsider.token } });
+  assert.equal(theirs.status, 403);
+  assert.deepEqual(await theirs.json(), { code: 119, error: 'Permission denied: this file link was issued to another user.' });
+  // ... and another user cannot put it in an object of theirs to reach it
+  const stolen = new Parse.Object('Attachment');
+  await expectParseError(stolen.save({ patient, file, category: 'device', uploadedBy: outsider.user },
+    { sessionToken: outsider.token }), 119);
+
+  const attachment = new Parse.Object('Attachment');
+  await attachment.save({ patient, file, category: 'device', uploadedBy: doc.user }, { sessionToken: doc.token });
+  const got = await new Parse.Query('Attachment').get(attachment.id, { sessionToken: doc.token });
+  const r = await download(got.get('file').url());
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/octet-stream');
+  assert.deepEqual(r.body, Buffer.from(bytes));
+  assert.equal(await got.get('file').getData(), Buffer.from(bytes).toString('base64'));
+
+  // a script is still refused whatever type the SDK declares
+  await expectParseError(new Parse.File('run', [...Buffer.from('#!/bin/sh\nrm -rf /\n')]).save({ sessionToken: doc.token }),
+    130, 'looks like a program');
+});

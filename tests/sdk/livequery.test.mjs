@@ -156,3 +156,59 @@ test('Message: both participants hear of it and of its read receipt; another pat
   assert.equal(unread.length, 2, 'no delete for a subscription the message had left');
   assert.deepEqual(stranger, [], 'another patient receives nothing');
 });
+
+test('Message with a file attachment: each participant downloads it through event.object.get("attachments")[0].url()', skip, async () => {
+  const provider = await staff('provider');
+  const p1 = await patientUser();
+  const p2 = await patientUser();
+  const profile = new Parse.Object('PatientProfile');
+  await profile.save({ user: p1.user, medicalRecordNumber: uid('BH'), displayName: 'P One', isActive: true }, MK);
+  await new Parse.Object('CareTeamMember').save({ patientProfile: profile, user: provider.user }, MK);
+  const conversation = uid('conv');
+  const thread = () => new Parse.Query('Message').equalTo('conversationId', conversation);
+  const providerSide = await subscribeAs(provider.token, thread());
+  const patientSide = await subscribeAs(p1.token, thread());
+  const stranger = await subscribeAs(p2.token, thread());
+  const masterSub = await thread().subscribe(); // the default client, as the SDK was initialised (master key)
+  const all = record(masterSub);
+
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from([...Array(256).keys()]), Buffer.from('\n%%EOF\n')]);
+  const file = new Parse.File('care plan.pdf', { base64: pdf.toString('base64') }, 'application/pdf');
+  await file.save({ sessionToken: provider.token });
+  const msg = new Parse.Object('Message');
+  await msg.save({ conversationId: conversation, from: provider.user, to: p1.user, patient: profile,
+    body: 'Your care plan is attached.', isRead: false, attachments: [file] }, { sessionToken: provider.token });
+
+  const links = [];
+  for (const [side, id] of [[providerSide, provider.id], [patientSide, p1.id], [all, '_master']]) {
+    await waitFor(side, 1);
+    assert.equal(side[0].op, 'create');
+    const attached = side[0].object.get('attachments')[0];
+    assert.ok(attached instanceof Parse.File);
+    assert.equal(attached.name(), file.name());
+    const url = new URL(attached.url());
+    assert.equal(url.searchParams.get('u'), id, 'a link signed for this subscriber');
+    const r = await fetch(attached.url());
+    assert.equal(r.status, 200);
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), pdf);
+    links.push(attached.url());
+  }
+  assert.equal(new Set(links).size, 3);
+
+  // the read receipt: an update whose object and original both carry files
+  const mine = await new Parse.Query('Message').get(msg.id, { sessionToken: p1.token });
+  mine.set('isRead', true);
+  await mine.save(null, { sessionToken: p1.token });
+  await waitFor(providerSide, 2);
+  assert.equal(providerSide[1].op, 'update');
+  for (const obj of [providerSide[1].object, providerSide[1].original]) {
+    const r = await fetch(obj.get('attachments')[0].url());
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), pdf);
+  }
+  // the patient's link is not the provider's grant
+  const theirs = await fetch(links[1], { headers: { 'X-Parse-Session-Token': provider.token } });
+  assert.equal(theirs.status, 403);
+  await settle();
+  assert.deepEqual(stranger, [], 'another patient receives nothing');
+  await masterSub.unsubscribe();
+});

@@ -12,7 +12,6 @@ someone else still acts only for the user it names.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping
@@ -47,18 +46,34 @@ def principal_of(ctx: RequestContext) -> str:
     return ctx.user_id or PUBLIC
 
 
-def _signature(settings: Settings, name: str, expires: int, principal: str) -> str:
-    message = f"v1\n{settings.app_id}\n{name}\n{expires}\n{principal}".encode()
+def _link_key(settings: Settings) -> bytes:
     secret, _ = settings.ensure_files_key()
-    digest = hmac.new(url_key(secret.encode()), message, hashlib.sha256).digest()
+    return url_key(secret.encode())
+
+
+def _signature(settings: Settings, name: str, expires: int, principal: str, key: bytes | None = None) -> str:
+    message = f"v1\n{settings.app_id}\n{name}\n{expires}\n{principal}".encode()
+    digest = hmac.digest(key if key is not None else _link_key(settings), message, "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def signed_url(settings: Settings, ctx: RequestContext, name: str, now: float | None = None) -> str:
+    return signer(settings, principal_of(ctx), ctx.base_url, now)(name)
+
+
+def signer(settings: Settings, principal: str, base_url: str, now: float | None = None) -> Callable[[str], str]:
+    """Signs file names for ``principal`` (a user's objectId, MASTER or PUBLIC), as links under
+    ``base_url``, valid ``files_url_seconds`` from ``now``. REST signs through the reader's
+    ``RequestContext``; LiveQuery signs each event for each subscriber (live/render.py)."""
     expires = int(now if now is not None else time.time()) + settings.files_url_seconds
-    who = principal_of(ctx)
-    sig = _signature(settings, name, expires, who)
-    return f"{ctx.base_url}/files/{quote(settings.app_id, safe='')}/{quote(name, safe='')}?exp={expires}&u={who}&sig={sig}"
+    prefix = f"{base_url}/files/{quote(settings.app_id, safe='')}/"
+    key = _link_key(settings)
+
+    def sign(name: str) -> str:
+        sig = _signature(settings, name, expires, principal, key)
+        return f"{prefix}{quote(name, safe='')}?exp={expires}&u={principal}&sig={sig}"
+
+    return sign
 
 
 def link_maker(settings: Settings, ctx: RequestContext) -> Callable[[str], str]:

@@ -10,6 +10,10 @@
 * a cheap sniff: the first bytes must fit the declared type (``%PDF-`` for a PDF, the PNG/JPEG/…
   signatures, UTF-8 text for text types), and bytes that look like HTML or an executable are refused
   whatever type they claim.
+
+``application/octet-stream`` (what the SDKs declare for byte arrays; DICOM and device exports) is
+accepted by default — the deny-list and the sniff still apply — and, like every type a browser
+would not simply display, served as a download (:func:`disposition`).
 """
 
 from __future__ import annotations
@@ -55,6 +59,19 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/dicom": (),
 }
 TEXT_TYPES = frozenset({"application/json", "text/csv", "text/plain", "text/markdown", "application/fhir+json"})
+
+
+# types a browser displays itself (a PDF viewer, an image, plain text, a player); every other type,
+# application/octet-stream first, is served with ``Content-Disposition: attachment``
+INLINE_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/heic",
+    "text/plain", "text/csv", "application/json", "audio/mpeg", "audio/wav", "video/mp4",
+})
+
+
+def disposition(ctype: str) -> str:
+    """``inline`` for a type browsers display, else ``attachment`` (a download)."""
+    return "inline" if ctype.lower() in INLINE_TYPES else "attachment"
 
 
 class FileTooLarge(ParseError):

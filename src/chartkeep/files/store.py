@@ -4,7 +4,8 @@ Upload (``POST /files/{name}``) stores the bytes encrypted (storage/file_crypto.
 name (Parse's 32-hex prefix) with the uploader as owner, and answers Parse's ``{url, name}``.
 A download is served only by :func:`open_download`: a valid, unexpired signed link
 (auth/file_links.py) for a principal who can *still* read an object holding the file — for
-chart files the owning ``Attachment``, i.e. its patient's care team. Everything a download's audit
+chart files the owning ``Attachment``, i.e. its patient's care team — or, while no object holds
+the file yet, for its uploader (preview after upload; nobody else). Everything a download's audit
 entry needs (actor, patient, Attachment id, outcome, IP) is known in that one function.
 """
 
@@ -182,7 +183,7 @@ async def open_download(core: Core, request: DownloadRequest, context_for: Conte
                 outcome = "not_found"
                 raise FileNotFound()
             holder = await readable_holder(core, ctx, conn, request.name)
-            if holder is None and not ctx.is_master:
+            if holder is None and not ctx.is_master and not await _own_preview(core, ctx, conn, meta):
                 raise file_links.LinkRefused("Permission denied: you cannot read any object holding this file.")
             blob = await blob_store(core).get(conn, request.name)
         if blob is None:
@@ -199,6 +200,16 @@ async def open_download(core: Core, request: DownloadRequest, context_for: Conte
         if holder is None and outcome != "success":
             holder = await _subject(core, request.name)  # whose file was asked for, for the audit entry
         await _audit(core, request, link, ctx, holder, outcome)
+
+
+async def _own_preview(core: Core, ctx: RequestContext, conn: Conn, meta: FileMeta) -> bool:
+    """The uploader previewing their own upload before any object holds it (the SDKs'
+    preview-after-upload). Once an object holds the file, that object's readers decide — the
+    uploader included."""
+    if meta.owner is None or meta.owner != ctx.user_id:
+        return False
+    anyone = RequestContext(core.settings.app_id, is_master=True)
+    return await readable_holder(core, anyone, conn, meta.name) is None
 
 
 async def _audit(core: Core, request: DownloadRequest, link: file_links.Link | None, ctx: RequestContext | None,

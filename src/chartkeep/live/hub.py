@@ -5,7 +5,8 @@ subscription starts at a precise point of the change sequence: a resume replays 
 events between the client's last event id and that point, and live events follow without a gap
 or a duplicate. Per change, each group's query is matched once per side; access is decided once
 per (identity, operation); each event is decided and encoded once per subscriber shape
-(``Group.shapes``; bodies once per distinct field set, ``render``); a subscriber then costs one
+(``Group.shapes``; bodies once per distinct field set, ``render``, and — for a side holding files,
+whose links are signed for each subscriber — once per principal and base URL); a subscriber then costs one
 byte concatenation and its connection's ``send``, which frames the message and writes it to the
 socket at once (``api/live/outlet.py``): sending never waits on a client.
 """
@@ -14,17 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from chartkeep.auth.file_links import principal_of, signer
 from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
 from chartkeep.live import messages
 from chartkeep.live.decide import decide
-from chartkeep.live.render import Body
+from chartkeep.live.render import Body, FileLinks
 from chartkeep.live.ring import Ring
 from chartkeep.live.subscription import Group, Subscription
-from chartkeep.live.viewer import EventAccess
+from chartkeep.live.viewer import Access, EventAccess
 from chartkeep.query import ir
 
 log = logging.getLogger("chartkeep.live")
@@ -125,14 +128,24 @@ class Hub:
             return
         original, current = change.original, change.current
         access = EventAccess(self.core, schema)
-        bodies: dict[tuple[bool, str], Body] = {}
+        bodies: dict[bool, Body] = {}
+        grants: dict[tuple[str, str], FileLinks] = {}
+        now = time.time()
 
-        def body(from_original: bool, base_url: str) -> Body:
-            found = bodies.get((from_original, base_url))
+        def body(from_original: bool) -> Body:
+            found = bodies.get(from_original)
             if found is None:
                 row = original if from_original else current
                 assert row is not None
-                found = bodies[(from_original, base_url)] = Body(schema, row, f"{base_url}/files/{self.core.settings.app_id}/")
+                found = bodies[from_original] = Body(schema, row)
+            return found
+
+        def links(view: Access, sub: Subscription) -> FileLinks:
+            """File links for this subscriber: signed for who it reads as, under the URL it used."""
+            key = (principal_of(view.ctx), sub.base_url)
+            found = grants.get(key)
+            if found is None:
+                found = grants[key] = FileLinks(key, lambda: signer(self.core.settings, key[0], key[1], now))
             return found
 
         for group in list(groups):
@@ -149,7 +162,8 @@ class Hub:
                 if first is None:
                     continue
                 view = await access.get(first.identity, first.op)
-                found = self._event_for(first, view, schema, original, current, match_original, match_current, body)
+                found = self._event_for(first, view, schema, original, current, match_original, match_current,
+                                        body, links(view, first))
                 if found is None:
                     continue
                 op, obj, before = found
@@ -168,8 +182,8 @@ class Hub:
 
     @staticmethod
     def _event_for(
-        sub: Subscription, view: Any, schema: Any, original: dict[str, Any] | None, current: dict[str, Any] | None,
-        match_original: bool, match_current: bool, body: Callable[[bool, str], Body],
+        sub: Subscription, view: Access, schema: Any, original: dict[str, Any] | None, current: dict[str, Any] | None,
+        match_original: bool, match_current: bool, body: Callable[[bool], Body], links: FileLinks,
     ) -> tuple[str, bytes, bytes | None] | None:
         outcome = decide(
             has_original=original is not None,
@@ -184,8 +198,8 @@ class Hub:
             return None
         main = original if outcome.object_from_original else current
         assert main is not None
-        obj = body(outcome.object_from_original, sub.base_url).encoded(view.hidden(schema, main), sub.keys)
+        obj = body(outcome.object_from_original).encoded(view.hidden(schema, main), sub.keys, links)
         before = None
         if outcome.with_original and original is not None:
-            before = body(True, sub.base_url).encoded(view.hidden(schema, original), sub.keys)
+            before = body(True).encoded(view.hidden(schema, original), sub.keys, links)
         return outcome.op, obj, before

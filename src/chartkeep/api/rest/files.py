@@ -2,7 +2,9 @@
 
     POST   /files/{name}          upload: 201 {url, name}, Location: url
     DELETE /files/{name}          master key: 200, empty body (as Parse)
-    GET    /files/{appId}/{name}  download through a signed link (files/store.py open_download)
+    GET    /files/{appId}/{name}  download through a signed link (files/store.py open_download);
+                                  ``Content-Disposition: attachment`` unless browsers display the
+                                  type (files/checks.py), always ``nosniff`` and a sandbox CSP
 
 An upload comes in two shapes, as Parse Server takes them: the raw bytes with ``Content-Type`` and
 the ``X-Parse-*`` headers (REST clients, the JS SDK's binary upload), or — when no application id
@@ -30,7 +32,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
 from chartkeep.files import store as files
-from chartkeep.files.checks import FileTooLarge
+from chartkeep.files.checks import FileTooLarge, disposition
 
 DOWNLOAD_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -140,7 +142,8 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
             found = await files.open_download(core, wanted, context_for)
         except Exception as exc:  # noqa: BLE001
             return fail(exc, cors)
-        headers = {**cors, **DOWNLOAD_HEADERS, "Content-Disposition": f'inline; filename="{found.meta.name}"'}
+        kind = disposition(found.meta.content_type)
+        headers = {**cors, **DOWNLOAD_HEADERS, "Content-Disposition": f'{kind}; filename="{found.meta.name}"'}
         return Response(found.data, 200, headers=headers, media_type=found.meta.content_type)
 
     return [
