@@ -21,6 +21,7 @@ from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
 from chartkeep.live import messages
 from chartkeep.live.decide import decide
+from chartkeep.live.disclosures import Disclosures
 from chartkeep.live.render import Body
 from chartkeep.live.ring import Ring
 from chartkeep.live.subscription import Group, Subscription
@@ -38,6 +39,7 @@ class Hub:
         self.ring = Ring(settings.live_query_resume_events, settings.live_query_resume_seconds)
         self.groups: dict[str, dict[bytes, Group]] = {}
         self.seq = 0
+        self.disclosures = Disclosures(core)
         self._queue: asyncio.Queue[Change | Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -45,12 +47,14 @@ class Hub:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="chartkeep-live-hub")
+        self.disclosures.start()
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self.disclosures.close()
 
     def accept(self, change: Change) -> None:
         """Called by the bus for every committed change (of any process, with Redis)."""
@@ -101,6 +105,7 @@ class Hub:
         sub.last_seq = self.seq
 
     def remove(self, sub: Subscription) -> None:
+        self.disclosures.flush(sub)  # what it was sent is in the ledger once it ends
         group, sub.group = sub.group, None
         if group is None:
             return
@@ -152,7 +157,7 @@ class Hub:
                 found = self._event_for(first, view, schema, original, current, match_original, match_current, body)
                 if found is None:
                     continue
-                op, obj, before = found
+                op, obj, before, shown = found
                 tail = messages.event_tail(obj, before, change.event_id)
                 chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
@@ -162,6 +167,7 @@ class Hub:
                     elif only is None:
                         continue  # already offered (it subscribed after this change)
                     sub.send(sub.head(op) + tail)
+                    self.disclosures.note(sub, view.ctx, change.class_name, shown)
                     sent += 1
                     if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
@@ -170,7 +176,7 @@ class Hub:
     def _event_for(
         sub: Subscription, view: Any, schema: Any, original: dict[str, Any] | None, current: dict[str, Any] | None,
         match_original: bool, match_current: bool, body: Callable[[bool, str], Body],
-    ) -> tuple[str, bytes, bytes | None] | None:
+    ) -> tuple[str, bytes, bytes | None, dict[str, Any]] | None:
         outcome = decide(
             has_original=original is not None,
             has_current=current is not None,
@@ -188,4 +194,4 @@ class Hub:
         before = None
         if outcome.with_original and original is not None:
             before = body(True, sub.base_url).encoded(view.hidden(schema, original), sub.keys)
-        return outcome.op, obj, before
+        return outcome.op, obj, before, main
