@@ -61,11 +61,14 @@ class Disclosures:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
-    def note(self, sub: Any, ctx: RequestContext, class_name: str, row: dict[str, Any]) -> None:
-        """``sub`` (a Subscription) was sent an event about ``row`` of ``class_name``, reading as ``ctx``."""
-        chart = patient_of(class_name, row)
-        if chart is None:
-            return
+    @staticmethod
+    def chart_of(class_name: str, row: dict[str, Any]) -> tuple[str, str] | None:
+        """The patient whose chart ``row`` belongs to (None: not chart data, nothing to record)."""
+        return patient_of(class_name, row)
+
+    def note(self, sub: Any, ctx: RequestContext, chart: tuple[str, str], class_name: str, object_id: str) -> None:
+        """``sub`` (a Subscription) was sent an event about ``object_id`` of ``class_name`` in ``chart``,
+        reading as ``ctx``."""
         now = now_ms()
         windows = self._open.setdefault(id(sub), {})
         window = windows.get(chart)
@@ -74,7 +77,7 @@ class Disclosures:
                                               sub.envelope.client_id, now, now)
         window.events += 1
         window.last = now
-        window.objects[f"{class_name}/{row.get('objectId')}"] = None
+        window.objects[f"{class_name}/{object_id}"] = None
 
     def flush(self, sub: Any) -> None:
         """Write ``sub``'s notes now (it ended)."""

@@ -158,6 +158,8 @@ class Hub:
                 if found is None:
                     continue
                 op, obj, before, shown = found
+                chart = self.disclosures.chart_of(change.class_name, shown)  # once per shape, not per subscriber
+                shown_id = str(shown.get("objectId"))
                 tail = messages.event_tail(obj, before, change.event_id)
                 chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
@@ -167,7 +169,8 @@ class Hub:
                     elif only is None:
                         continue  # already offered (it subscribed after this change)
                     sub.send(sub.head(op) + tail)
-                    self.disclosures.note(sub, view.ctx, change.class_name, shown)
+                    if chart is not None:
+                        self.disclosures.note(sub, view.ctx, chart, change.class_name, shown_id)
                     sent += 1
                     if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
