@@ -4,6 +4,7 @@ under a year — on REST and on LiveQuery sockets alike."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from chartkeep.settings import Settings
@@ -58,3 +59,15 @@ async def test_a_staff_session_ends_at_its_absolute_lifetime_however_active(api:
     await asyncio.sleep(1.1)
     assert (await api.get("/users/me", session=nurse["sessionToken"])).json() == EXPIRED
     assert (await api.get("/users/me", session=patient["sessionToken"])).status_code == 200  # session_length
+
+
+async def test_a_sessions_expires_at_says_its_lifetime(api: Api, core: Any) -> None:
+    nurse = await staff(api, "nurse4")
+    patient = await api.signup("pat4", password="Long-enough-pw-1")
+    lifetimes = {}
+    for who, token in (("nurse", nurse["sessionToken"]), ("patient", patient["sessionToken"])):
+        me = (await api.get("/sessions/me", session=token)).json()
+        created = datetime.fromisoformat(me["createdAt"].replace("Z", "+00:00"))
+        expires = datetime.fromisoformat(me["expiresAt"]["iso"].replace("Z", "+00:00"))
+        lifetimes[who] = round((expires - created).total_seconds())
+    assert lifetimes == {"nurse": 43200, "patient": 31536000}
