@@ -68,3 +68,14 @@ async def test_master_key_from_another_origin_is_refused_and_recorded(api: Api, 
     r = await api.get("/classes/_User", master=True, headers={"Origin": "http://testserver"})
     assert r.status_code == 200, r.text
     assert (await api.get("/classes/_User", master=True)).status_code == 200
+
+
+async def test_behind_a_proxy_the_public_url_is_the_servers_own_origin(api: Api, core: Any) -> None:
+    core.settings.public_url = "https://ehr.example.org/parse"
+    core.settings.allowed_origins = ["https://portal.example"]
+    r = await api.get("/classes/_User", master=True, headers={"Origin": "https://ehr.example.org"})
+    assert r.status_code == 200, r.text
+    r = await api.get("/health", headers={"Origin": "https://ehr.example.org"})
+    assert r.headers["access-control-allow-origin"] == "https://ehr.example.org"
+    r = await api.get("/classes/_User", master=True, headers={"Origin": "https://ehr.example.org.evil.test"})
+    assert r.status_code == 403

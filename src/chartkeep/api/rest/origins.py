@@ -2,7 +2,7 @@
 
 ``allowed_origins`` (default ``*``, Parse's open CORS) lists the origins a browser page may call
 the REST/GraphQL API and open LiveQuery WebSockets from; the server's own origin (the request's
-``Host``) is always allowed. With a list, a CORS answer names the caller's origin only when it is
+``Host``, or ``public_url``'s behind a proxy) is always allowed. With a list, a CORS answer names the caller's origin only when it is
 listed (else no ``Access-Control-Allow-Origin``: the browser refuses the answer), and a WebSocket
 handshake from another origin is refused (403) before it is accepted.
 
@@ -44,15 +44,21 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     return origin is not None and host is not None and _netloc(origin) == host.lower()
 
 
-def cross_origin(origin: str | None, host: str | None) -> bool:
-    """A browser page of another origin sent this request (no ``Origin``: not a browser's cross-origin call)."""
+def public_host(public_url: str | None) -> str | None:
+    """The host:port of ``public_url`` (behind a proxy, the server's own origin as browsers see it)."""
+    return _netloc(public_url) or None if public_url else None
+
+
+def cross_origin(origin: str | None, host: str | None, public_url: str | None = None) -> bool:
+    """A browser page of another origin sent this request (no ``Origin``: not a browser's cross-origin
+    call). The server's own origin is its ``Host`` or, behind a proxy, ``public_url``'s."""
     if origin is None:
         return False
-    return origin == "null" or not same_origin(origin, host)
+    return origin == "null" or not (same_origin(origin, host) or same_origin(origin, public_host(public_url)))
 
 
 def origin_allowed(settings: Settings, origin: str | None, host: str | None) -> bool:
-    if origin is None or "*" in settings.allowed_origins or same_origin(origin, host):
+    if origin is None or "*" in settings.allowed_origins or not cross_origin(origin, host, settings.public_url):
         return True
     return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in settings.allowed_origins}
 

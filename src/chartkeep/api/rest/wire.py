@@ -79,7 +79,7 @@ def header_credentials(request: Request, base: str) -> Credentials:
         client_ip=request.client.host if request.client else None,
         base_url=base,
         client_version=headers.get("x-parse-client-version"),
-        cross_origin=cross_origin(headers.get("origin"), headers.get("host")),
+        cross_origin=cross_origin(headers.get("origin"), headers.get("host"), base),
     )
 
 
