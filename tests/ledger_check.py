@@ -17,7 +17,8 @@ What names a row: an entry whose ``targetClass``/``targetId`` is the row's class
 account tables, an entry on the user the row belongs to (``_Session``, ``_AccountToken``,
 ``_MFA``, ``_Lockout``), or — a lockout counter of a name no user has — the request's
 ``login_failed`` entry. Files (``_File``/``_FileBlob``, named by the ``Attachment`` or message
-that holds them) and the account-email outbox are not clinical or account state and are left out.
+that holds them), the account-email outbox and the sessions' last-use times are not clinical or account
+state and are left out.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ import asyncpg
 from chartkeep.storage.sqlite import sqlite_path
 
 LEDGER_TABLES = frozenset({"_Audit", "_AuditHead", "_SCHEMA"})
-NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox"})
+# _SessionActivity: when a session was last used (the idle timeout's clock, keyed by token digest), written
+# by any request with a session token at most once a minute: not clinical or account state
+NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox", "_SessionActivity"})
 SECRET_COLUMNS = frozenset({"_hashed_password", "sessionToken", "digest", "secret", "recovery"})
 USER_OWNED = {"_Session": "user", "_AccountToken": "user", "_MFA": "user"}
 
@@ -193,8 +196,8 @@ def _named_by(table: str, row: dict[str, Any]) -> list[tuple[str, Any]]:
         return [("_User", row.get(USER_OWNED[table]))]
     if table == "_Lockout":
         key = str(row.get("key") or "")
-        if key.startswith("user:"):
-            return [("_User", key[len("user:"):])]
+        if key.startswith("user:"):  # user:<id>|ip:<address>, the account's counter for one address
+            return [("_User", key[len("user:"):].split("|", 1)[0])]
         return [("login_failed", None)]
     return [(table, None)]
 

@@ -13,6 +13,7 @@ from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
+from chartkeep.api.rest.origins import SecurityHeaders
 from chartkeep.behavioral import (
     assessment_functions,
     assessment_rules,
@@ -95,7 +96,8 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
 
     app = Starlette(
         routes=[*graphql_routes(core), *rest_routes(core), *live_routes(core, live)],
-        middleware=[Middleware(LiveTransport)],  # LiveQuery frames go straight to the transport
+        # security headers and origins outermost; LiveQuery frames go straight to the transport
+        middleware=[Middleware(SecurityHeaders, settings=settings), Middleware(LiveTransport)],
         lifespan=lifespan,
     )
     app.state.core = core

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
         description="Record every read of patient data in the audit ledger (ONC 170.315(d)(2)). Turning it "
         "off is for measuring the ledger's cost only: writes, logins and refusals are recorded regardless.",
     )
+    allowed_origins: CommaList = Field(
+        default_factory=lambda: ["*"],
+        description="Browser origins (scheme://host:port, comma-separated) allowed to call the API through CORS "
+        "and to open LiveQuery WebSockets; * allows any (Parse's default). The server's own origin is always "
+        "allowed; the master key is never accepted from another origin (docs/security.md).",
+    )
+    hsts_seconds: int = Field(
+        0, ge=0, description="When above 0, every answer carries Strict-Transport-Security with this max-age: set it "
+        "when clients reach the server over HTTPS (directly or through a TLS-terminating proxy), e.g. 31536000.",
+    )
     master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",
@@ -98,7 +108,21 @@ class Settings(BaseSettings):
         0, description="Messages older than this many days are deleted (with their attachments) by "
         "`chartkeep messages purge`; 0 keeps them forever (docs/messaging.md)."
     )
-    session_length: int = Field(31536000, description="Session lifetime in seconds (Parse default: 1 year).")
+    session_length: int = Field(
+        31536000, description="Session lifetime in seconds (Parse default: 1 year); staff sessions are also held to "
+        "staff_session_length."
+    )
+    staff_session_length: int = Field(
+        43200, gt=0, lt=31536000, description="Absolute lifetime of a staff session (any role but patient), in "
+        "seconds, however active it is: 12 hours by default, always under a year (docs/accounts.md, Sessions)."
+    )
+    session_idle_timeout: int = Field(
+        900, ge=0, description="A staff session unused for this many seconds ends (209 Session token is expired.), "
+        "on REST, GraphQL and LiveQuery alike: 15 minutes, as clinical systems use. 0: no idle timeout."
+    )
+    patient_session_idle_timeout: int = Field(
+        1800, ge=0, description="The idle timeout of a patient's session, in seconds (0: none)."
+    )
     max_limit: int | None = Field(None, description="Upper bound for a query's limit (none by default).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body accepted.")
     log_level: str = Field("info", description="Log level of the server.")
@@ -131,10 +155,26 @@ class Settings(BaseSettings):
     password_disallow_username: bool = Field(
         True, description="Refuse a password that contains the username (case-insensitive)."
     )
-    account_lockout_threshold: int = Field(
-        5, description="Failed logins for one username/email before it is locked (0 turns lockout off)."
+    password_refuse_common: bool = Field(
+        True, description="Refuse the 30,000 most common passwords of public breach corpora (the list the zxcvbn "
+        "package bundles; checked offline, case-insensitively)."
     )
-    account_lockout_duration: int = Field(15, description="Minutes a locked username/email stays locked.")
+    password_min_score: int = Field(
+        1, ge=0, le=4, description="Lowest zxcvbn strength estimate (0-4) a new password must reach: 1 refuses "
+        "repeats, sequences, keyboard patterns and single common words (aaaaaaaa, abcdefgh); 0 turns the estimate off."
+    )
+    account_lockout_threshold: int = Field(
+        5, description="Failed logins for one username/email from one client IP before it is locked for that IP "
+        "(0 turns lockout off); see login_ip_failure_limit."
+    )
+    account_lockout_duration: int = Field(
+        15, description="Minutes a locked username/email stays locked (for the client IP that failed), and the period "
+        "of login_ip_failure_limit."
+    )
+    login_ip_failure_limit: int = Field(
+        20, ge=0, description="Failed logins one client IP may make (any names) within account_lockout_duration "
+        "minutes before it may not log in until that period ends (429). 0: no per-IP limit."
+    )
     account_lockout_unlock_on_password_reset: bool = Field(
         False, description="A successful password reset also lifts a lockout (Parse's unlockOnPasswordReset)."
     )
@@ -246,6 +286,11 @@ class Settings(BaseSettings):
     live_query_resume_seconds: float = Field(
         300.0, description="How old a kept LiveQuery event may be and still be replayed on resume."
     )
+    live_query_disclosure_seconds: float = Field(
+        60.0, ge=0, description="LiveQuery events carrying chart data are recorded in the audit ledger as one "
+        "`read` entry per subscription and patient per this many seconds (naming every object delivered); a "
+        "subscription's entries are also written when it ends. 0: only when it ends (docs/audit.md)."
+    )
 
     # ---- mobile SDKs and admin tools: Parse Config, push (docs/devices.md) ----
     config_cache_seconds: float = Field(
@@ -283,7 +328,8 @@ class Settings(BaseSettings):
         "they are cancelled (their _PushStatus is then left running)."
     )
 
-    @field_validator("templates", "master_key_ips", "signup_roles", "signup_applicant_roles", "files_old_keys", "files_allowed_types",
+    @field_validator("templates", "allowed_origins", "master_key_ips", "signup_roles", "signup_applicant_roles",
+                     "files_old_keys", "files_allowed_types",
                      "live_query_classes", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

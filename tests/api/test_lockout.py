@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.api.accounts import count
+import httpx
+
+from chartkeep.app import create_app
 from tests.conftest import Api, row_count
 
 INVALID = (404, {"code": 101, "error": "Invalid username/password."})
@@ -59,7 +61,8 @@ async def test_lock_expires_and_one_more_failure_locks_again(api: Api, core) -> 
     async with core.db.transaction() as tx:
         await tx.execute('UPDATE "_Lockout" SET "lockedUntil" = 1')
     assert (await _login(api, "dave", "right-pass"))[0] == 200
-    assert await count(core, "_Lockout") == 0  # a success forgets the failures
+    async with core.db.read() as conn:  # a success forgets the account's failures; the address's stay counted
+        assert [r[0] for r in await conn.fetch('SELECT "key" FROM "_Lockout"')] == ["ip:127.0.0.1"]
 
 
 async def test_settings_threshold_duration_and_off(api: Api, core) -> None:
@@ -81,3 +84,37 @@ async def test_the_lockout_table_is_no_class(api: Api) -> None:
     assert r.json()["code"] == 119
     r = await api.post("/classes/_Lockout", {"key": "x"}, master=True)
     assert r.json()["code"] == 103
+
+
+def from_address(api: Api, core, ip: str) -> Api:
+    """A client of the same server seen from another address."""
+    transport = httpx.ASGITransport(app=create_app(core.settings, core), client=(ip, 40000))
+    return Api(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
+
+
+async def test_nobody_can_lock_a_clinician_out_from_another_address(api: Api, core) -> None:
+    r = await api.post("/users", {"username": "drjones", "password": "Long-enough-pw-1", "role": "physician"},
+                       master=True)
+    assert r.status_code == 201
+    attacker = from_address(api, core, "203.0.113.9")
+    for _ in range(5):
+        assert await _login(attacker, "drjones", "wrong-pass") == INVALID
+    assert await _login(attacker, "drjones", "Long-enough-pw-1") == LOCKED  # locked for that address
+    assert (await _login(api, "drjones", "Long-enough-pw-1"))[0] == 200  # the clinician's workstation is not
+    await attacker.client.aclose()
+
+
+async def test_one_address_spraying_many_names_is_shut_out_of_login(api: Api, core) -> None:
+    await api.signup("victim", password="right-pass")
+    core.settings.login_ip_failure_limit = 6
+    sprayer = from_address(api, core, "198.51.100.7")
+    for n in range(6):  # one wrong password per name: no account reaches its own threshold
+        assert await _login(sprayer, f"user{n}", "wrong-pass") == INVALID
+    r = await sprayer.post("/login", {"username": "victim", "password": "right-pass"})
+    assert (r.status_code, r.json()) == (429, {"code": 100, "error": "Too many requests."})
+    assert int(r.headers["retry-after"]) > 0
+    assert (await _login(api, "victim", "right-pass"))[0] == 200  # other addresses log in
+    async with core.db.transaction() as tx:
+        await tx.execute('UPDATE "_Lockout" SET "lockedUntil" = 1 WHERE "key" = \'ip:198.51.100.7\'')
+    assert (await _login(sprayer, "victim", "right-pass"))[0] == 200  # the period ended
+    await sprayer.client.aclose()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from tests.conftest import Api, row_count
 
-POLICY = {"code": 142, "error": "Password does not meet the Password Policy requirements."}
+POLICY = {"code": 142, "error": "Password does not meet the Password Policy requirements: at least 8 characters."}
+BREACHED = {"code": 142, "error": "Password does not meet the Password Policy requirements: it is one of the most "
+                                 "common passwords found in data breaches."}
+GUESSABLE = {"code": 142, "error": "Password does not meet the Password Policy requirements: it is too easy to guess "
+                                  "(a repeat, a sequence, a keyboard pattern or a common word)."}
 HAS_USERNAME = {"code": 142, "error": "Password cannot contain your username."}
 
 
@@ -13,8 +17,25 @@ async def test_signup_refuses_short_passwords_and_saves_nothing(api: Api, core) 
         r = await api.post("/users", {"username": "alice", "password": password, "role": "patient"})
         assert (r.status_code, r.json()) == (400, POLICY)
     assert await row_count(core, "_User") == 0 and await row_count(core, "_Session") == 0
-    r = await api.post("/users", {"username": "alice", "password": "12345678", "role": "patient"})
+    r = await api.post("/users", {"username": "alice", "password": "k7#Vq2!m", "role": "patient"})
     assert r.status_code == 201  # the default minimum is 8 characters, inclusive
+
+
+async def test_breached_and_guessable_passwords_are_refused_naming_the_rule(api: Api, core) -> None:
+    for password, expected in (("password", BREACHED), ("12345678", BREACHED), ("PassWord1", BREACHED),
+                               ("qwertyuiop", BREACHED), ("aaaaaaaa", GUESSABLE), ("abcdefghij", GUESSABLE),
+                               ("zzzzzzzzzzzz", GUESSABLE)):
+        r = await api.post("/users", {"username": "alice", "password": password, "role": "patient"})
+        assert (r.status_code, r.json()) == (400, expected), password
+    assert await row_count(core, "_User") == 0
+    user = await api.signup("alice", password="Long-enough-pw-1")
+    r = await api.put(f"/users/{user['objectId']}", {"password": "letmein1"}, session=user["sessionToken"])
+    assert (r.status_code, r.json()) == (400, BREACHED)
+    r = await api.post("/users", {"username": "erin", "password": "iloveyou", "role": "physician"}, master=True)
+    assert r.json() == BREACHED  # the master key is held to it too
+    core.settings.password_refuse_common = False
+    core.settings.password_min_score = 0
+    assert (await api.post("/users", {"username": "bob", "password": "password", "role": "patient"})).status_code == 201
 
 
 async def test_signup_refuses_the_username_inside_the_password_in_any_case(api: Api, core) -> None:
@@ -58,7 +79,7 @@ async def test_policy_settings(api: Api, core) -> None:
     r = await api.post("/users", {"username": "fay", "password": "fay-pass-123", "role": "patient"})
     assert r.status_code == 201
     r = await api.post("/users", {"username": "gus", "password": "gus-pass-12", "role": "patient"})
-    assert r.json() == POLICY
+    assert r.json() == {**POLICY, "error": POLICY["error"].replace("8", "12")}
 
 
 async def test_an_admin_changing_a_password_gets_no_session_of_that_user(api: Api, core) -> None:

@@ -41,7 +41,7 @@ before(async () => {
 test('signUp with a password the policy refuses -> 142', CHARTKEEP_ONLY, async () => {
   const user = new Parse.User();
   user.set({ username: uid('weak'), password: 'short', role: 'patient' });
-  await expectParseError(user.signUp(), 142, 'Password does not meet the Password Policy requirements.');
+  await expectParseError(user.signUp(), 142, 'Password does not meet the Password Policy requirements: at least 8 characters.');
 });
 
 test('MFA: enrol with save({authData}), then log in only with a TOTP code', CHARTKEEP_ONLY, async () => {

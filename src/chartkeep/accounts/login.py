@@ -38,6 +38,7 @@ class Attempt:
     auth_data: Any
     user: dict[str, Any] | None = None
     key: str = ""
+    ip: str | None = None  # the client address: lockout counts per account and address
 
 
 def read_credentials(params: dict[str, Any]) -> Attempt:
@@ -74,7 +75,7 @@ async def check_password(core: Core, a: Attempt) -> None:
     stored = a.user.get("_hashed_password") if a.user else None
     ok = await verify_password(stored or _dummy_hash[0], a.password)
     if not ok or a.user is None:
-        await lockout.record_failure(core, a.key)
+        await lockout.record_failure(core, a.key, a.ip)
         raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
 
 
@@ -128,18 +129,19 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
 async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]:
     async with core.db.read() as conn:
         await find_user(core, conn, a)
-    await lockout.ensure_not_locked(core, a.key)
+    a.ip = ctx.client_ip
+    await lockout.ensure_not_locked(core, a.key, a.ip)
     await check_password(core, a)
     email_verified(core, a)
     try:
         async with core.db.transaction() as tx:
             await second_factor(core, tx, a)
             token = await open_session(core, ctx, tx, a)
-            await lockout.reset(core, a.key, tx)
+            await lockout.reset(core, a.key, tx, a.ip or "?")
             assert a.user is not None
             await audit.record(core, tx, [audit.login_entry(ctx, a.user["objectId"], True)])
     except ParseError as exc:
         if exc.code == Code.SCRIPT_FAILED:  # a wrong MFA code counts as a failed login (Parse: passwords only)
-            await lockout.record_failure(core, a.key)
+            await lockout.record_failure(core, a.key, a.ip)
         raise
     return reply(core, ctx, a, token)

@@ -24,7 +24,12 @@ async def create_session(
     token = new_session_token()
     now = now_ms()
     schema = core.registry.get("_Session")
-    assert schema is not None
+    user_schema = core.registry.get("_User")
+    assert schema is not None and user_schema is not None
+    found = await rows.fetch_by(conn, user_schema, "objectId", user_id)
+    seconds = core.settings.session_length
+    if not found or found[0].get("role") != "patient":  # staff: never past staff_session_length (auth/sessions.py)
+        seconds = min(seconds, core.settings.staff_session_length)
     await rows.insert(
         conn,
         schema,
@@ -37,7 +42,7 @@ async def create_session(
             "sessionToken": token_digest(token),
             "user": user_id,
             "createdWith": {"action": action, "authProvider": "password"},
-            "expiresAt": now + timedelta(seconds=core.settings.session_length),
+            "expiresAt": now + timedelta(seconds=seconds),
             "installationId": installation_id,
         },
     )

@@ -18,6 +18,7 @@ from chartkeep.accounts.user_roles import default_user_acl
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
+from chartkeep.ledger.entries import refusals
 from chartkeep.records import reads, writes
 from chartkeep.schema.ids import new_object_id
 from chartkeep.storage.database import Conn, use
@@ -44,6 +45,13 @@ def _check_email(body: dict[str, Any]) -> None:
 
 
 async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: Conn | None = None) -> dict[str, Any]:
+    """A refused sign-up (a clinical role asked for, a name taken, a weak password…) is recorded as a
+    failed ``create`` of ``_User``."""
+    async with refusals(core, ctx, conn, "create", "_User"):
+        return await _sign_up(core, ctx, body, conn)
+
+
+async def _sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: Conn | None) -> dict[str, Any]:
     body = dict(body)
     username, password = body.get("username"), body.pop("password", None)
     if not isinstance(username, str) or not username:
@@ -71,6 +79,15 @@ async def sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: C
 
 async def update_user(
     core: Core, ctx: RequestContext, object_id: str, body: dict[str, Any], conn: Conn | None = None
+) -> dict[str, Any]:
+    """A refused update (206 for another user's account, a role change by a non-admin…) is recorded
+    as a failed ``update`` of that ``_User``."""
+    async with refusals(core, ctx, conn, "update", "_User", object_id):
+        return await _update_user(core, ctx, object_id, body, conn)
+
+
+async def _update_user(
+    core: Core, ctx: RequestContext, object_id: str, body: dict[str, Any], conn: Conn | None
 ) -> dict[str, Any]:
     if not ctx.is_master and ctx.user_id != object_id and "role:admin" not in ctx.principals():
         raise ParseError(Code.SESSION_MISSING, "Permission denied")
@@ -100,6 +117,11 @@ async def update_user(
 
 
 async def delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Conn | None = None) -> None:
+    async with refusals(core, ctx, conn, "delete", "_User", object_id):
+        await _delete_user(core, ctx, object_id, conn)
+
+
+async def _delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Conn | None) -> None:
     if not ctx.is_master and ctx.user_id != object_id:
         raise ParseError(Code.SESSION_MISSING, "Insufficient auth to delete user")
     async with use(core.db, conn, write=True) as tx:

@@ -1,10 +1,15 @@
 """Credentials as a client sent them → RequestContext, following Parse Server's rules.
 
 * the application id must match (else 403 ``unauthorized``);
-* a matching master key makes the request master, but only from an allowed IP (else 403);
+* a matching master key makes the request master, but only from an allowed IP and never from a
+  browser page of another origin (else 403);
   a wrong master key is refused (119 ``Permission denied``, as Parse Server 9);
 * when a REST/JavaScript key is configured, one of them must match;
 * a session token must name a live session (else 209); ``/login`` ignores any token.
+
+A wrong master key, the master key from an IP not allowed, and a session token that names no live
+session are recorded in the ledger (``auth_failed``, outcome ``failure``) before the refusal is
+answered: credential guessing leaves a trace. Neither the key nor the token is copied into it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from chartkeep.auth.sessions import user_for_token
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.ledger.entries import record_refusal
 
 
 @dataclass(slots=True)
@@ -32,6 +38,7 @@ class Credentials:
     client_ip: str | None = None
     base_url: str = ""
     client_version: str | None = None  # the SDK's "js5.3.0", "i1.19.0"… (X-Parse-Client-Version)
+    cross_origin: bool = False  # a browser page of another origin sent it (api/rest/origins.py)
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -71,9 +78,19 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
         ctx.extra["client_version"] = creds.client_version
     if creds.master_key:
         if not _same(creds.master_key, settings.master_key):
-            raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
+            wrong = ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
+            await _refused(core, ctx, wrong, "masterKey", "wrong master key")
+            raise wrong
+        if creds.cross_origin:
+            refused = Unauthorized()
+            await _refused(core, ctx, ParseError(Code.OPERATION_FORBIDDEN, refused.message), "masterKey",
+                           "master key sent from a browser page of another origin")
+            raise refused
         if not ip_allowed(creds.client_ip, settings.master_key_ips):
-            raise Unauthorized()
+            denied = Unauthorized()
+            await _refused(core, ctx, ParseError(Code.OPERATION_FORBIDDEN, denied.message), "masterKey",
+                           "master key from an IP not in master_key_ips")
+            raise denied
         ctx.is_master = True
         return ctx
     if settings.rest_api_key and not (
@@ -81,8 +98,19 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
     ):
         raise Unauthorized()
     if creds.session_token and not ignore_session:
-        ctx.user = await user_for_token(core, creds.session_token)
+        try:
+            ctx.user = await user_for_token(core, creds.session_token)
+        except ParseError as exc:
+            await _refused(core, ctx, exc, "sessionToken")
+            raise
         ctx.session_token = creds.session_token
         roles = await user_roles(core, ctx.user["objectId"])
         ctx.roles, ctx.read_roles = roles.names, roles.read_names
     return ctx
+
+
+async def _refused(core: Core, ctx: RequestContext, error: ParseError, credential: str, why: str | None = None) -> None:
+    meta: dict[str, object] = {"credential": credential}
+    if why:
+        meta["reason"] = why
+    await record_refusal(core, ctx, "auth_failed", None, None, error, metadata=meta)

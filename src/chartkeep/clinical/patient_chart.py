@@ -14,6 +14,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
+from chartkeep.ledger.entries import record_refusal
 from chartkeep.records import reads
 from chartkeep.records.cloud_values import as_object, object_id, pointer
 from chartkeep.storage.database import Conn
@@ -58,7 +59,18 @@ def _status(note: dict[str, Any], signatures: list[dict[str, Any]], version_id: 
 
 
 async def patient_chart(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A refusal (another team's patient: 101) is recorded as a failed ``read`` naming the patient."""
     patient_id = object_id(params, "patient", "Patient") or ""
+    try:
+        return await _chart(core, ctx, patient_id, params)
+    except ParseError as exc:
+        await record_refusal(core, ctx, "read", "Patient", patient_id or None, exc,
+                             patient=("Patient", patient_id) if patient_id else None,
+                             metadata={"function": "patientChart"})
+        raise
+
+
+async def _chart(core: Core, ctx: RequestContext, patient_id: str, params: dict[str, Any]) -> dict[str, Any]:
     history = params.get("includeHistory", False)
     if not isinstance(history, bool):
         raise ParseError(Code.INCORRECT_TYPE, "includeHistory must be a boolean")

@@ -32,6 +32,9 @@ class Core:
     config: ConfigCache = field(default_factory=lambda: ConfigCache(0))  # Parse Config (GET /config)
     background: Background = field(default_factory=Background)
     ledger: GroupAppender = field(init=False)
+    # what the last start-up found and left for a person to resolve (rows sharing a value a unique
+    # index wants once: schema_admin/bootstrap.py), reported by `chartkeep init` and the server's log
+    start_up_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.ledger = GroupAppender(self.db)

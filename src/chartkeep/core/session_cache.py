@@ -23,6 +23,7 @@ class SessionCache:
         self.ttl = ttl_seconds
         self._entries: dict[str, tuple[float, dict[str, Any], Any]] = {}  # digest -> (deadline, user, expiresAt)
         self._by_user: dict[str, set[str]] = {}
+        self._touched: dict[str, float] = {}  # digest -> epoch seconds this process last recorded its use
         self.tell: Tell | None = None  # set when other processes must hear of drops
 
     def get(self, digest: str) -> tuple[dict[str, Any], Any] | None:
@@ -35,6 +36,13 @@ class SessionCache:
             return None
         return dict(user), expires
 
+    def touched(self, digest: str) -> float | None:
+        """When this process last recorded the session's use (epoch seconds), if it did."""
+        return self._touched.get(digest)
+
+    def touch(self, digest: str, at: float) -> None:
+        self._touched[digest] = at
+
     def put(self, digest: str, user: dict[str, Any], expires: Any) -> None:
         if self.ttl <= 0:
             return
@@ -42,6 +50,7 @@ class SessionCache:
         self._by_user.setdefault(user["objectId"], set()).add(digest)
 
     def _forget(self, digest: str) -> None:
+        self._touched.pop(digest, None)
         entry = self._entries.pop(digest, None)
         if entry is not None:
             self._by_user.get(entry[1]["objectId"], set()).discard(digest)

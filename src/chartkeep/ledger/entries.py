@@ -117,12 +117,19 @@ async def refusals(core: Core, ctx: RequestContext, conn: Conn | None, action: s
         raise
 
 
-async def record_refusal(core: Core, ctx: RequestContext, action: str, class_name: str, object_id: str | None,
-                         error: ParseError) -> None:
+async def record_refusal(core: Core, ctx: RequestContext, action: str, class_name: str | None, object_id: str | None,
+                         error: ParseError, patient: tuple[str, str] | None = None,
+                         metadata: dict[str, Any] | None = None) -> None:
+    """A refused request, with its outcome (``failure``) and Parse's code and message as details;
+    ``patient`` names the chart it was after (e.g. ``patientChart`` of another team's patient)."""
     if class_name in NOT_AUDITED:
         return
-    await core.ledger.append([entry(ctx, action, target_class=class_name, target_id=object_id, outcome=FAILURE,
-                                    details=f"{error.code}: {error.message}")])
+    e = entry(ctx, action, target_class=class_name, target_id=object_id, outcome=FAILURE,
+              details=f"{error.code}: {error.message}",
+              patient=patient[1] if patient else None, patient_class=patient[0] if patient else None)
+    if metadata:
+        e.metadata = {**(e.metadata or {}), **metadata}
+    await core.ledger.append([e])
 
 
 # ---- reads -------------------------------------------------------------------------------------

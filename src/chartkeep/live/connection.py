@@ -19,6 +19,7 @@ from chartkeep.access.protected import deny_protected_query
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.auth.sessions import user_for_token
 from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.ledger.entries import record_refusal
 from chartkeep.live import messages
 from chartkeep.live.frames import FrameError, parse_frame
 from chartkeep.live.hub import Hub
@@ -31,8 +32,10 @@ UNSUPPORTED = "LiveQuery cannot match $inQuery, $notInQuery, $select, $dontSelec
 
 
 class LiveConnection:
-    def __init__(self, hub: Hub, send: Callable[[bytes], None], client_ip: str | None, base_url: str) -> None:
+    def __init__(self, hub: Hub, send: Callable[[bytes], None], client_ip: str | None, base_url: str,
+                 cross_origin: bool = False) -> None:
         self.hub = hub
+        self.cross_origin = cross_origin  # opened by a browser page of another origin: never the master key
         self.core = hub.core
         self.send = send
         self.client_ip = client_ip
@@ -71,6 +74,7 @@ class LiveConnection:
             javascript_key=message.get("javascriptKey") or message.get("clientKey"),
             client_ip=self.client_ip,
             base_url=self.base_url,
+            cross_origin=self.cross_origin,
         )
         try:
             ctx = await resolve(self.core, creds)
@@ -100,6 +104,7 @@ class LiveConnection:
         try:
             sub, node, key = await self._prepare(message)
         except ParseError as exc:
+            await self._record_refusal(message, exc)
             self.send(messages.error(exc.code, exc.message, False, request_id))
             return
         old = self.subs.pop(request_id, None)
@@ -125,6 +130,16 @@ class LiveConnection:
             self.hub.add(sub, group)
 
         await self.hub.call(start)
+
+    async def _record_refusal(self, message: dict[str, Any], error: ParseError) -> None:
+        """A refused subscription is in the ledger: ``subscribe``, outcome ``failure``, the class asked for."""
+        assert self.identity is not None
+        ctx = await context_for(self.core, self.identity)
+        ctx.client_ip = self.client_ip
+        query = message.get("query")
+        class_name = query.get("className") if isinstance(query, dict) else None
+        await record_refusal(self.core, ctx, "subscribe", class_name if isinstance(class_name, str) else None, None,
+                             error, metadata={"liveQuery": True, "subscription": message.get("requestId")})
 
     async def _prepare(self, message: dict[str, Any]) -> tuple[Subscription, Any, bytes]:
         assert self.envelope is not None and self.identity is not None
@@ -157,6 +172,7 @@ class LiveConnection:
             envelope=self.envelope,
             send=self.send,
             base_url=self.base_url,
+            client_ip=self.client_ip,
         )
         return sub, node, group_key(class_name, where)
 

@@ -24,6 +24,7 @@ from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
 from chartkeep.live import messages
 from chartkeep.live.decide import decide
+from chartkeep.live.disclosures import Disclosures
 from chartkeep.live.render import Body, FileLinks
 from chartkeep.live.ring import Ring
 from chartkeep.live.subscription import Group, Subscription
@@ -41,6 +42,7 @@ class Hub:
         self.ring = Ring(settings.live_query_resume_events, settings.live_query_resume_seconds)
         self.groups: dict[str, dict[bytes, Group]] = {}
         self.seq = 0
+        self.disclosures = Disclosures(core)
         self._queue: asyncio.Queue[Change | Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -48,12 +50,14 @@ class Hub:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="chartkeep-live-hub")
+        self.disclosures.start()
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self.disclosures.close()
 
     def accept(self, change: Change) -> None:
         """Called by the bus for every committed change (of any process, with Redis)."""
@@ -104,6 +108,7 @@ class Hub:
         sub.last_seq = self.seq
 
     def remove(self, sub: Subscription) -> None:
+        self.disclosures.flush(sub)  # what it was sent is in the ledger once it ends
         group, sub.group = sub.group, None
         if group is None:
             return
@@ -166,7 +171,9 @@ class Hub:
                                         body, links(view, first))
                 if found is None:
                     continue
-                op, obj, before = found
+                op, obj, before, shown = found
+                chart = self.disclosures.chart_of(change.class_name, shown)  # once per shape, not per subscriber
+                shown_id = str(shown.get("objectId"))
                 tail = messages.event_tail(obj, before, change.event_id)
                 chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
@@ -176,6 +183,8 @@ class Hub:
                     elif only is None:
                         continue  # already offered (it subscribed after this change)
                     sub.send(sub.head(op) + tail)
+                    if chart is not None:
+                        self.disclosures.note(sub, view.ctx, chart, change.class_name, shown_id)
                     sent += 1
                     if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
@@ -184,7 +193,7 @@ class Hub:
     def _event_for(
         sub: Subscription, view: Access, schema: Any, original: dict[str, Any] | None, current: dict[str, Any] | None,
         match_original: bool, match_current: bool, body: Callable[[bool], Body], links: FileLinks,
-    ) -> tuple[str, bytes, bytes | None] | None:
+    ) -> tuple[str, bytes, bytes | None, dict[str, Any]] | None:
         outcome = decide(
             has_original=original is not None,
             has_current=current is not None,
@@ -202,4 +211,4 @@ class Hub:
         before = None
         if outcome.with_original and original is not None:
             before = body(True).encoded(view.hidden(schema, original), sub.keys, links)
-        return outcome.op, obj, before
+        return outcome.op, obj, before, main

@@ -66,6 +66,7 @@ class Subscription:
     envelope: Envelope
     send: Callable[[bytes], None]
     base_url: str
+    client_ip: str | None = None  # the connection's peer, named in the ledger's disclosure entries
     group: Group | None = None
     last_seq: int = 0  # the last change this subscription was offered (no duplicates on resume)
     heads: dict[str, bytes] = field(default_factory=dict)  # event op → this subscriber's message head

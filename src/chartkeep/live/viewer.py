@@ -3,7 +3,7 @@
 A subscription reads with its own ``sessionToken`` or, without one, its connection's (Parse's
 rule), or as the master key when the connection proved it. At each event the token is looked up
 again through the same session and role caches REST uses (``auth``), so a logout, a revoked
-session, a care-team change or an expired break-the-glass grant takes effect for live events as
+session, an idle or expired session (events do not count as a use of it), a care-team change or an expired break-the-glass grant takes effect for live events as
 it does for queries. A token that no longer names a live session reads as nobody (public only).
 
 What a viewer may see of one object is decided by the same code REST compiles into SQL: the read
@@ -63,7 +63,7 @@ async def context_for(core: Core, identity: Identity) -> RequestContext:
     if identity.is_master or identity.session_token is None:
         return ctx
     try:
-        user = await user_for_token(core, identity.session_token)
+        user = await user_for_token(core, identity.session_token, touch=False)  # an event is not a use
     except ParseError:
         return ctx  # the session ended: the subscription now reads as nobody
     roles = await user_roles(core, user["objectId"])

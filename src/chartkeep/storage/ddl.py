@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.storage.database import Conn
 from chartkeep.storage.dialect import join_table, quote
@@ -23,7 +26,9 @@ UNIQUE_INDEXES: dict[str, list[tuple[str, str]]] = {
     # the backstop of the note-version lock: one row per (note, number) (docs/clinical.md)
     "NoteVersion": [("NoteVersion_unique_number", '"medicalNote", "versionNumber"')],
     "ProviderProfile": [("ProviderProfile_unique_user", '"user"')],  # one directory entry per clinician
-    "PatientProfile": [("PatientProfile_unique_mrn", '"medicalRecordNumber"')],  # the template's "unique" hint
+    # the templates' "unique" hints: an MRN names one chart (docs/templates.md)
+    "Patient": [("Patient_unique_mrn", '"mrn"')],
+    "PatientProfile": [("PatientProfile_unique_mrn", '"medicalRecordNumber"')],
     # the backstop of the assessment-revision lock: a version is superseded once (docs/assessments.md)
     "IntakeAssessment": [("IntakeAssessment_unique_previous", '"previousVersion"')],
 }
@@ -79,6 +84,48 @@ async def add_field(conn: Conn, class_name: str, name: str, spec: FieldSpec) -> 
             if expr == quote(name):  # a one-column unique index on a column added to an existing table
                 await conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(index_name)} ON {table} ({expr})")
     await _field_storage(conn, class_name, name, spec)
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Rows that share a value a unique index wants once: the index is not created until they are fixed."""
+
+    index: str
+    class_name: str
+    value: tuple[Any, ...]
+    object_ids: tuple[str, ...]
+
+
+async def _index_exists(conn: Conn, index_name: str) -> bool:
+    if conn.dialect.name == "postgresql":
+        sql = "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
+    return await conn.fetchval(sql, [index_name]) is not None
+
+
+async def ensure_unique_indexes(conn: Conn, class_name: str) -> list[Duplicate]:
+    """Create the class's unique indexes an existing table lacks (an upgrade). Rows that already share
+    a value are never merged nor deleted: that index is left out and the rows are returned, so the
+    start-up reports them (``chartkeep init``, the server's log) until someone resolves them."""
+    table = quote(class_name)
+    found: list[Duplicate] = []
+    for index_name, expr in UNIQUE_INDEXES.get(class_name, []):
+        if await _index_exists(conn, index_name):
+            continue
+        rows = await conn.fetch(
+            f'SELECT "objectId", {expr} FROM {table} WHERE ({expr}) IN '
+            f"(SELECT {expr} FROM {table} GROUP BY {expr} HAVING COUNT(*) > 1) ORDER BY {expr}, \"createdAt\""
+        )
+        if not rows:
+            await conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(index_name)} ON {table} ({expr})")
+            continue
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for row in rows:
+            values = tuple(row)
+            groups.setdefault(values[1:], []).append(str(values[0]))
+        found += [Duplicate(index_name, class_name, value, tuple(ids)) for value, ids in groups.items()]
+    return found
 
 
 async def drop_field(conn: Conn, class_name: str, name: str, spec: FieldSpec) -> None:

@@ -117,3 +117,11 @@ async def names_not_under(conn: Conn, key_id: str) -> list[str]:
         f'SELECT "name" FROM {quote(FILE)} WHERE "keyId" <> {conn.dialect.placeholder(1)} ORDER BY "name"', [key_id]
     )
     return [r[0] for r in found]
+
+
+async def files_per_key(conn: Conn) -> dict[str, tuple[int, str]]:
+    """Key id → (how many files it encrypted, the name of one of them): what a backup must account for."""
+    found = await conn.fetch(
+        f'SELECT "keyId", COUNT(*), MIN("name") FROM {quote(FILE)} GROUP BY "keyId" ORDER BY "keyId"'
+    )
+    return {str(r[0]): (int(r[1]), str(r[2])) for r in found}

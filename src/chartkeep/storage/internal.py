@@ -12,6 +12,8 @@ so both dialects store and compare them the same way.
   (storage/queries/account_tokens.py);
 * ``_Outbox``       account emails kept by the ``outbox`` mail sender
   (storage/queries/mail_outbox.py);
+* ``_SessionActivity`` when each session (by token digest) was last used, for the idle timeout
+  (storage/queries/session_activity.py; written at most once a minute per session);
 * ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py).
 """
 
@@ -25,6 +27,7 @@ LOCKOUT = "_Lockout"
 MFA = "_MFA"
 ACCOUNT_TOKEN = "_AccountToken"
 OUTBOX = "_Outbox"
+SESSION_ACTIVITY = "_SessionActivity"
 
 
 async def ensure_internal_tables(conn: Conn) -> None:
@@ -40,6 +43,7 @@ async def ensure_internal_tables(conn: Conn) -> None:
         f"CREATE INDEX IF NOT EXISTS {quote('_AccountToken_user_idx')} ON {quote(ACCOUNT_TOKEN)} (\"user\")",
         f'CREATE TABLE IF NOT EXISTS {quote(OUTBOX)} ("id" TEXT PRIMARY KEY, "to" TEXT NOT NULL, '
         f'"subject" TEXT NOT NULL, "text" TEXT NOT NULL, "createdAt" {number} NOT NULL)',
+        f'CREATE TABLE IF NOT EXISTS {quote(SESSION_ACTIVITY)} ("session" TEXT PRIMARY KEY, "seenAt" {number} NOT NULL)',
     ]
     for sql in statements:
         await conn.execute(sql)

@@ -18,6 +18,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chartkeep.api.live.outlet import open_outlet
+from chartkeep.api.rest.origins import cross_origin
 from chartkeep.core.handles import Core
 from chartkeep.live import LiveQuery, messages
 from chartkeep.live.connection import LiveConnection
@@ -42,7 +43,9 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
         outlet = open_outlet(ws, settings.live_query_send_buffer_bytes)
-        conn = LiveConnection(live.hub, outlet.send, ws.client.host if ws.client else None, _base_url(ws, mount, settings.public_url))
+        conn = LiveConnection(live.hub, outlet.send, ws.client.host if ws.client else None,
+                              _base_url(ws, mount, settings.public_url),
+                              cross_origin(ws.headers.get("origin"), ws.headers.get("host"), settings.public_url))
         code = NORMAL
         try:
             code = await _read(ws, conn)

@@ -20,8 +20,9 @@ from chartkeep.auth.resolve import resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 
+# X-Parse-Master-Key is left out on purpose: a browser page of another origin may never send it
 ALLOW_HEADERS = (
-    "X-Parse-Master-Key, X-Parse-REST-API-Key, X-Parse-Javascript-Key, X-Parse-Application-Id, "
+    "X-Parse-REST-API-Key, X-Parse-Javascript-Key, X-Parse-Application-Id, "
     "X-Parse-Client-Version, X-Parse-Session-Token, X-Requested-With, X-Parse-Revocable-Session, "
     "X-Parse-Request-Id, Content-Type, Pragma, Cache-Control"
 )

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from chartkeep.api.rest.origins import cross_origin
 from chartkeep.auth.resolve import Credentials
 from chartkeep.errors import Code, ParseError
 
@@ -78,6 +79,7 @@ def header_credentials(request: Request, base: str) -> Credentials:
         client_ip=request.client.host if request.client else None,
         base_url=base,
         client_version=headers.get("x-parse-client-version"),
+        cross_origin=cross_origin(headers.get("origin"), headers.get("host"), base),
     )
 
 

@@ -31,6 +31,13 @@ async def count_failure(conn: Conn, key: str, locked_until: float, threshold: in
     )
 
 
+async def clear_account(conn: Conn, key: str) -> None:
+    """Forget the account's failures from every client address (keys ``<key>|ip:<address>``)."""
+    p = conn.dialect.placeholder
+    await conn.execute(f'DELETE FROM {TABLE} WHERE "key" = {p(1)} OR substr("key", 1, {p(2)}) = {p(3)}',
+                       [key, len(key) + 4, key + "|ip:"])
+
+
 async def clear(conn: Conn, key: str) -> None:
     """Forget the key's failures (and its lock)."""
     await conn.execute(f'DELETE FROM {TABLE} WHERE "key" = {conn.dialect.placeholder(1)}', [key])
