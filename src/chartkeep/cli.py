@@ -547,6 +547,7 @@ def export_command(
     for name in report.missing_files:
         typer.echo(f"  file named by an object but not stored: {name}")
 
+
 @app.command("backup")
 @_settings_options(*DATABASE, "master_key", "files_key", "files_key_id", "files_old_keys")
 def backup_command(
