@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         "and to open LiveQuery WebSockets; * allows any (Parse's default). The server's own origin is always "
         "allowed; the master key is never accepted from another origin (docs/security.md).",
     )
+    master_key_origins: CommaList = Field(
+        default_factory=list,
+        description="Browser origins (scheme://host:port, comma-separated; no *) from which the master key is "
+        "accepted, e.g. the Parse Dashboard page an admin opens (docs/dashboard.md). Empty (the default): the "
+        "master key is never accepted from a page of another origin. master_key_ips still applies.",
+    )
     hsts_seconds: int = Field(
         0, ge=0, description="When above 0, every answer carries Strict-Transport-Security with this max-age: set it "
         "when clients reach the server over HTTPS (directly or through a TLS-terminating proxy), e.g. 31536000.",
@@ -328,8 +334,8 @@ class Settings(BaseSettings):
         "they are cancelled (their _PushStatus is then left running)."
     )
 
-    @field_validator("templates", "allowed_origins", "master_key_ips", "signup_roles", "signup_applicant_roles",
-                     "files_old_keys", "files_allowed_types",
+    @field_validator("templates", "allowed_origins", "master_key_origins", "master_key_ips", "signup_roles",
+                     "signup_applicant_roles", "files_old_keys", "files_allowed_types",
                      "live_query_classes", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

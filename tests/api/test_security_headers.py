@@ -79,3 +79,22 @@ async def test_behind_a_proxy_the_public_url_is_the_servers_own_origin(api: Api,
     assert r.headers["access-control-allow-origin"] == "https://ehr.example.org"
     r = await api.get("/classes/_User", master=True, headers={"Origin": "https://ehr.example.org.evil.test"})
     assert r.status_code == 403
+
+
+async def test_master_key_origins_admits_only_the_listed_admin_console(api: Api, core: Any) -> None:
+    console = "http://127.0.0.1:4040"
+    core.settings.master_key_origins = [console + "/"]
+    preflight = {"Origin": console, "Access-Control-Request-Method": "POST"}
+    r = await api.client.options("/parse/classes/Patient", headers=preflight)
+    assert "x-parse-master-key" in r.headers["access-control-allow-headers"].lower()
+    r = await api.client.options("/parse/classes/Patient", headers={**preflight, "Origin": "https://evil.example"})
+    assert "x-parse-master-key" not in r.headers["access-control-allow-headers"].lower()
+    body = f'{{"_ApplicationId":"{APP_ID}","_MasterKey":"test-master","_method":"GET"}}'
+    r = await api.client.post("/parse/classes/_User", content=body,
+                              headers={"Content-Type": "text/plain", "Origin": console})
+    assert r.status_code == 200, r.text
+    r = await api.get("/classes/_User", master=True, headers={"Origin": "http://127.0.0.1:4041"})
+    assert (r.status_code, r.json()) == (403, {"error": "unauthorized"})
+    core.settings.master_key_ips = ["10.0.0.0/8"]  # a listed origin does not lift the IP rule
+    r = await api.get("/classes/_User", master=True, headers={"Origin": console})
+    assert r.status_code == 403

@@ -90,7 +90,11 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
     app_id = unique_app_id()
     db_url = f"sqlite:///{tmp_path}/dash.db"
     _seed(tmp_path, app_id, db_url)
-    with serve(tmp_path, "dash", "--database-url", db_url, app_id=app_id, redis_url=None) as served:
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    # the dashboard's page sends the master key from its own origin: the admin lists it
+    with serve(tmp_path, "dash", "--database-url", db_url, "--master-key-origins", origin, app_id=app_id,
+               redis_url=None) as served:
         await healthy(served)
         api = http_api(served, app_id)
         patients = (await api.get("/classes/Patient", master=True)).json()["results"]
@@ -105,11 +109,9 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
                       "appName": "Chartkeep"}],
             "users": [{"user": DASHBOARD_USER, "pass": DASHBOARD_PASS}],
         }))
-        port = free_port()
         log = open(tmp_path / "dashboard.log", "wb")  # noqa: SIM115 - closed below
         dashboard = subprocess.Popen(["node", str(DASHBOARD), "--config", str(config), "--host", "127.0.0.1",
                                       "--port", str(port)], cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
-        origin = f"http://127.0.0.1:{port}"
         try:
             async with httpx.AsyncClient(trust_env=False) as http:
                 for _ in range(300):

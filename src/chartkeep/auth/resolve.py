@@ -39,6 +39,12 @@ class Credentials:
     base_url: str = ""
     client_version: str | None = None  # the SDK's "js5.3.0", "i1.19.0"… (X-Parse-Client-Version)
     cross_origin: bool = False  # a browser page of another origin sent it (api/rest/origins.py)
+    origin: str | None = None  # that page's origin (the browser's Origin header)
+
+
+def master_key_origin(origin: str | None, listed: list[str]) -> bool:
+    """``origin`` is one the admin listed in ``master_key_origins`` (an admin console's page)."""
+    return origin is not None and origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in listed}
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -81,7 +87,7 @@ async def resolve(core: Core, creds: Credentials, ignore_session: bool = False) 
             wrong = ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")
             await _refused(core, ctx, wrong, "masterKey", "wrong master key")
             raise wrong
-        if creds.cross_origin:
+        if creds.cross_origin and not master_key_origin(creds.origin, settings.master_key_origins):
             refused = Unauthorized()
             await _refused(core, ctx, ParseError(Code.OPERATION_FORBIDDEN, refused.message), "masterKey",
                            "master key sent from a browser page of another origin")

@@ -33,9 +33,10 @@ UNSUPPORTED = "LiveQuery cannot match $inQuery, $notInQuery, $select, $dontSelec
 
 class LiveConnection:
     def __init__(self, hub: Hub, send: Callable[[bytes], None], client_ip: str | None, base_url: str,
-                 cross_origin: bool = False) -> None:
+                 cross_origin: bool = False, origin: str | None = None) -> None:
         self.hub = hub
         self.cross_origin = cross_origin  # opened by a browser page of another origin: never the master key
+        self.origin = origin  # … unless it is one of master_key_origins (an admin console)
         self.core = hub.core
         self.send = send
         self.client_ip = client_ip
@@ -75,6 +76,7 @@ class LiveConnection:
             client_ip=self.client_ip,
             base_url=self.base_url,
             cross_origin=self.cross_origin,
+            origin=self.origin,
         )
         try:
             ctx = await resolve(self.core, creds)

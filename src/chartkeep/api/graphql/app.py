@@ -63,7 +63,7 @@ def graphql_routes(core: Core) -> list[Route]:
     explorer = Explorer(settings, path)
 
     async def endpoint(request: Request) -> Response:
-        cors = cors_headers(request)
+        cors = cors_headers(request, settings.master_key_origins)
         if request.method == "OPTIONS":
             return PlainTextResponse("OK", headers=cors)
         if request.method == "GET" and _wants_explorer(request) and not settings.production:

@@ -45,7 +45,8 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
         outlet = open_outlet(ws, settings.live_query_send_buffer_bytes)
         conn = LiveConnection(live.hub, outlet.send, ws.client.host if ws.client else None,
                               _base_url(ws, mount, settings.public_url),
-                              cross_origin(ws.headers.get("origin"), ws.headers.get("host"), settings.public_url))
+                              cross_origin(ws.headers.get("origin"), ws.headers.get("host"), settings.public_url),
+                              ws.headers.get("origin"))
         code = NORMAL
         try:
             code = await _read(ws, conn)

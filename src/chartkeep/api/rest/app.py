@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlparse
 
 import orjson
@@ -16,7 +17,7 @@ from chartkeep.api.rest.handlers import build_router
 from chartkeep.api.rest.pages import page_routes
 from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
-from chartkeep.auth.resolve import resolve
+from chartkeep.auth.resolve import master_key_origin, resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 
@@ -28,11 +29,14 @@ ALLOW_HEADERS = (
 )
 
 
-def cors_headers(request: Request) -> dict[str, str]:
+def cors_headers(request: Request, master_key_origins: Sequence[str] = ()) -> dict[str, str]:
+    """CORS answer headers; ``X-Parse-Master-Key`` is allowed only to an origin the admin listed in
+    ``master_key_origins`` (an admin console such as Parse Dashboard)."""
+    listed = master_key_origin(request.headers.get("origin"), list(master_key_origins))
     return {
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": "GET,PUT,POST,DELETE,OPTIONS",
-        "Access-Control-Allow-Headers": ALLOW_HEADERS,
+        "Access-Control-Allow-Headers": ALLOW_HEADERS + (", X-Parse-Master-Key" if listed else ""),
         "Access-Control-Expose-Headers": "X-Parse-Job-Status-Id, X-Parse-Push-Status-Id",
     }
 
@@ -47,7 +51,7 @@ def rest_routes(core: Core) -> list[Route]:
     router.add("/batch", {"POST": make_batch(router, prefixes)})
 
     async def dispatch(request: Request) -> Response:
-        cors = cors_headers(request)
+        cors = cors_headers(request, settings.master_key_origins)
         if request.method == "OPTIONS":
             return PlainTextResponse("OK", headers=cors)
         path = "/" + request.path_params.get("path", "")
@@ -75,7 +79,7 @@ def rest_routes(core: Core) -> list[Route]:
     methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
     return [
         *page_routes(core, mount, cors_headers),  # before the catch-all; OPTIONS falls through to it
-        *file_routes(core, mount, cors_headers),  # bodies are bytes, not JSON
+        *file_routes(core, mount, lambda r: cors_headers(r, settings.master_key_origins)),  # bytes, not JSON
         Route(mount + "/{path:path}", dispatch, methods=methods),
         Route(mount, dispatch, methods=methods),
     ]

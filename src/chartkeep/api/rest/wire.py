@@ -80,6 +80,7 @@ def header_credentials(request: Request, base: str) -> Credentials:
         base_url=base,
         client_version=headers.get("x-parse-client-version"),
         cross_origin=cross_origin(headers.get("origin"), headers.get("host"), base),
+        origin=headers.get("origin"),
     )
 
 
