@@ -129,11 +129,19 @@ def _sort_value(obj: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _merge(rows: list[tuple[Source, dict[str, Any]]], fields: list[tuple[str, bool]]) -> None:
-    """Sort rows of several sources by the same keys (stable, last key first); missing values first."""
-    for name, desc in reversed(fields):
-        rows.sort(key=lambda r: (_sort_value(r[1], name) is not None, str(_sort_value(r[1], name) or "")),
-                  reverse=desc)
+def _merge(rows: list[tuple[Source, dict[str, Any]]], order: list[tuple[str, bool]]) -> None:
+    """Sort rows of several sources by the same FHIR sort keys, each row by its own source's field
+    (stable, last key first; a missing value sorts first)."""
+    keys = [*order, ("_id", False)] if order else [("_created", False), ("_id", False)]
+    for name, desc in reversed(keys):
+        def value(row: tuple[Source, dict[str, Any]], name: str = name) -> tuple[bool, str]:
+            source, obj = row
+            field = {"_id": "objectId", "_lastUpdated": "updatedAt", "_created": "createdAt"}.get(name) \
+                or source.sorts.get(name, "")
+            found = _sort_value(obj, field)
+            return found is not None, str(found if found is not None else "")
+
+        rows.sort(key=value, reverse=desc)
 
 
 async def run(
@@ -145,7 +153,6 @@ async def run(
     picked: list[tuple[Source, dict[str, Any]]] = []
     total = 0
     several = len(rtype.sources) > 1
-    fields: list[tuple[str, bool]] = []
     for source in rtype.sources:
         where = where_for(source, filters)
         if where is None:
@@ -158,7 +165,7 @@ async def run(
         total += count or 0
         picked += [(source, obj) for obj in found]
     if several:
-        _merge(picked, fields)
+        _merge(picked, p.order)
         picked = picked[p.offset:p.offset + p.count]
     return await render(core, ctx, picked), total
 
