@@ -21,7 +21,7 @@ def validate(resource: dict[str, Any]) -> None:
 
 async def fhir(api: Api, method: str, path: str, token: str | None = None, *, header: str = "bearer",
                master: bool = False, **kw: Any) -> httpx.Response:
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(kw.pop("headers", {}))
     if token and header == "bearer":
         headers["Authorization"] = f"Bearer {token}"
     elif token:

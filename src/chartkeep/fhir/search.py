@@ -21,7 +21,6 @@ from chartkeep.fhir.params import NOTHING, Clause, date_clause, split
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
 # Parameters of the search itself, not of a resource
-CONTROL = frozenset({"_count", "_sort", "_offset", "_format"})
 COMMON = ("_id", "_lastUpdated")
 
 
@@ -56,6 +55,9 @@ def plan(rtype: ResourceType, query: list[tuple[str, str]]) -> Plan:
         elif name == "_format":
             if value not in ("json", "application/json", "application/fhir+json"):
                 raise FhirFormat(value)
+        elif name in ("_total", "_totalMethod"):  # the total is always counted (fhirpy sends _totalMethod)
+            if value not in ("accurate", "estimate", "none", "count"):
+                raise invalid(f"{name} must be accurate, estimate or none")
         elif name == "_sort":
             for item in split(value):
                 desc = item.startswith("-")

@@ -11,7 +11,7 @@ from typing import Any
 
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.fhir import service
+from chartkeep.fhir import fetch, service
 from chartkeep.fhir.outcome import FhirError, invalid
 from chartkeep.fhir.params import date_range
 from chartkeep.fhir.resources.appointment import STATUS_VALUES as APPOINTMENT_STATUS
@@ -170,15 +170,35 @@ def appointment_body(resource: Body, root: str) -> Body:
     return body
 
 
+def _party(ref: Any, what: str) -> dict[str, str]:
+    """A Practitioner, or a behavioral-health Patient (whose account is resolved before writing)."""
+    reference = ref.get("reference") if isinstance(ref, dict) else None
+    if isinstance(reference, str) and reference.split("/")[-2:-1] == ["Patient"]:
+        return {"__fhir_patient": _patient_pointer(ref, "PatientProfile")["objectId"]}
+    return _user_pointer(ref, what)
+
+
+async def _patient_accounts(core: Core, ctx: RequestContext, body: Body) -> None:
+    """``Patient/bh-…`` as a message's party is the profile's own account, read as the caller may."""
+    for key in ("from", "to"):
+        value = body.get(key)
+        if isinstance(value, dict) and "__fhir_patient" in value:
+            found, _ = await fetch.find(core, ctx, "PatientProfile", {"objectId": value["__fhir_patient"]}, limit=1)
+            user = found[0].get("user") if found else None
+            if not isinstance(user, dict) or not user.get("objectId"):
+                raise FhirError(422, "business-rule", f"{key}: that patient has no account to message")
+            body[key] = pointer("_User", str(user["objectId"]))
+
+
 def communication_body(resource: Body, root: str) -> Body:
     body: Body = {}
     if "subject" in resource:
         body["patient"] = _patient_pointer(resource["subject"], "PatientProfile")
     if resource.get("sender"):
-        body["from"] = _user_pointer(resource["sender"], "sender")
+        body["from"] = _party(resource["sender"], "sender")
     recipients = resource.get("recipient") or []
     if recipients:
-        body["to"] = _user_pointer(recipients[0], "recipient")
+        body["to"] = _party(recipients[0], "recipient")
     payload = resource.get("payload") or []
     if payload:
         body["body"] = _text(payload[0].get("contentString") if isinstance(payload[0], dict) else None,
@@ -220,8 +240,11 @@ async def create(core: Core, ctx: RequestContext, type_name: str, resource: Any)
     else:
         root = CLASSES[type_name]
     body = mapper(resource, root)
-    if type_name == "Communication" and "from" not in body and ctx.user_id:
-        body["from"] = pointer("_User", ctx.user_id)
+    if type_name == "Communication":
+        body.setdefault("isRead", False)  # a new message is unread; its receipts move it
+        if "from" not in body and ctx.user_id:
+            body["from"] = pointer("_User", ctx.user_id)
+        await _patient_accounts(core, ctx, body)
     created = await writes.create(core, ctx, root, body)
     fhir_id = ("bh-" if root == "PatientProfile" else "") + str(created["objectId"])
     return await service.read(core, ctx, type_name, fhir_id)
@@ -236,6 +259,8 @@ async def update(core: Core, ctx: RequestContext, type_name: str, fhir_id: str, 
     else:
         root, object_id = CLASSES[type_name], fhir_id
     body = mapper(resource, root)
+    if type_name == "Communication":  # a sent message is frozen; only its receipt moves
+        body = {k: v for k, v in body.items() if k == "status"}
     if body:
         await writes.update(core, ctx, root, object_id, body)
     return await service.read(core, ctx, type_name, fhir_id)
