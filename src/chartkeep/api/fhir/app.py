@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import orjson
 from starlette.requests import Request
@@ -116,8 +116,10 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
         if len(path) == 4 and path[2] == "_history":
             return _reply(await service.vread(core, ctx, type_name, path[1], path[3]))
     elif method == "POST" and len(path) == 2 and path[1] == "_search":
-        form = await request.form()
-        merged = [*query, *((k, str(v)) for k, v in form.multi_items())]
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise FhirError(415, "not-supported", "POST _search takes application/x-www-form-urlencoded")
+        raw = await read_body(request, core.settings.max_body_bytes)
+        merged = [*query, *parse_qsl(raw.decode(errors="replace"), keep_blank_values=True)]
         return _reply(await service.find(core, ctx, type_name, merged, base))
     elif method in ("POST", "PUT") and len(path) == (1 if method == "POST" else 2):
         body = decode_body(await read_body(request, core.settings.max_body_bytes))
