@@ -97,3 +97,40 @@ async def test_a_page_of_notes_costs_the_same_queries_for_one_note_or_six(api: A
     large = await cost()
     assert (small[0], large[0]) == (2, 7)  # the world's note and the drafts
     assert large[1] == small[1], (small, large)
+
+
+async def test_a_42cfr2_crisis_log_is_a_labelled_flag_its_author_and_patient_read(api: Api) -> None:
+    w = await build_world(api)
+    profile = f"bh-{w.ids['PatientProfile']}"
+    r = await api.post("/classes/CrisisInterventionLog", {
+        "patient": w.ref("PatientProfile"), "interventionDate": {"__type": "Date", "iso": "2026-02-02T10:00:00.000Z"},
+        "details": "SUD", "shareWithPatient": True}, session=w.token("nurse"))
+    log = r.json()["objectId"]
+    r = await api.put(f"/classes/CrisisInterventionLog/{log}", {"securityLabels": ["42CFR2"]},
+                      session=w.token("physician"))
+    assert r.status_code == 200, r.text
+    flag = (await get(api, f"/Flag/{log}", w.token("nurse"))).json()
+    assert flag["meta"]["security"] == [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                         "code": "42CFRPart2", "display": "42 CFR Part2"}]
+    assert flag["status"] == "active" and flag["author"] == {"reference": f"Practitioner/{w.users['nurse']['objectId']}"}
+    assert (await get(api, f"/Flag/{log}", w.token("patient"))).status_code == 200  # 42 CFR 2.23
+    for who in ("physician", "scribe", "provider", "admin"):
+        r = await get(api, f"/Flag/{log}", w.token(who))
+        assert r.status_code in (403, 404), who
+        r = await get(api, f"/Flag?patient=Patient/{profile}", w.token(who))
+        assert r.status_code == 403 or log not in ids(r.json()), who
+
+
+async def test_vread_and_history_of_a_resource_that_keeps_one_version(api: Api) -> None:
+    w = await build_world(api)
+    token, eid = w.token("physician"), w.ids["Encounter"]
+    enc = (await get(api, f"/Encounter/{eid}", token)).json()
+    version = enc["meta"]["versionId"]
+    assert (await get(api, f"/Encounter/{eid}/_history/{version}", token)).json() == enc
+    history = (await get(api, f"/Encounter/{eid}/_history", token)).json()
+    assert history["type"] == "history" and [e["resource"] for e in history["entry"]] == [enc]
+    r = await api.put(f"/classes/Encounter/{eid}", {"department": "Cardiology"}, session=token)
+    assert r.status_code == 200
+    issue(await get(api, f"/Encounter/{eid}/_history/{version}", token), 404, "not-found", "keeps only its current")
+    now = (await get(api, f"/Encounter/{eid}", token)).json()
+    assert now["meta"]["versionId"] != version and now["serviceType"] == {"text": "Cardiology"}
