@@ -67,3 +67,14 @@ async def test_errors_are_operation_outcomes(api: Api) -> None:
     r = await api.client.request("DELETE", f"/fhir/R4/Patient/{w.ids['Patient']}",
                                  headers={"Authorization": f"Bearer {token}"})
     issue(r, 405, "not-supported")
+
+
+async def test_browsers_may_call_it(api: Api) -> None:
+    r = await api.client.options("/fhir/R4/Patient", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
+    assert "Authorization" in r.headers["access-control-allow-headers"]
+    r = await get(api, "/metadata")
+    assert r.headers["access-control-allow-origin"] == "*"
+    issue(await get(api, ""), 401, "login")

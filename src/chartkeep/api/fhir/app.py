@@ -32,8 +32,16 @@ MEDIA = "application/fhir+json; charset=utf-8"
 log = logging.getLogger("chartkeep.fhir")
 
 
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,POST,PUT,OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Parse-Session-Token, X-Parse-Master-Key",
+    "Access-Control-Expose-Headers": "Location, ETag, Content-Location",
+}
+
+
 def _reply(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status, media_type=MEDIA, headers=headers)
+    return Response(orjson.dumps(body), status, media_type=MEDIA, headers={**CORS, **(headers or {})})
 
 
 def _error(error: FhirError) -> Response:
@@ -75,6 +83,8 @@ def fhir_routes(core: Core) -> list[Route]:
     settings = core.settings
 
     async def dispatch(request: Request) -> Response:
+        if request.method == "OPTIONS":  # a browser's preflight (a SMART app in a web page)
+            return Response(b"", 204, headers=CORS)
         path = [p for p in request.path_params.get("path", "").split("/") if p]
         base = base_url(request, settings.public_url)
         try:
@@ -93,7 +103,8 @@ def fhir_routes(core: Core) -> list[Route]:
                 error = FhirError(500, "exception", "Internal server error")
             return _error(error)
 
-    return [Route(BASE + "/{path:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
+    methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    return [Route(BASE + "/{path:path}", dispatch, methods=methods), Route(BASE, dispatch, methods=methods)]
 
 
 async def _route(core: Core, ctx: RequestContext, request: Request, path: list[str], query: list[tuple[str, str]],
