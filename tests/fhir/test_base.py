@@ -24,7 +24,8 @@ async def test_metadata_lists_exactly_what_is_served(api: Api) -> None:
     assert {i["code"] for i in served["Flag"]["interaction"]} == {"read", "vread", "history-instance", "search-type"}
     names = {p["name"] for p in served["Encounter"]["searchParam"]}
     assert names == {"_id", "_lastUpdated", "patient", "subject", "date", "status", "identifier"}
-    assert served["Patient"]["operation"][0]["name"] == "everything"
+    assert [o["name"] for o in served["Patient"]["operation"]] == ["everything", "export"]
+    assert [o["name"] for o in body["rest"][0]["operation"]] == ["export"]  # system level; no Group
 
 
 async def test_no_credentials_bad_token_revoked_token_get_401(api: Api) -> None:

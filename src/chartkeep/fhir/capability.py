@@ -30,8 +30,10 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
         if rtype.profile:
             entry["supportedProfile"] = [rtype.profile]
         if rtype.name == "Patient":
-            entry["operation"] = [{"name": "everything",
-                                   "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
+            entry["operation"] = [
+                {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+                {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+            ]
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
@@ -51,5 +53,6 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
                                "master-key IP allow-list.",
             },
             "resource": resources,
+            "operation": [{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
         }],
     }

@@ -22,7 +22,7 @@ from chartkeep.api.rest.wire import decode_body, read_body
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.fhir import service, writes
+from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
 from chartkeep.fhir.search import FhirFormat
@@ -113,6 +113,8 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
     if not path:
         raise FhirError(404, "not-supported", "Name a resource type: /fhir/R4/{type}")
     type_name = path[0]
+    if path[-1] == "$export" or path[0] in ("$export-status", "$export-file"):
+        return await _bulk(core, ctx, request, path, query, base)
     if method == "GET":
         if len(path) == 1:
             return _reply(await service.find(core, ctx, type_name, query, base))
@@ -143,3 +145,28 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
     service.resource_type(type_name)  # an unknown type is 404 before a 405
     raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")
 
+
+
+async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[str], query: list[tuple[str, str]],
+                base: str) -> Response:
+    """Bulk Data: kick-off, status (202 with X-Progress, then the manifest), download, cancel."""
+    method = request.method
+    if path in (["$export"], ["Patient", "$export"]) and method == "GET":
+        level = "system" if path == ["$export"] else "patient"
+        wanted = export.parse_kickoff(level, query, request.headers.get("prefer"), str(request.url))
+        job = await export.start(core, ctx, wanted)
+        return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
+    if len(path) == 2 and path[0] == "$export-status" and method in ("GET", "DELETE"):
+        if method == "DELETE":
+            export.cancel(core, ctx, path[1])
+            return Response(b"", 202, headers=CORS)
+        status, body, progress = export.status(core, ctx, path[1], base)
+        if body is None:
+            return Response(b"", status, headers={**CORS, "X-Progress": progress or "", "Retry-After": "2"})
+        return Response(orjson.dumps(body), status, media_type="application/json", headers=CORS)
+    if len(path) == 3 and path[0] == "$export-file" and method == "GET":
+        data = await export.download(core, ctx, path[1], path[2])
+        return Response(data, 200, media_type="application/fhir+ndjson", headers=CORS)
+    if len(path) == 3 and path[0] == "Group":
+        raise FhirError(404, "not-supported", "Group/{id}/$export is not served: Chartkeep has no Group resource")
+    raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")
