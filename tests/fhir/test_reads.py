@@ -128,3 +128,23 @@ async def test_psychotherapy_notes_need_a_grant(api: Api) -> None:
                        session=w.token("physician"))
     assert r.status_code == 201, r.text
     assert (await get(api, f"/DocumentReference/{note}", w.token("nurse"))).status_code == 200
+
+
+async def test_include_adds_the_patient_and_practitioner_once_each(api: Api) -> None:
+    w = await build_world(api)
+    token, pid = w.token("physician"), w.ids["Patient"]
+    await draft(w, "physician")
+    r = await get(api, f"/DocumentReference?patient={pid}&_include=DocumentReference:subject"
+                       "&_include=DocumentReference:author", token)
+    bundle = r.json()
+    modes = [(e["resource"]["resourceType"], e["search"]["mode"]) for e in bundle["entry"]]
+    assert modes.count(("DocumentReference", "match")) == 2 and bundle["total"] == 2
+    assert [m for m in modes if m[1] == "include"] == [("Patient", "include"), ("Practitioner", "include")]
+    included = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "include"}
+    assert included["Patient"]["id"] == pid
+    assert included["Practitioner"]["id"] == w.users["physician"]["objectId"]
+    issue(await get(api, "/DocumentReference?_include=DocumentReference:colour", token), 400, "invalid",
+          "DocumentReference:author")
+    issue(await get(api, "/DocumentReference?_include=Encounter:patient", token), 400, "invalid")
+    issue(await get(api, "/DocumentReference?_include:iterate=DocumentReference:author", token), 400, "not-supported")
+    issue(await get(api, "/Patient?_revinclude=Encounter:patient", token), 400, "not-supported", "_revinclude")

@@ -27,6 +27,8 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
                 *({"name": p.name, "type": p.type, "documentation": p.documentation} for p in rtype.param_names()),
             ],
         }
+        if rtype.include_names():
+            entry["searchInclude"] = [f"{rtype.name}:{n}" for n in sorted(rtype.include_names())]
         if rtype.profile:
             entry["supportedProfile"] = [rtype.profile]
         if rtype.name == "Patient":

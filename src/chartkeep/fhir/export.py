@@ -121,7 +121,7 @@ async def _run(core: Core, ctx: RequestContext, request: Request, folder: Path, 
             offset = 0
             while True:
                 p = search.Plan(count=PAGE, offset=offset)
-                found, total = await search.run(core, ctx, RESOURCES[type_name], p, base_filters=base)
+                found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p, base_filters=base)
                 lines += [orjson.dumps(r) for r in found]
                 offset += PAGE
                 if offset >= total or not found:

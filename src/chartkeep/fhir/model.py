@@ -33,6 +33,7 @@ class Source:
     related: Related = nothing_related
     root: str | None = None  # the chart root class (for Patient/$everything)
     patient_field: str | None = None  # the field pointing at ``root`` ("objectId" for the root itself)
+    includes: dict[str, str] = field(default_factory=dict)  # ``_include`` parameter name → pointer field
 
     def object_id(self, fhir_id: str) -> str | None:
         """The objectId a FHIR id names in this source, or None when it belongs to another one."""
@@ -57,6 +58,9 @@ class ResourceType:
             for p in source.params:
                 seen.setdefault(p.name, p)
         return list(seen.values())
+
+    def include_names(self) -> set[str]:
+        return {name for s in self.sources for name in s.includes}
 
     def sort_names(self) -> set[str]:
         return {name for s in self.sources for name in s.sorts}

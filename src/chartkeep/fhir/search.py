@@ -17,6 +17,7 @@ from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
 from chartkeep.fhir.params import NOTHING, Clause, date_clause, split
+from chartkeep.fhir.registry import include_target
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
@@ -30,6 +31,7 @@ class Plan:
     offset: int = 0
     order: list[tuple[str, bool]] = field(default_factory=list)  # (FHIR sort name, descending)
     filters: list[tuple[str, str | None, str]] = field(default_factory=list)  # (name, modifier, value)
+    includes: list[str] = field(default_factory=list)  # ``_include`` parameter names of this type
 
 
 def _int(name: str, value: str, low: int) -> int:
@@ -58,6 +60,17 @@ def plan(rtype: ResourceType, query: list[tuple[str, str]]) -> Plan:
         elif name in ("_total", "_totalMethod"):  # the total is always counted (fhirpy sends _totalMethod)
             if value not in ("accurate", "estimate", "none", "count"):
                 raise invalid(f"{name} must be accurate, estimate or none")
+        elif name == "_include":
+            if modifier:
+                raise not_supported(f"_include:{modifier} is not supported")
+            source_type, _, rest = value.partition(":")
+            param, _, target = rest.partition(":")
+            if source_type != rtype.name or param not in rtype.include_names():
+                raise invalid(f"Unknown _include {value!r} for {rtype.name}: one of "
+                              + ", ".join(f"{rtype.name}:{n}" for n in sorted(rtype.include_names())))
+            if target and target not in ("Patient", "Practitioner", "Encounter"):
+                raise invalid(f"Unknown _include target {target!r}")
+            out.includes.append(param)
         elif name == "_sort":
             for item in split(value):
                 desc = item.startswith("-")
@@ -149,8 +162,8 @@ def _merge(rows: list[tuple[Source, dict[str, Any]]], order: list[tuple[str, boo
 async def run(
     core: Core, ctx: RequestContext, rtype: ResourceType, p: Plan, *, base_filters: list[tuple[str, str | None, str]]
     | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """The page of resources and the total number of matches."""
+) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+    """The page of resources, the total number of matches, and the resources ``_include`` adds."""
     filters = [*(base_filters or []), *p.filters]
     picked: list[tuple[Source, dict[str, Any]]] = []
     total = 0
@@ -169,7 +182,30 @@ async def run(
     if several:
         _merge(picked, p.order)
         picked = picked[p.offset:p.offset + p.count]
-    return await render(core, ctx, picked), total
+    included = await render(core, ctx, await _included(core, ctx, picked, p.includes)) if p.includes else []
+    return await render(core, ctx, picked), total, included
+
+
+async def _included(core: Core, ctx: RequestContext, picked: list[tuple[Source, dict[str, Any]]], names: list[str]
+                    ) -> list[tuple[Source, dict[str, Any]]]:
+    """The objects the page's pointers name, one query per class under the caller's guard (one it may
+    not read is left out; the page's own resources keep their references)."""
+    wanted: dict[str, list[str]] = {}
+    for source, obj in picked:
+        for name in names:
+            value = obj.get(source.includes.get(name, ""))
+            if isinstance(value, dict) and value.get("className") and value.get("objectId"):
+                ids = wanted.setdefault(str(value["className"]), [])
+                if value["objectId"] not in ids:
+                    ids.append(str(value["objectId"]))
+    out: list[tuple[Source, dict[str, Any]]] = []
+    for class_name, ids in wanted.items():
+        found, _ = await fetch.find(core, ctx, class_name, {"objectId": {"$in": ids}}, limit=len(ids))
+        for obj in found:
+            target = include_target({**obj, "className": class_name})
+            if target is not None:
+                out.append((target, obj))
+    return out
 
 
 async def render(core: Core, ctx: RequestContext, picked: list[tuple[Source, dict[str, Any]]]
@@ -185,7 +221,7 @@ async def render(core: Core, ctx: RequestContext, picked: list[tuple[Source, dic
 
 
 def bundle(resources: list[dict[str, Any]], total: int, base: str, rtype: str, query: list[tuple[str, str]],
-           p: Plan) -> dict[str, Any]:
+           p: Plan, included: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     def link(relation: str, offset: int) -> dict[str, str]:
         kept = [(k, v) for k, v in query if k not in ("_offset", "_count")]
         return {"relation": relation,
@@ -197,7 +233,8 @@ def bundle(resources: list[dict[str, Any]], total: int, base: str, rtype: str, q
     if p.offset > 0:
         links.append(link("previous", max(0, p.offset - p.count)))
     out: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
-    if resources:  # FHIR has no empty lists
+    entries = [(r, "match") for r in resources] + [(r, "include") for r in included or []]
+    if entries:  # FHIR has no empty lists
         out["entry"] = [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
-                         "search": {"mode": "match"}} for r in resources]
+                         "search": {"mode": mode}} for r, mode in entries]
     return out

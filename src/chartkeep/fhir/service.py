@@ -90,8 +90,8 @@ async def find(core: Core, ctx: RequestContext, type_name: str, query: list[tupl
                ) -> dict[str, Any]:
     rtype = resource_type(type_name)
     p = search.plan(rtype, query)
-    resources, total = await search.run(core, ctx, rtype, p)
-    return search.bundle(resources, total, base, type_name, query, p)
+    resources, total, included = await search.run(core, ctx, rtype, p)
+    return search.bundle(resources, total, base, type_name, query, p, included)
 
 
 async def everything(core: Core, ctx: RequestContext, fhir_id: str, query: list[tuple[str, str]], base: str
@@ -112,7 +112,7 @@ async def everything(core: Core, ctx: RequestContext, fhir_id: str, query: list[
     for type_name in EVERYTHING[root]:
         rtype = RESOURCES[type_name]
         p = search.Plan(count=count)
-        resources, total = await search.run(core, ctx, rtype, p, base_filters=[("patient", None, ref)])
+        resources, total, _ = await search.run(core, ctx, rtype, p, base_filters=[("patient", None, ref)])
         entries += resources
         if total > len(resources):
             links.append({"relation": "next", "url": f"{base}/{type_name}?patient={ref}&_count={count}"

@@ -47,6 +47,7 @@ APPOINTMENT = ResourceType(
     (
         Source(
             "Appointment", appointment, root="PatientProfile", patient_field="patient",
+            includes={"patient": "patient", "practitioner": "provider"},
             params=(
                 patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
                 user_param("practitioner", ("provider",), "The provider"),

@@ -138,6 +138,7 @@ OBSERVATION = ResourceType(
     (
         Source(
             "IntakeAssessment", observation, root="PatientProfile", patient_field="patient",
+            includes={"patient": "patient", "subject": "patient", "performer": "assessor"},
             where={"totalScore": {"$exists": True}},
             params=(*_params("date", {"final": ("completed",), "preliminary": ("pending",)}),
                     Param("code", "token", _code({PHQ9.total: PHQ9, GAD7.total: GAD7}),
@@ -153,6 +154,7 @@ QUESTIONNAIRE_RESPONSE = ResourceType(
     (
         Source(
             "IntakeAssessment", questionnaire_response, root="PatientProfile", patient_field="patient",
+            includes={"patient": "patient", "subject": "patient", "author": "assessor"},
             where={"$or": [{"totalScore": {"$exists": True}}, {"respondent": "patient"}]},
             params=_params("authored", {"completed": ("completed",), "in-progress": ("pending",)}),
             sorts={"authored": "assessmentDate"},

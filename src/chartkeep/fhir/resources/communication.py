@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
+from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.params import date_param, patient_param, token_param, user_param
 from chartkeep.fhir.values import PROFILE_PREFIX, drop_empty, iso, meta, pointer_id
@@ -22,9 +25,18 @@ def _party(user: Any, profile: Any) -> dict[str, str] | None:
     return {"reference": f"Practitioner/{found}"}
 
 
+async def profiles(core: Core, ctx: RequestContext, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The profiles of a page of messages (one query), to tell the patient's own account apart."""
+    ids = sorted({oid for r in rows if (oid := pointer_id(r.get("patient")))})
+    if not ids:
+        return {}
+    shown, _ = await fetch.find(core, ctx, "PatientProfile", {"objectId": {"$in": ids}}, limit=len(ids))
+    return {"profiles": {p["objectId"]: p for p in shown}}
+
+
 def communication(obj: dict[str, Any], related: dict[str, Any]) -> dict[str, Any]:
-    profile = obj.get("patient")
-    patient = pointer_id(profile)
+    patient = pointer_id(obj.get("patient"))
+    profile = related.get("profiles", {}).get(patient) if patient else None
     receipt = str(obj.get("status") or ("read" if obj.get("isRead") else "sent"))
     return drop_empty({
         "resourceType": "Communication",
@@ -47,7 +59,8 @@ COMMUNICATION = ResourceType(
     "Communication",
     (
         Source(
-            "Message", communication, root="PatientProfile", patient_field="patient", include=("patient",),
+            "Message", communication, root="PatientProfile", patient_field="patient", related=profiles,
+            includes={"patient": "patient", "subject": "patient"},
             params=(
                 patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
                 patient_param("subject", "patient", "PatientProfile", "The patient (Patient/bh-…)"),

@@ -118,6 +118,7 @@ DOCUMENT_REFERENCE = ResourceType(
     (
         Source(
             "MedicalNote", document, root="Patient", patient_field="patient", related=current_versions,
+            includes={"patient": "patient", "subject": "patient", "author": "author", "encounter": "encounter"},
             params=(
                 patient_param("patient", "patient", "Patient", "The patient"),
                 patient_param("subject", "patient", "Patient", "The patient"),

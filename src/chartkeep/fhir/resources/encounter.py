@@ -51,6 +51,7 @@ ENCOUNTER = ResourceType(
     (
         Source(
             "Encounter", encounter, root="Patient", patient_field="patient",
+            includes={"patient": "patient", "subject": "patient", "participant": "admittingClinician"},
             params=(
                 patient_param("patient", "patient", "Patient", "The patient"),
                 patient_param("subject", "patient", "Patient", "The patient"),

@@ -36,6 +36,7 @@ FLAG = ResourceType(
     (
         Source(
             "CrisisInterventionLog", flag, root="PatientProfile", patient_field="patient",
+            includes={"patient": "patient", "subject": "patient", "author": "recordedBy"},
             params=(
                 patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
                 patient_param("subject", "patient", "PatientProfile", "The patient (Patient/bh-…)"),

@@ -72,6 +72,7 @@ PATIENT = ResourceType(
     (
         Source(
             "Patient", ehr_patient, root="Patient", patient_field="objectId",
+            includes={"general-practitioner": "primaryClinician"},
             params=(
                 token_param("identifier", "mrn", "The MRN (system urn:chartkeep:mrn:ehr)", system=MRN_SYSTEM),
                 string_param("name", ("fullName",), "A word of the name starts with the value"),
