@@ -148,3 +148,31 @@ async def test_include_adds_the_patient_and_practitioner_once_each(api: Api) -> 
     issue(await get(api, "/DocumentReference?_include=Encounter:patient", token), 400, "invalid")
     issue(await get(api, "/DocumentReference?_include:iterate=DocumentReference:author", token), 400, "not-supported")
     issue(await get(api, "/Patient?_revinclude=Encounter:patient", token), 400, "not-supported", "_revinclude")
+
+
+async def test_a_signature_is_a_provenance_of_the_signed_version(api: Api) -> None:
+    w = await build_world(api)
+    token, pid = w.token("physician"), w.ids["Patient"]
+    note = (await draft(w, "physician"))["note"]["objectId"]
+    await ok(api, "requestSignatures", {"note": note, "signers": [
+        {"signer": w.user("physician")["objectId"], "role": "author"}]}, token)
+    signed = (await ok(api, "signNote", {"note": note}, token))["signature"]
+    stored = (await api.get(f"/classes/Signature/{signed['objectId']}", session=token)).json()
+    found = (await get(api, f"/Provenance?target=DocumentReference/{note}", token)).json()
+    assert ids(found) == [signed["objectId"]]
+    prov = found["entry"][0]["resource"]
+    assert prov["target"] == [{"reference": f"DocumentReference/{note}/_history/1"}]
+    assert prov["recorded"] == stored["signedAt"]["iso"]
+    assert prov["agent"][0]["who"] == {"reference": f"Practitioner/{w.users['physician']['objectId']}"}
+    assert prov["entity"][0]["what"]["identifier"] == {"system": "urn:chartkeep:sha256", "value": stored["contentHash"]}
+    assert prov["signature"][0]["type"][0]["code"] == "1.2.840.10065.1.12.1.1"
+    assert ids((await get(api, f"/Provenance?patient={pid}", token)).json()) == [signed["objectId"]]
+    assert ids((await get(api, f"/Provenance?patient={pid}&when=lt2000", token)).json()) == []
+    # the requested (unsigned) signature of the world's note is no Provenance
+    assert (await get(api, "/Provenance", token)).json()["total"] == 1
+    everything = (await get(api, f"/Patient/{pid}/$everything", token)).json()
+    assert ("Provenance", signed["objectId"]) in {(e["resource"]["resourceType"], e["resource"]["id"])
+                                                  for e in everything["entry"]}
+    outsider = await get(api, f"/Provenance?patient={pid}", w.token("outsider"))
+    assert outsider.status_code == 403 or outsider.json()["total"] == 0
+    nothing(await get(api, f"/Provenance/{signed['objectId']}", w.token("outsider")))

@@ -13,14 +13,15 @@ from chartkeep.fhir.resources.encounter import ENCOUNTER
 from chartkeep.fhir.resources.flag import FLAG
 from chartkeep.fhir.resources.patient import PATIENT
 from chartkeep.fhir.resources.practitioner import PRACTITIONER, STAFF_ROLES
+from chartkeep.fhir.resources.provenance import PROVENANCE
 
 RESOURCES: dict[str, ResourceType] = {r.name: r for r in (
     PATIENT, PRACTITIONER, ENCOUNTER, DOCUMENT_REFERENCE, OBSERVATION, QUESTIONNAIRE_RESPONSE, APPOINTMENT,
-    COMMUNICATION, FLAG,
+    COMMUNICATION, FLAG, PROVENANCE,
 )}
 # What Patient/{id}/$everything returns besides the patient, per chart root
 EVERYTHING: dict[str, tuple[str, ...]] = {
-    "Patient": ("Encounter", "DocumentReference"),
+    "Patient": ("Encounter", "DocumentReference", "Provenance"),
     "PatientProfile": ("QuestionnaireResponse", "Observation", "Flag", "Appointment", "Communication"),
 }
 
