@@ -23,6 +23,26 @@ from chartkeep.records import writes
 Body = dict[str, Any]
 
 
+def _objects(resource: Body, key: str) -> list[Body]:
+    """A list element of the resource: absent is empty; anything but a list of objects is 400."""
+    value = resource.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise invalid(f"{key} must be a list of objects")
+    return value
+
+
+def _object(resource: Body, key: str) -> Body:
+    """An object element of the resource: absent is empty; anything but an object is 400."""
+    value = resource.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid(f"{key} must be an object")
+    return value
+
+
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid(f"{what} must be a non-empty string")
@@ -53,10 +73,10 @@ def _user_pointer(ref: Any, what: str) -> dict[str, str]:
 
 
 def _name(resource: Body) -> str | None:
-    names = resource.get("name")
-    if names is None:
+    if resource.get("name") is None:
         return None
-    if not isinstance(names, list) or not names or not isinstance(names[0], dict):
+    names = _objects(resource, "name")
+    if not names:
         raise invalid("name must be a list of HumanName")
     first = names[0]
     if isinstance(first.get("text"), str) and first["text"].strip():
@@ -68,7 +88,7 @@ def _name(resource: Body) -> str | None:
 
 
 def _mrn(resource: Body) -> tuple[str | None, str | None]:
-    for identifier in resource.get("identifier") or []:
+    for identifier in _objects(resource, "identifier"):
         if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
             return identifier.get("system"), identifier["value"]
     return None, None
@@ -83,7 +103,7 @@ def patient_body(resource: Body, root: str) -> Body:
             body["mrn"] = mrn
         if name is not None:
             body["fullName"] = name
-        sex = next((e.get("valueCode") for e in resource.get("extension") or []
+        sex = next((e.get("valueCode") for e in _objects(resource, "extension")
                     if isinstance(e, dict) and e.get("url") == BIRTHSEX), None)
         gender = {"M": "male", "F": "female", "UNK": "unknown"}.get(sex) if sex else resource.get("gender")
         if gender is not None:
@@ -99,8 +119,8 @@ def patient_body(resource: Body, root: str) -> Body:
             body["displayName"] = name
         if "active" in resource:
             body["isActive"] = resource["active"] is True
-        org = resource.get("managingOrganization")
-        if isinstance(org, dict) and isinstance(org.get("display"), str):
+        org = _object(resource, "managingOrganization")
+        if isinstance(org.get("display"), str):
             body["primaryClinic"] = org["display"]
     if "birthDate" in resource:
         body["dateOfBirth"] = _date(resource["birthDate"], "birthDate")
@@ -119,25 +139,25 @@ def encounter_body(resource: Body, root: str) -> Body:
         if stored is None:
             raise invalid(f"Unknown Encounter status {resource['status']!r}")
         body["status"] = stored[0]
-    kinds = [t.get("text") for t in resource.get("type") or [] if isinstance(t, dict) and t.get("text")]
-    klass = resource.get("class")
+    kinds = [t.get("text") for t in _objects(resource, "type") if isinstance(t, dict) and t.get("text")]
+    klass = _object(resource, "class")
     if kinds:
         body["type"] = kinds[0]
     elif isinstance(klass, dict) and klass.get("code") in _CLASS:
         body["type"] = _CLASS[klass["code"]]
-    for identifier in resource.get("identifier") or []:
+    for identifier in _objects(resource, "identifier"):
         if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
             body["encounterNumber"] = identifier["value"]
-    period = resource.get("period") or {}
+    period = _object(resource, "period")
     if period.get("start"):
         body["startedAt"] = _date(period["start"], "period.start")
     if period.get("end"):
         body["endedAt"] = _date(period["end"], "period.end")
-    participants = resource.get("participant") or []
+    participants = _objects(resource, "participant")
     if participants and isinstance(participants[0], dict) and participants[0].get("individual"):
         body["admittingClinician"] = _user_pointer(participants[0]["individual"], "participant.individual")
-    service_type = resource.get("serviceType")
-    if isinstance(service_type, dict) and service_type.get("text"):
+    service_type = _object(resource, "serviceType")
+    if service_type.get("text"):
         body["department"] = service_type["text"]
     return body
 
@@ -145,7 +165,7 @@ def encounter_body(resource: Body, root: str) -> Body:
 def appointment_body(resource: Body, root: str) -> Body:
     body: Body = {}
     patient_status = None
-    for participant in resource.get("participant") or []:
+    for participant in _objects(resource, "participant"):
         actor = participant.get("actor") if isinstance(participant, dict) else None
         ref = actor.get("reference") if isinstance(actor, dict) else None
         if not isinstance(ref, str):
@@ -196,18 +216,17 @@ def communication_body(resource: Body, root: str) -> Body:
         body["patient"] = _patient_pointer(resource["subject"], "PatientProfile")
     if resource.get("sender"):
         body["from"] = _party(resource["sender"], "sender")
-    recipients = resource.get("recipient") or []
+    recipients = _objects(resource, "recipient")
     if recipients:
         body["to"] = _party(recipients[0], "recipient")
-    payload = resource.get("payload") or []
+    payload = _objects(resource, "payload")
     if payload:
         body["body"] = _text(payload[0].get("contentString") if isinstance(payload[0], dict) else None,
                              "payload.contentString")
-    for identifier in resource.get("identifier") or []:
+    for identifier in _objects(resource, "identifier"):
         if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
             body["conversationId"] = identifier["value"]
-    reason = resource.get("statusReason")
-    codes = [c.get("code") for c in (reason or {}).get("coding") or [] if isinstance(c, dict)]
+    codes = [c.get("code") for c in _objects(_object(resource, "statusReason"), "coding")]
     if codes and codes[0] in ("delivered", "read"):
         body["status"] = codes[0]
     if "sent" in resource:
@@ -229,7 +248,16 @@ def _check(type_name: str, resource: Any) -> Mapper:
         raise FhirError(405, "not-supported", f"{type_name} is read-only through FHIR")
     if not isinstance(resource, dict) or resource.get("resourceType") != type_name:
         raise invalid(f"The body must be a {type_name} resource")
-    return MAPPERS[type_name]
+    mapper = MAPPERS[type_name]
+
+    def shaped(body: Body, root: str) -> Body:
+        """An element of the wrong JSON shape (a string for an object, an object for a list) is 400."""
+        try:
+            return mapper(body, root)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise invalid(f"Malformed {type_name}: an element has the wrong shape ({exc})") from None
+
+    return shaped
 
 
 async def create(core: Core, ctx: RequestContext, type_name: str, resource: Any) -> Body:
