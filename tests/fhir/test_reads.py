@@ -26,7 +26,9 @@ async def test_patient_read_search_by_mrn_name_and_birthdate(api: Api) -> None:
         bundle = (await get(api, f"/Patient?{query}", token)).json()
         assert ids(bundle) == [pid], query
         assert bundle["total"] == 1 and bundle["type"] == "searchset"
-    for query in ("identifier=other|" + mrn, "name=zed", "birthdate=lt2026-01-05", "birthdate=gt2026-01-05"):
+    assert ids((await get(api, "/Patient?active=true&name=pat", token)).json()) == [pid]
+    for query in ("identifier=other|" + mrn, "name=zed", "birthdate=lt2026-01-05", "birthdate=gt2026-01-05",
+                  f"active=false&_id={pid}"):
         assert (await get(api, f"/Patient?{query}", token)).json()["total"] == 0, query
 
 
@@ -147,7 +149,14 @@ async def test_include_adds_the_patient_and_practitioner_once_each(api: Api) -> 
           "DocumentReference:author")
     issue(await get(api, "/DocumentReference?_include=Encounter:patient", token), 400, "invalid")
     issue(await get(api, "/DocumentReference?_include:iterate=DocumentReference:author", token), 400, "not-supported")
-    issue(await get(api, "/Patient?_revinclude=Encounter:patient", token), 400, "not-supported", "_revinclude")
+    issue(await get(api, "/Patient?_revinclude=Encounter:colour", token), 400, "invalid", "Encounter:patient")
+    both = (await get(api, f"/Patient?_id={pid}&_revinclude=Encounter:patient&_revinclude=DocumentReference:subject",
+                      token)).json()
+    found = [(e["resource"]["resourceType"], e["search"]["mode"]) for e in both["entry"]]
+    assert found == [("Patient", "match"), ("Encounter", "include"), ("DocumentReference", "include"),
+                     ("DocumentReference", "include")] and both["total"] == 1
+    none = (await get(api, f"/Patient?_id={pid}&_revinclude=Encounter:patient", w.token("outsider"))).json()
+    assert none["total"] == 0 and "entry" not in none
 
 
 async def test_a_signature_is_a_provenance_of_the_signed_version(api: Api) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.registry import RESOURCES
+from chartkeep.fhir.search import revinclude_pairs
 
 FHIR_VERSION = "4.0.1"
 READS = ("read", "vread", "history-instance", "search-type")
@@ -29,6 +30,8 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
         }
         if rtype.include_names():
             entry["searchInclude"] = [f"{rtype.name}:{n}" for n in sorted(rtype.include_names())]
+        if revinclude_pairs(rtype.name):
+            entry["searchRevInclude"] = [f"{t}:{n}" for t, n in revinclude_pairs(rtype.name)]
         if rtype.profile:
             entry["supportedProfile"] = [rtype.profile]
         if rtype.name == "Patient":

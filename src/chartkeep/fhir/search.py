@@ -17,7 +17,7 @@ from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
 from chartkeep.fhir.params import NOTHING, Clause, date_clause, split
-from chartkeep.fhir.registry import include_target
+from chartkeep.fhir.registry import RESOURCES, include_target
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
@@ -32,6 +32,15 @@ class Plan:
     order: list[tuple[str, bool]] = field(default_factory=list)  # (FHIR sort name, descending)
     filters: list[tuple[str, str | None, str]] = field(default_factory=list)  # (name, modifier, value)
     includes: list[str] = field(default_factory=list)  # ``_include`` parameter names of this type
+    revincludes: list[tuple[str, str]] = field(default_factory=list)  # ``_revinclude`` (type, parameter)
+
+
+def revinclude_pairs(type_name: str) -> list[tuple[str, str]]:
+    """(type, reference parameter) pairs whose references can point at ``type_name``."""
+    names = {"Patient": ("patient", "subject"), "DocumentReference": ("target",),
+             "Practitioner": ("practitioner", "sender", "recipient")}.get(type_name, ())
+    return [(r.name, p.name) for r in RESOURCES.values() for p in r.param_names()
+            if p.type == "reference" and p.name in names]
 
 
 def _int(name: str, value: str, low: int) -> int:
@@ -71,6 +80,14 @@ def plan(rtype: ResourceType, query: list[tuple[str, str]]) -> Plan:
             if target and target not in ("Patient", "Practitioner", "Encounter"):
                 raise invalid(f"Unknown _include target {target!r}")
             out.includes.append(param)
+        elif name == "_revinclude":
+            if modifier:
+                raise not_supported(f"_revinclude:{modifier} is not supported")
+            other, _, param = value.partition(":")
+            if (other, param) not in revinclude_pairs(rtype.name):
+                raise invalid(f"Unknown _revinclude {value!r} for {rtype.name}: one of "
+                              + ", ".join(f"{t}:{n}" for t, n in revinclude_pairs(rtype.name)))
+            out.revincludes.append((other, param))
         elif name == "_sort":
             for item in split(value):
                 desc = item.startswith("-")
@@ -183,7 +200,12 @@ async def run(
         _merge(picked, p.order)
         picked = picked[p.offset:p.offset + p.count]
     included = await render(core, ctx, await _included(core, ctx, picked, p.includes)) if p.includes else []
-    return await render(core, ctx, picked), total, included
+    page = await render(core, ctx, picked)
+    refs = ",".join(f"{rtype.name}/{r['id']}" for r in page)
+    for other, param in p.revincludes if refs else []:
+        found, _, _ = await run(core, ctx, RESOURCES[other], Plan(count=MAX_COUNT), base_filters=[(param, None, refs)])
+        included += found
+    return page, total, included
 
 
 async def _included(core: Core, ctx: RequestContext, picked: list[tuple[Source, dict[str, Any]]], names: list[str]

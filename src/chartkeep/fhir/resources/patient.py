@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, string_param, token_param
+from chartkeep.fhir.outcome import invalid
+from chartkeep.fhir.params import Clause, Param, date_param, string_param, token_param
 from chartkeep.fhir.values import PROFILE_PREFIX, date_only, drop_empty, meta, user_ref
 
 MRN_SYSTEM = "urn:chartkeep:mrn:ehr"
@@ -65,7 +66,12 @@ def profile_patient(obj: dict[str, Any], related: dict[str, Any]) -> dict[str, A
     })
 
 
-_ACTIVE = {"true": ("active",), "false": ("inactive",)}
+def _active(value: str, modifier: str | None) -> Clause:
+    """``active=true``: status ``active``; ``false``: any other status (as ``active`` is shown)."""
+    if modifier is not None or value not in ("true", "false"):
+        raise invalid("active takes true or false")
+    return {"status": "active"} if value == "true" else {"status": {"$ne": "active"}}
+
 
 PATIENT = ResourceType(
     "Patient",
@@ -77,7 +83,7 @@ PATIENT = ResourceType(
                 token_param("identifier", "mrn", "The MRN (system urn:chartkeep:mrn:ehr)", system=MRN_SYSTEM),
                 string_param("name", ("fullName",), "A word of the name starts with the value"),
                 date_param("birthdate", "dateOfBirth", "Date of birth"),
-                token_param("active", "status", "active=true: status 'active'", codes=_ACTIVE),
+                Param("active", "token", _active, "true: status 'active'; false: any other status"),
             ),
             sorts={"name": "fullName", "birthdate": "dateOfBirth"},
         ),
