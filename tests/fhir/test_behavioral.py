@@ -4,6 +4,7 @@ Patient/$everything — and what another patient or a provider on no team gets (
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.behavioral.clinic import Clinic, build, date, ptr
 from tests.conftest import Api
@@ -127,3 +128,15 @@ async def test_patient_search_spans_both_patient_classes_and_pages(api: Api) -> 
     found = (await get(api, "/Patient?identifier=urn:chartkeep:mrn:behavioral-health|"
                        + mrn["medicalRecordNumber"], token)).json()
     assert ids(found) == [f"bh-{w.ids['PatientProfile']}"]
+
+
+async def test_the_servers_max_limit_bounds_the_page_and_its_links(api: Api, core: Any) -> None:
+    c = await build(api)
+    core.settings.max_limit = 1
+    token = c.token("provA")
+    page = (await get(api, f"/Appointment?patient=Patient/bh-{c.profile('A')}&_count=50&_sort=date", token)).json()
+    assert ids(page) == c.ids["A"]["Appointment"][:1] and page["total"] == 2
+    nxt = next(link["url"] for link in page["link"] if link["relation"] == "next")
+    assert "_count=1" in nxt and "_offset=1" in nxt
+    second = (await api.client.get(nxt, headers={"Authorization": f"Bearer {token}"})).json()
+    assert ids(second) == c.ids["A"]["Appointment"][1:]

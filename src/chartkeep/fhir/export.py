@@ -123,7 +123,7 @@ async def _run(core: Core, ctx: RequestContext, request: Request, folder: Path, 
                 p = search.Plan(count=PAGE, offset=offset)
                 found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p, base_filters=base)
                 lines += [orjson.dumps(r) for r in found]
-                offset += PAGE
+                offset += p.count
                 if offset >= total or not found:
                     break
             if lines:

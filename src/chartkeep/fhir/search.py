@@ -181,6 +181,9 @@ async def run(
     | None = None,
 ) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
     """The page of resources, the total number of matches, and the resources ``_include`` adds."""
+    cap = core.settings.max_limit
+    if cap is not None and p.count > cap:
+        p.count = cap  # the server's bound on a read's limit bounds the page too (the links follow it)
     filters = [*(base_filters or []), *p.filters]
     picked: list[tuple[Source, dict[str, Any]]] = []
     total = 0
