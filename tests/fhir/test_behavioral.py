@@ -140,3 +140,17 @@ async def test_the_servers_max_limit_bounds_the_page_and_its_links(api: Api, cor
     assert "_count=1" in nxt and "_offset=1" in nxt
     second = (await api.client.get(nxt, headers={"Authorization": f"Bearer {token}"})).json()
     assert ids(second) == c.ids["A"]["Appointment"][1:]
+
+
+async def test_everything_caps_each_type_and_links_to_the_rest(api: Api) -> None:
+    c = await build(api)
+    pid = f"bh-{c.profile('A')}"
+    token = c.token("provA")
+    capped = (await get(api, f"/Patient/{pid}/$everything?_count=1", token)).json()
+    kinds = [e["resource"]["resourceType"] for e in capped["entry"]]
+    assert kinds.count("Appointment") == 1 and kinds.count("Communication") == 1
+    nexts = sorted(link["url"] for link in capped["link"] if link["relation"] == "next")
+    assert nexts == [f"http://testserver/fhir/R4/Appointment?patient=Patient/{pid}&_count=1&_offset=1",
+                     f"http://testserver/fhir/R4/Communication?patient=Patient/{pid}&_count=1&_offset=1"]
+    rest = (await api.client.get(nexts[0], headers={"Authorization": f"Bearer {token}"})).json()
+    assert [e["resource"]["id"] for e in rest["entry"]] == c.ids["A"]["Appointment"][1:]

@@ -43,7 +43,7 @@ def revinclude_pairs(type_name: str) -> list[tuple[str, str]]:
             if p.type == "reference" and p.name in names]
 
 
-def _int(name: str, value: str, low: int) -> int:
+def integer(name: str, value: str, low: int) -> int:
     try:
         number = int(value)
     except ValueError:
@@ -60,9 +60,9 @@ def plan(rtype: ResourceType, query: list[tuple[str, str]]) -> Plan:
     for key, value in query:
         name, _, modifier = key.partition(":")
         if name == "_count":
-            out.count = min(_int("_count", value, 0), MAX_COUNT)
+            out.count = min(integer("_count", value, 0), MAX_COUNT)
         elif name == "_offset":
-            out.offset = _int("_offset", value, 0)
+            out.offset = integer("_offset", value, 0)
         elif name == "_format":
             if value not in ("json", "application/json", "application/fhir+json"):
                 raise FhirFormat(value)

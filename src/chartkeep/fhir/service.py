@@ -103,7 +103,7 @@ async def everything(core: Core, ctx: RequestContext, fhir_id: str, query: list[
     for key, value in query:
         if key != "_count":
             raise invalid(f"Patient/$everything takes only _count, not {key!r}")
-        count = min(search._int("_count", value, 1), search.MAX_COUNT)
+        count = min(search.integer("_count", value, 1), search.MAX_COUNT)
     patient = await read(core, ctx, "Patient", fhir_id)
     root, object_id = parse_patient(fhir_id)
     entries = [patient]
@@ -115,8 +115,8 @@ async def everything(core: Core, ctx: RequestContext, fhir_id: str, query: list[
         resources, total, _ = await search.run(core, ctx, rtype, p, base_filters=[("patient", None, ref)])
         entries += resources
         if total > len(resources):
-            links.append({"relation": "next", "url": f"{base}/{type_name}?patient={ref}&_count={count}"
-                                                     f"&_offset={count}"})
+            links.append({"relation": "next", "url": f"{base}/{type_name}?patient={ref}&_count={p.count}"
+                                                     f"&_offset={p.count}"})
     return {
         "resourceType": "Bundle",
         "type": "searchset",

@@ -9,7 +9,17 @@ import re
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import Clause, Compile, Param, date_param, patient_param, token_param
+from chartkeep.fhir.outcome import invalid, not_supported
+from chartkeep.fhir.params import (
+    NOTHING,
+    Clause,
+    Compile,
+    Param,
+    date_param,
+    patient_param,
+    split,
+    token_param,
+)
 from chartkeep.fhir.values import drop_empty, iso, meta, patient_ref, pointer_id, security_labels, user_ref
 
 LOINC = "http://loinc.org"
@@ -112,13 +122,22 @@ def questionnaire_response(obj: dict[str, Any], related: dict[str, Any]) -> dict
 
 
 def _code(instruments: dict[str, Loinc]) -> Compile:
+    """``code=http://loinc.org|44261-6`` (or the bare code): the assessments of that instrument (the
+    stored name, matched as the server scores it: case, spaces and hyphens ignored)."""
+
     def compile_(value: str, modifier: str | None) -> Clause:
-        param = token_param("code", "x", "", codes={k: (k,) for k in instruments}, system=LOINC)
-        clause = param.compile(value, modifier)
-        wanted = [clause["x"]] if isinstance(clause.get("x"), str) else clause.get("x", {}).get("$in", [])
-        alternatives = [{"data.instrument": {"$regex": instruments[c].pattern, "$options": "i"}} for c in wanted]
+        if modifier is not None:
+            raise not_supported(f"The modifier :{modifier} is not supported on code")
+        alternatives: list[Clause] = []
+        for item in split(value):
+            system, bar, code = item.rpartition("|")
+            if bar and system and system != LOINC:
+                continue
+            if code not in instruments:
+                raise invalid(f"Unknown code {code!r}: one of {', '.join(instruments)}")
+            alternatives.append({"data.instrument": {"$regex": instruments[code].pattern, "$options": "i"}})
         if not alternatives:
-            return {"objectId": {"$in": []}}
+            return NOTHING
         return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
 
     return compile_
