@@ -1,0 +1,1 @@
+"""The FHIR R4 wire format: ``/fhir/R4`` routes over the ``chartkeep.fhir`` domain package."""

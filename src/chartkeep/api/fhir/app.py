@@ -1,0 +1,172 @@
+"""``/fhir/R4``: FHIR's REST API over the same use cases as the Parse API.
+
+Credentials: ``Authorization: Bearer <session token>`` or ``X-Parse-Session-Token``; the master
+key (``X-Parse-Master-Key``) counts only from the master-key IP allow-list, as on the Parse mount.
+The application id is the server's own (a FHIR client does not send one). Every answer is
+``application/fhir+json``; every error an ``OperationOutcome`` with its HTTP status.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlparse
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chartkeep import __version__
+from chartkeep.api.rest.wire import decode_body, read_body
+from chartkeep.auth.resolve import Credentials, resolve
+from chartkeep.context import RequestContext
+from chartkeep.core.handles import Core
+from chartkeep.fhir import export, service, writes
+from chartkeep.fhir.capability import capability_statement
+from chartkeep.fhir.outcome import FhirError, from_exception, outcome
+from chartkeep.fhir.search import FhirFormat
+
+BASE = "/fhir/R4"
+MEDIA = "application/fhir+json; charset=utf-8"
+log = logging.getLogger("chartkeep.fhir")
+
+
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,POST,PUT,OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Parse-Session-Token, X-Parse-Master-Key",
+    "Access-Control-Expose-Headers": "Location, ETag, Content-Location",
+}
+
+
+def _reply(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, media_type=MEDIA, headers={**CORS, **(headers or {})})
+
+
+def _error(error: FhirError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="chartkeep"'} if error.status == 401 else None
+    return _reply(outcome(error), error.status, headers)
+
+
+def base_url(request: Request, public_url: str | None) -> str:
+    if public_url:
+        parsed = urlparse(public_url)
+        return f"{parsed.scheme}://{parsed.netloc}{BASE}"
+    return f"{request.url.scheme}://{request.url.netloc}{BASE}"
+
+
+def credentials(core: Core, request: Request) -> Credentials:
+    headers = request.headers
+    token = headers.get("x-parse-session-token")
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        token = value.strip()
+    return Credentials(
+        app_id=core.settings.app_id,  # the FHIR base belongs to this server's one application
+        master_key=headers.get("x-parse-master-key"),
+        session_token=token,
+        rest_key=core.settings.rest_api_key,  # FHIR clients send no Parse client key
+        client_ip=request.client.host if request.client else None,
+        base_url=f"{request.url.scheme}://{request.url.netloc}{core.settings.mount_path.rstrip('/')}",
+    )
+
+
+async def authenticate(core: Core, request: Request) -> RequestContext:
+    creds = credentials(core, request)
+    if not creds.session_token and not creds.master_key:
+        raise FhirError(401, "login", "Authentication required: Authorization: Bearer <session token>")
+    return await resolve(core, creds)
+
+
+def fhir_routes(core: Core) -> list[Route]:
+    settings = core.settings
+
+    async def dispatch(request: Request) -> Response:
+        if request.method == "OPTIONS":  # a browser's preflight (a SMART app in a web page)
+            return Response(b"", 204, headers=CORS)
+        path = [p for p in request.path_params.get("path", "").split("/") if p]
+        base = base_url(request, settings.public_url)
+        try:
+            if request.method == "GET" and path == ["metadata"]:
+                started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                return _reply(capability_statement(base, __version__, started))
+            ctx = await authenticate(core, request)
+            query = list(request.query_params.multi_items())
+            return await _route(core, ctx, request, path, query, base)
+        except FhirFormat as exc:
+            return _error(FhirError(406, "not-supported", f"_format={exc} is not served: JSON only"))
+        except Exception as exc:  # noqa: BLE001 - the one place FHIR errors become responses
+            error = from_exception(exc)
+            if error is None:
+                log.exception("FHIR request failed")
+                error = FhirError(500, "exception", "Internal server error")
+            return _error(error)
+
+    methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    return [Route(BASE + "/{path:path}", dispatch, methods=methods), Route(BASE, dispatch, methods=methods)]
+
+
+async def _route(core: Core, ctx: RequestContext, request: Request, path: list[str], query: list[tuple[str, str]],
+                 base: str) -> Response:
+    method = request.method
+    if not path:
+        raise FhirError(404, "not-supported", "Name a resource type: /fhir/R4/{type}")
+    type_name = path[0]
+    if path[-1] == "$export" or path[0] in ("$export-status", "$export-file"):
+        return await _bulk(core, ctx, request, path, query, base)
+    if method == "GET":
+        if len(path) == 1:
+            return _reply(await service.find(core, ctx, type_name, query, base))
+        if len(path) == 3 and type_name == "Patient" and path[2] == "$everything":
+            return _reply(await service.everything(core, ctx, path[1], query, base))
+        if query:
+            raise FhirError(400, "invalid", f"{method} {'/'.join(path)} takes no parameters")
+        if len(path) == 2:
+            return _reply(await service.read(core, ctx, type_name, path[1]))
+        if len(path) == 3 and path[2] == "_history":
+            return _reply(await service.history(core, ctx, type_name, path[1], base))
+        if len(path) == 4 and path[2] == "_history":
+            return _reply(await service.vread(core, ctx, type_name, path[1], path[3]))
+    elif method == "POST" and len(path) == 2 and path[1] == "_search":
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise FhirError(415, "not-supported", "POST _search takes application/x-www-form-urlencoded")
+        raw = await read_body(request, core.settings.max_body_bytes)
+        merged = [*query, *parse_qsl(raw.decode(errors="replace"), keep_blank_values=True)]
+        return _reply(await service.find(core, ctx, type_name, merged, base))
+    elif method in ("POST", "PUT") and len(path) == (1 if method == "POST" else 2):
+        body = decode_body(await read_body(request, core.settings.max_body_bytes))
+        if method == "POST":
+            created = await writes.create(core, ctx, type_name, body)
+            location = f"{base}/{type_name}/{created['id']}/_history/{created['meta']['versionId']}"
+            return _reply(created, 201, {"Location": location, "ETag": f'W/"{created["meta"]["versionId"]}"'})
+        updated = await writes.update(core, ctx, type_name, path[1], body)
+        return _reply(updated, 200, {"ETag": f'W/"{updated["meta"]["versionId"]}"'})
+    service.resource_type(type_name)  # an unknown type is 404 before a 405
+    raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")
+
+
+
+async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[str], query: list[tuple[str, str]],
+                base: str) -> Response:
+    """Bulk Data: kick-off, status (202 with X-Progress, then the manifest), download, cancel."""
+    method = request.method
+    if path in (["$export"], ["Patient", "$export"]) and method == "GET":
+        level = "system" if path == ["$export"] else "patient"
+        wanted = export.parse_kickoff(level, query, request.headers.get("prefer"), str(request.url))
+        job = await export.start(core, ctx, wanted)
+        return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
+    if len(path) == 2 and path[0] == "$export-status" and method in ("GET", "DELETE"):
+        if method == "DELETE":
+            export.cancel(core, ctx, path[1])
+            return Response(b"", 202, headers=CORS)
+        status, body, progress = export.status(core, ctx, path[1], base)
+        if body is None:
+            return Response(b"", status, headers={**CORS, "X-Progress": progress or "", "Retry-After": "2"})
+        return Response(orjson.dumps(body), status, media_type="application/json", headers=CORS)
+    if len(path) == 3 and path[0] == "$export-file" and method == "GET":
+        data = await export.download(core, ctx, path[1], path[2])
+        return Response(data, 200, media_type="application/fhir+ndjson", headers=CORS)
+    if len(path) == 3 and path[0] == "Group":
+        raise FhirError(404, "not-supported", "Group/{id}/$export is not served: Chartkeep has no Group resource")
+    raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")

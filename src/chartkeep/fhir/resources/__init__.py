@@ -1,0 +1,1 @@
+"""One module per FHIR resource type: how the templates' rows become it, and its search parameters."""
