@@ -241,6 +241,16 @@ class Settings(BaseSettings):
         300.0, description="How old a kept LiveQuery event may be and still be replayed on resume."
     )
 
+    # ---- availability limits (docs/limits.md): no single request or account may exhaust the server ----
+    max_string_bytes: int = Field(
+        256 * 1024, ge=0, description="Largest string (UTF-8 bytes) a field value may hold, at any depth of an "
+        "Array or Object too; a write over it is refused with 142 naming this limit (0: no limit)."
+    )
+    max_skip: int = Field(
+        10_000_000, ge=0, description="Largest skip a query may ask for; above it (or above what a 64-bit "
+        "integer holds, for limit) the query is refused with 102."
+    )
+
     # ---- mobile SDKs and admin tools: Parse Config, push (docs/devices.md) ----
     config_cache_seconds: float = Field(
         5.0, description="How long Parse Config (GET /config) is reused before being read again (0: never "

@@ -65,7 +65,7 @@ async def _find(
 ) -> tuple[dict[str, Any], Seen]:
     system.enforce(ctx, "find", class_name)
     check_params(raw, FIND_PARAMS)
-    opts = parse_find_options(raw, core.settings.max_limit)
+    opts = parse_find_options(raw, core.settings.max_limit, core.settings.max_skip)
     schema = core.registry.get(class_name)
     if schema is None:
         if not ctx.is_master:
