@@ -237,6 +237,11 @@ class Settings(BaseSettings):
         description="How many recent LiveQuery events each process keeps so a reconnecting client can "
         "resume from its last event id (0: no resume).",
     )
+    live_query_resume_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Bytes the LiveQuery resume window may hold (each kept event counted "
+        "by its rows' size); the oldest events leave first, and an event larger than the whole budget empties "
+        "the window (0: no byte bound)."
+    )
     live_query_resume_seconds: float = Field(
         300.0, description="How old a kept LiveQuery event may be and still be replayed on resume."
     )

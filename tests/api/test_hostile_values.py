@@ -1,4 +1,5 @@
-"""Input a database cannot store or count: each gets Parse's error code, never a 500 (issue 21, item 6)."""
+"""Input a database cannot store or count gets Parse's error code, never a 500 (issue 21, item 6); string
+values are capped by max_string_bytes (item 1)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,21 @@ async def test_include_acl_is_ignored_not_500(api: Api) -> None:
     assert r.json()["results"][0]["ACL"] == {"*": {"read": True}}
     one = await api.get(f"/classes/OpenPatient/{made['objectId']}", params={"include": "ACL,ACL.x"})
     assert one.status_code == 200 and one.json()["ACL"] == {"*": {"read": True}}
+
+
+async def test_a_string_over_max_string_bytes_is_142_naming_the_limit(api: Api, core) -> None:
+    limit = core.settings.max_string_bytes
+    assert limit == 256 * 1024
+    at_limit = await api.post("/classes/OpenPatient", {**PATIENT, "fullName": "é" * (limit // 2)})
+    assert at_limit.status_code == 201, at_limit.text
+    for body in ({**PATIENT, "fullName": "é" * (limit // 2) + "x"}, {**PATIENT, "allergies": ["a", {"n": "x" * (limit + 1)}]}):
+        r = await api.post("/classes/OpenPatient", body)
+        field = "fullName" if "é" in str(body.get("fullName")) else "allergies"
+        assert (r.status_code, r.json()) == (
+            400, {"code": 142, "error": f"{field}: a string value may be at most 262144 bytes (max_string_bytes)"})
+    made = at_limit.json()["objectId"]
+    r = await api.put(f"/classes/OpenPatient/{made}", {"fullName": "x" * (limit + 1)})
+    assert r.status_code == 400 and r.json()["code"] == 142
+    stored = (await api.get(f"/classes/OpenPatient/{made}")).json()
+    assert stored["fullName"] == "é" * (limit // 2)
+    assert await row_count(core, "OpenPatient") == 1
