@@ -255,6 +255,19 @@ class Settings(BaseSettings):
         10_000_000, ge=0, description="Largest skip a query may ask for; above it (or above what a 64-bit "
         "integer holds, for limit) the query is refused with 102."
     )
+    audit_event_max_bytes: int = Field(
+        16 * 1024, ge=1, description="Largest client-appended AuditEvent/AuditLog (its fields as JSON, in bytes); "
+        "a larger one is refused with 142 naming this limit."
+    )
+    audit_event_rate_limit: int = Field(
+        30, ge=0, description="Client-appended AuditEvent/AuditLog rows one user may add per audit_event_rate_window "
+        "(HTTP 429, code 100, naming the limit; 0: no limit; the master key is not limited)."
+    )
+    audit_event_rate_window: int = Field(60, ge=1, description="Window of audit_event_rate_limit, in seconds.")
+    audit_event_daily_limit: int = Field(
+        1000, ge=0, description="Client-appended AuditEvent/AuditLog rows one user may add per 24 hours (HTTP 429, "
+        "code 100, naming the limit; 0: no limit)."
+    )
 
     # ---- mobile SDKs and admin tools: Parse Config, push (docs/devices.md) ----
     config_cache_seconds: float = Field(
