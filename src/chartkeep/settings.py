@@ -284,6 +284,21 @@ class Settings(BaseSettings):
         10_000_000, ge=0, description="Largest skip a query may ask for; above it (or above what a 64-bit "
         "integer holds, for limit) the query is refused with 102."
     )
+    http_header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's complete headers, from connecting or "
+        "from the first byte of a request on a kept-alive connection; then the connection is closed."
+    )
+    http_keep_alive_timeout: float = Field(
+        5.0, gt=0, description="Seconds an idle kept-alive HTTP connection stays open between requests."
+    )
+    http_max_connections: int = Field(
+        4096, ge=1, description="Open HTTP and WebSocket connections one server process accepts; past it a new "
+        "connection is closed at once. The file-descriptor limit is raised to fit it at start (docs/limits.md)."
+    )
+    http_max_connections_per_ip: int = Field(
+        256, ge=1, description="Open connections one client IP may hold on one server process; past it a new "
+        "connection is closed at once."
+    )
     audit_event_max_bytes: int = Field(
         16 * 1024, ge=1, description="Largest client-appended AuditEvent/AuditLog (its fields as JSON, in bytes); "
         "a larger one is refused with 142 naming this limit."
