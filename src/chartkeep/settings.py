@@ -280,6 +280,11 @@ class Settings(BaseSettings):
         256 * 1024, ge=0, description="Largest string (UTF-8 bytes) a field value may hold, at any depth of an "
         "Array or Object too; a write over it is refused with 142 naming this limit (0: no limit)."
     )
+    max_response_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Largest answer a find, get, /batch or GraphQL request may build, in "
+        "bytes as written out (an included object counted once per reference); past it 116 naming this limit "
+        "(0: no limit)."
+    )
     max_skip: int = Field(
         10_000_000, ge=0, description="Largest skip a query may ask for; above it (or above what a 64-bit "
         "integer holds, for limit) the query is refused with 102."

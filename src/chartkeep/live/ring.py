@@ -15,29 +15,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
 
 from chartkeep.core.feed import Change
-
-VALUE_COST = 16  # bytes counted for every key, value and container on top of its text
+from chartkeep.core.sizes import json_size
 
 
 def change_bytes(change: Change) -> int:
-    """What keeping ``change`` costs, near enough: the text of its rows plus a fixed cost per value
-    (iterative, so a deeply nested value costs no stack)."""
-    total = len(change.class_name) + len(change.object_id) + len(change.event_id) + VALUE_COST
-    stack: list[Any] = [change.original, change.current]
-    while stack:
-        item = stack.pop()
-        total += VALUE_COST
-        if isinstance(item, (str, bytes)):
-            total += len(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return total
+    """What keeping ``change`` costs, near enough: its rows' text plus a fixed cost per value."""
+    return len(change.class_name) + len(change.object_id) + len(change.event_id) + json_size(
+        [change.original, change.current])
 
 
 class Ring:

@@ -12,6 +12,7 @@ from chartkeep.access.guards import read_guard
 from chartkeep.access.protected import deny_protected_query, deny_protected_subqueries
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
 from chartkeep.query import ir
@@ -143,4 +144,10 @@ async def _render(
         await expander.load(schema, found, tree)
     seen: Seen = [(schema.name, obj) for obj in found]
     seen += [(class_name, obj) for (class_name, _), obj in expander.fetched.items()]
-    return [expander.render(schema, obj, tree, keys, exclude) for obj in found], seen
+    budget = Budget(core.settings.max_response_bytes)  # included objects are written out once per reference
+    shown = []
+    for obj in found:
+        rendered = expander.render(schema, obj, tree, keys, exclude)
+        budget.spend(rendered)
+        shown.append(rendered)
+    return shown, seen

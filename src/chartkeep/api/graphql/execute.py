@@ -35,6 +35,7 @@ from chartkeep.api.graphql.cost import (
 )
 from chartkeep.api.graphql.limits import measure, operation_of
 from chartkeep.api.graphql.state import GraphQLContext
+from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.settings import Settings
 
@@ -136,6 +137,11 @@ class Executor:
                          operation_name=operation_name)
         if isawaitable(result):
             result = await result
+        if operation is not None and operation.operation.value == "query":  # a mutation's answer is given
+            try:
+                Budget(self.settings.max_response_bytes, "The GraphQL result").spend(result.data)
+            except ParseError as exc:
+                return request_error(exc.message, exc.code)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [format_error(e) for e in result.errors]
