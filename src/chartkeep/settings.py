@@ -250,6 +250,10 @@ class Settings(BaseSettings):
         description="Bytes of messages not yet taken by one LiveQuery client's network connection before it "
         "counts as too slow and is closed with 1013 (it may reconnect and resume).",
     )
+    live_query_send_buffer_total_bytes: int = Field(
+        256 * 1024 * 1024, ge=0, description="Bytes all lagging LiveQuery clients of one process may hold unsent "
+        "together; the client whose message would pass it is closed with 1013 like a slow one (0: no limit)."
+    )
     live_query_fanout_chunk: int = Field(
         500,
         ge=1,
