@@ -135,6 +135,9 @@ def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_nam
         # a second, so Chartkeep's per-IP login/sign-up limits are lifted to compare like with like.
         "--login-rate-limit", "100000000",
         "--signup-rate-limit", "100000000",
+        # the LiveQuery runs open thousands of connections from this one address
+        "--http-max-connections", "100000",
+        "--http-max-connections-per-ip", "100000",
     ]  # fmt: skip
     if workers > 1:  # N processes on the port; they share events and invalidations through Redis
         cmd += ["--workers", str(workers), "--redis-url", redis_url or "redis://127.0.0.1:6379/0"]

@@ -90,6 +90,6 @@ class Unauthorized(Exception):
 class TooManyRequests(ParseError):
     """A client went past a rate limit: HTTP 429 ``{"code": 100, "error": "Too many requests."}`` (as Parse)."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(Code.CONNECTION_FAILED, "Too many requests.")
+    def __init__(self, retry_after: int, message: str = "Too many requests.") -> None:
+        super().__init__(Code.CONNECTION_FAILED, message)
         self.retry_after = retry_after

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from typing import Any
 
+from chartkeep.connections import GuardedHttp, GuardedWebSocket, configure
 from chartkeep.settings import WORKER_SETTINGS, Settings
 
 
@@ -44,8 +45,12 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level,
         "access_log": False,
         "proxy_headers": False,
-        # the WebSocket implementation whose transport LiveQuery writes frames to (api/live/outlet.py)
-        "ws": "websockets-sansio",
+        # uvicorn's httptools protocol plus a header deadline and per-IP / total connection caps
+        "http": GuardedHttp,
+        "timeout_keep_alive": settings.http_keep_alive_timeout,
+        # the WebSocket implementation whose transport LiveQuery writes frames to (api/live/outlet.py),
+        # giving back its connection's slot when it closes
+        "ws": GuardedWebSocket,
         # LiveQuery heartbeats: ping every N s, drop a client that has not answered N s later
         "ws_ping_interval": settings.live_query_heartbeat_seconds or None,
         "ws_ping_timeout": settings.live_query_heartbeat_seconds or None,
@@ -83,6 +88,7 @@ def serve(settings: Settings) -> None:
 
         from chartkeep.app import create_app
 
+        configure(settings)  # connection limits and the file-descriptor budget of this process
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return
     os.environ[WORKER_SETTINGS] = settings.model_dump_json()

@@ -149,6 +149,35 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(
         12, description="Deepest field nesting a GraphQL operation may have (introspection fields not counted)."
     )
+    graphql_max_document_bytes: int = Field(
+        128 * 1024, ge=1, description="Largest GraphQL document (the query text, in bytes) a signed-in caller may "
+        "send; checked before parsing (102 naming the limit)."
+    )
+    graphql_max_fields: int = Field(
+        2000, ge=1, description="Most fields a signed-in caller's GraphQL document may write out (fragments counted "
+        "where written), checked before validation (102 naming the limit)."
+    )
+    graphql_max_aliases: int = Field(
+        200, ge=0, description="Most aliases a signed-in caller's GraphQL document may hold, checked before "
+        "validation (102 naming the limit)."
+    )
+    graphql_anonymous_max_document_bytes: int = Field(
+        16 * 1024, ge=1, description="graphql_max_document_bytes for a caller without a session (the tightest)."
+    )
+    graphql_anonymous_max_depth: int = Field(
+        10, ge=1, description="graphql_max_depth for a caller without a session (the introspection query needs 10)."
+    )
+    graphql_anonymous_max_fields: int = Field(
+        300, ge=1, description="graphql_max_fields for a caller without a session."
+    )
+    graphql_anonymous_max_aliases: int = Field(
+        20, ge=0, description="graphql_max_aliases for a caller without a session."
+    )
+    graphql_role_limits: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Roles given more generous GraphQL document limits than signed-in users, as "
+        'JSON: {"admin": {"bytes": 262144, "depth": 16, "aliases": 500, "fields": 5000}} (any of the four keys; '
+        "a caller gets the largest value among its roles; the role name master stands for the master key)."
+    )
     graphql_max_complexity: int = Field(
         5000, description="Highest cost a GraphQL operation may have: one per field, fields under a "
         "connection's edges counted once per row of the page (first/last, else 100)."
@@ -273,6 +302,10 @@ class Settings(BaseSettings):
         description="Bytes of messages not yet taken by one LiveQuery client's network connection before it "
         "counts as too slow and is closed with 1013 (it may reconnect and resume).",
     )
+    live_query_send_buffer_total_bytes: int = Field(
+        256 * 1024 * 1024, ge=0, description="Bytes all lagging LiveQuery clients of one process may hold unsent "
+        "together; the client whose message would pass it is closed with 1013 like a slow one (0: no limit)."
+    )
     live_query_fanout_chunk: int = Field(
         500,
         ge=1,
@@ -289,6 +322,11 @@ class Settings(BaseSettings):
         description="How many recent LiveQuery events each process keeps so a reconnecting client can "
         "resume from its last event id (0: no resume).",
     )
+    live_query_resume_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Bytes the LiveQuery resume window may hold (each kept event counted "
+        "by its rows' size); the oldest events leave first, and an event larger than the whole budget empties "
+        "the window (0: no byte bound)."
+    )
     live_query_resume_seconds: float = Field(
         300.0, description="How old a kept LiveQuery event may be and still be replayed on resume."
     )
@@ -296,6 +334,49 @@ class Settings(BaseSettings):
         60.0, ge=0, description="LiveQuery events carrying chart data are recorded in the audit ledger as one "
         "`read` entry per subscription and patient per this many seconds (naming every object delivered); a "
         "subscription's entries are also written when it ends. 0: only when it ends (docs/audit.md)."
+    )
+
+    # ---- availability limits (docs/limits.md): no single request or account may exhaust the server ----
+    max_string_bytes: int = Field(
+        256 * 1024, ge=0, description="Largest string (UTF-8 bytes) a field value may hold, at any depth of an "
+        "Array or Object too; a write over it is refused with 142 naming this limit (0: no limit)."
+    )
+    max_response_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Largest answer a find, get, /batch or GraphQL request may build, in "
+        "bytes as written out (an included object counted once per reference); past it 116 naming this limit "
+        "(0: no limit)."
+    )
+    max_skip: int = Field(
+        10_000_000, ge=0, description="Largest skip a query may ask for; above it (or above what a 64-bit "
+        "integer holds, for limit) the query is refused with 102."
+    )
+    http_header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's complete headers, from connecting or "
+        "from the first byte of a request on a kept-alive connection; then the connection is closed."
+    )
+    http_keep_alive_timeout: float = Field(
+        5.0, gt=0, description="Seconds an idle kept-alive HTTP connection stays open between requests."
+    )
+    http_max_connections: int = Field(
+        4096, ge=1, description="Open HTTP and WebSocket connections one server process accepts; past it a new "
+        "connection is closed at once. The file-descriptor limit is raised to fit it at start (docs/limits.md)."
+    )
+    http_max_connections_per_ip: int = Field(
+        256, ge=1, description="Open connections one client IP may hold on one server process; past it a new "
+        "connection is closed at once."
+    )
+    audit_event_max_bytes: int = Field(
+        16 * 1024, ge=1, description="Largest client-appended AuditEvent/AuditLog (its fields as JSON, in bytes); "
+        "a larger one is refused with 142 naming this limit."
+    )
+    audit_event_rate_limit: int = Field(
+        30, ge=0, description="Client-appended AuditEvent/AuditLog rows one user may add per audit_event_rate_window "
+        "(HTTP 429, code 100, naming the limit; 0: no limit; the master key is not limited)."
+    )
+    audit_event_rate_window: int = Field(60, ge=1, description="Window of audit_event_rate_limit, in seconds.")
+    audit_event_daily_limit: int = Field(
+        1000, ge=0, description="Client-appended AuditEvent/AuditLog rows one user may add per 24 hours (HTTP 429, "
+        "code 100, naming the limit; 0: no limit)."
     )
 
     # ---- mobile SDKs and admin tools: Parse Config, push (docs/devices.md) ----
@@ -341,6 +422,19 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("graphql_role_limits", mode="before")
+    @classmethod
+    def _role_limits_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            import orjson
+
+            value = orjson.loads(value) if value.strip() else {}
+        if isinstance(value, dict):
+            for role, limits in value.items():
+                if not isinstance(limits, dict) or not set(limits) <= {"bytes", "depth", "aliases", "fields"}:
+                    raise ValueError(f"graphql_role_limits[{role!r}] takes bytes, depth, aliases and fields")
         return value
 
     @field_validator("files_old_keys")

@@ -64,6 +64,10 @@ def run_worker(options: dict[str, Any], sock: socket.socket) -> None:
     """A worker process: uvicorn serving the app on its socket of the port's group."""
     import uvicorn
 
+    from chartkeep.connections import configure
+    from chartkeep.settings import Settings
+
+    configure(Settings.from_worker_env())  # this worker's connection limits and file-descriptor budget
     config = uvicorn.Config("chartkeep.app:worker_app", factory=True, **options)
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -52,6 +52,8 @@ def read_credentials(params: dict[str, Any]) -> Attempt:
     ):
         raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)
     name, column = (username, "username") if username else (email, "email")
+    if "\x00" in str(name):
+        raise ParseError(Code.OBJECT_NOT_FOUND, INVALID_LOGIN)  # no name holds NUL (PostgreSQL text cannot)
     return Attempt(str(name), column, password, params.get("authData"))
 
 

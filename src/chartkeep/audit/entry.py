@@ -41,6 +41,13 @@ class Entry:
     hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # text quoted from a refused request may carry NUL, which PostgreSQL text cannot hold
+        for name in ("details", "target_id", "target_class", "patient", "actor"):
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                setattr(self, name, value.replace("\x00", "\\u0000"))
+
     def content(self) -> list[Any]:
         return [
             self.seq, self.object_id, iso_ms(self.time) if self.time else None, self.actor, self.patient,

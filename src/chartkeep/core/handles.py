@@ -11,6 +11,7 @@ from chartkeep.core.background import Background
 from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.feed import Feed
 from chartkeep.core.hooks import Hooks
+from chartkeep.core.quota import Quota
 from chartkeep.core.role_cache import RoleCache
 from chartkeep.core.session_cache import SessionCache
 from chartkeep.errors import Code, ParseError
@@ -31,6 +32,7 @@ class Core:
     live: Feed | None = None  # LiveQuery's bus (chartkeep.live); None: no events
     config: ConfigCache = field(default_factory=lambda: ConfigCache(0))  # Parse Config (GET /config)
     background: Background = field(default_factory=Background)
+    audit_quota: Quota = field(default_factory=Quota)  # client-appended ledger rows per user (ledger/appends.py)
     ledger: GroupAppender = field(init=False)
     # what the last start-up found and left for a person to resolve (rows sharing a value a unique
     # index wants once: schema_admin/bootstrap.py), reported by `chartkeep init` and the server's log

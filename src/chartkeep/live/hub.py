@@ -39,7 +39,9 @@ class Hub:
     def __init__(self, core: Core) -> None:
         self.core = core
         settings = core.settings
-        self.ring = Ring(settings.live_query_resume_events, settings.live_query_resume_seconds)
+        self.ring = Ring(
+            settings.live_query_resume_events, settings.live_query_resume_seconds, settings.live_query_resume_bytes
+        )
         self.groups: dict[str, dict[bytes, Group]] = {}
         self.seq = 0
         self.disclosures = Disclosures(core)

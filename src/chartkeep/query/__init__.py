@@ -23,8 +23,8 @@ follow), errors are its codes and messages. Where Chartkeep knowingly differs:
 - ``{"arr": null}`` / ``$in: [null]`` on an Array field match a missing array only, not an array
   holding null; ``$lt``/``$gt`` on an Array field and array operators on Object sub-keys are
   not evaluated element-wise (the former match nothing, the latter are refused with 108).
-- ``$regex`` is Python ``re`` syntax minus what PostgreSQL cannot express (refused with 102);
-  ``\\Q...\\E`` is honoured. ``$text`` and the geo operators are refused with 108.
+- ``$regex`` is Python ``re`` syntax minus what PostgreSQL or RE2 cannot run (refused with 102:
+  this process matches with RE2, in linear time); ``\\Q...\\E`` is honoured. ``$text`` and the geo operators are refused with 108.
 - Strings compare in code point order everywhere (PostgreSQL ``COLLATE "C"``), as in MongoDB.
 - A Date column also accepts an ISO string as the compared value.
 """

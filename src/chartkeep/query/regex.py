@@ -5,6 +5,11 @@ neither Python nor PostgreSQL understands that, so quoted runs are rewritten as 
 literals, as Parse Server's PostgreSQL adapter does. ``$options`` letters (i, m, s, x) keep
 JavaScript/Python meaning on every back end: PostgreSQL gets embedded options and a few
 rewrites (``pg_pattern``); Python-only syntax PostgreSQL would reject is refused up front.
+
+Matching done by this process (SQLite's ``REGEXP``, the LiveQuery matcher) runs on RE2
+(``storage/regexp.py``), whose time is linear in the text: ``re2_pattern`` spells the pattern for
+it, and a pattern RE2 cannot run (backreferences, lookaround, a program over its memory budget)
+is refused with 102 on every back end, so a query means the same over REST and LiveQuery.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from chartkeep.errors import Code, ParseError
+from chartkeep.storage import regexp
 
 OPTIONS_RE = re.compile(r"^[imxs]+$")
 _LEADING_FLAGS = re.compile(r"^\(\?([a-zA-Z]+)\)")
@@ -67,23 +73,54 @@ def prepare(pattern: str, options: str) -> tuple[str, str]:
     _check_portable(pattern)
     pattern = _portable(pattern, flag_text)
     try:
-        compiled(pattern, flag_text)
+        _syntax_check(pattern, flag_text)
     except re.error as exc:
         raise ParseError(Code.INVALID_QUERY, f"Invalid regular expression: {exc}") from None
+    problem = regexp.problem(re2_pattern(pattern, flag_text))
+    if problem:
+        raise ParseError(
+            Code.INVALID_QUERY,
+            f"Invalid regular expression: {problem} ($regex runs on a linear-time engine: no "
+            "backreferences, lookahead, lookbehind or comments)",
+        )
     return pattern, flag_text
 
 
-def python_pattern(pattern: str, flags: str) -> str:
-    return f"(?{flags}){pattern}" if flags else pattern
+@lru_cache(maxsize=512)
+def _syntax_check(pattern: str, flags: str) -> None:
+    """The syntax both PostgreSQL and Python accept (compiling never runs the pattern)."""
+    re.compile(f"(?{flags}){pattern}" if flags else pattern)
 
 
 @lru_cache(maxsize=512)
-def compiled(pattern: str, flags: str) -> re.Pattern[str]:
-    return re.compile(python_pattern(pattern, flags))
+def re2_pattern(pattern: str, flags: str) -> str:
+    """The RE2 spelling of a prepared pattern: ``\\z`` for Python's ``\\Z``, ``{0,n}`` for
+    ``{,n}``, and the ``x`` option applied here (RE2 has no verbose mode)."""
+    out: list[str] = []
+    verbose = "x" in flags
+    comment = False
+    for tok, in_class in _tokens(pattern):
+        if comment:
+            comment = tok != "\n"
+            continue
+        if not in_class and verbose and tok in (" ", "\t", "\n", "\r", "\f", "\v"):
+            continue
+        if not in_class and verbose and tok == "#":
+            comment = True
+            continue
+        if not in_class and tok == "\\Z":
+            out.append("\\z")
+        elif not in_class and tok == "," and out and out[-1] == "{":
+            out.append("0,")
+        else:
+            out.append(tok)
+    inline = "".join(f for f in flags if f != "x")
+    return (f"(?{inline})" if inline else "") + "".join(out)
 
 
 def search(pattern: str, flags: str, value: str) -> bool:
-    return compiled(pattern, flags).search(value) is not None
+    """Whether a prepared pattern matches ``value``, in time linear in ``value``."""
+    return regexp.search(re2_pattern(pattern, flags), value)
 
 
 def _tokens(pattern: str) -> Iterator[tuple[str, bool]]:

@@ -1,4 +1,4 @@
-"""IR leaves spelled for SQLite (JSON1 functions; ``REGEXP`` from ``sqlite_functions``).
+"""IR leaves spelled for SQLite (JSON1 functions; ``REGEXP`` from ``sqlite_functions``, run by RE2).
 
 A JSON value's type is read with ``json_type`` / ``json_each.type``, because ``json_extract``
 flattens ``true`` to 1 and JSON null to SQL NULL. Elements are addressed through the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.query import ir
-from chartkeep.query.regex import python_pattern
+from chartkeep.query.regex import re2_pattern
 from chartkeep.query.sql_base import SqlCompiler
 from chartkeep.query.values import JSON_COLUMN_TYPES, json_text, kind
 from chartkeep.schema.dates import iso_ms
@@ -151,7 +151,7 @@ class SqliteCompiler(SqlCompiler):
     def _Regex(self, node: ir.Regex, qual: str) -> str:
         ref = node.field
         col = self.col(qual, ref.name)
-        pattern = self.p(python_pattern(node.pattern, node.flags))
+        pattern = self.p(re2_pattern(node.pattern, node.flags))
         if ref.type == "Array" and not ref.path:
             a = self.alias("e")
             return (

@@ -1,35 +1,17 @@
 """The SQL function the SQLite spelling relies on; register it on every connection.
 
-``regexp(pattern, value)`` backs ``value REGEXP pattern`` with Python ``re`` (the pattern
-carries its flags inline, ``(?i)...``). It is total: bad input is false, never an exception
-inside SQLite. (``storage/sqlite.py`` registers an equivalent ``REGEXP`` of its own.)
+``regexp(pattern, value)`` backs ``value REGEXP pattern`` with RE2 (``storage/regexp.py``: linear
+time, the pattern carries its flags inline, ``(?i)...``). It is total: bad input is false, never
+an exception inside SQLite. (``storage/sqlite.py`` registers the same function.)
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
-
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
-def regexp(pattern: Any, value: Any) -> int | None:
-    if value is None or pattern is None:
-        return None
-    if not isinstance(value, str) or not isinstance(pattern, str):
-        return 0
-    compiled = _compiled(pattern)
-    return int(compiled is not None and compiled.search(value) is not None)
-
+from chartkeep.storage.regexp import regexp
 
 SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable[..., Any]], ...] = (("regexp", 2, regexp),)
 

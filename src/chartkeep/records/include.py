@@ -113,7 +113,9 @@ class Expander:
     def _expand(
         self, schema: ClassSchema, obj: dict[str, Any], key: str, shown: Any, tree: Tree, keys: Tree | None
     ) -> Any:
-        spec = schema.fields[key]
+        spec = schema.fields.get(key)
+        if spec is None:
+            return shown  # ACL, objectId, createdAt…: nothing to expand, as Parse ignores include=ACL
         if spec.type == "Pointer":
             return self._object(spec.target_class or "", obj[key], tree, keys)
         if spec.type == "Array" and isinstance(shown, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 from chartkeep.errors import Code, ParseError
 
 DEFAULT_LIMIT = 100
+LARGEST_LIMIT = 2**63 - 1  # what SQLite and PostgreSQL hold in LIMIT (a 64-bit signed integer)
 FIND_PARAMS = frozenset({
     "where", "limit", "skip", "order", "keys", "excludeKeys", "include", "includeAll", "count",
     "readPreference", "includeReadPreference", "subqueryReadPreference", "hint", "explain", "comment",
@@ -49,6 +51,8 @@ def _int(value: Any, what: str) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParseError(Code.INVALID_QUERY, f"Invalid {what} value")
         return int(value + 0.5)  # Parse rounds: limit=1.5 behaves like 2
     if isinstance(value, str):
         try:
@@ -60,10 +64,21 @@ def _int(value: Any, what: str) -> int:
 
 def _names(value: Any, what: str) -> list[str]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v for v in value if v]
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    raise ParseError(Code.INVALID_QUERY, f"Invalid {what} value")
+        names = [v for v in value if v]
+    elif isinstance(value, str):
+        names = [v.strip() for v in value.split(",") if v.strip()]
+    else:
+        raise ParseError(Code.INVALID_QUERY, f"Invalid {what} value")
+    for name in names:
+        _no_nul(name)
+    return names
+
+
+def _no_nul(name: str) -> None:
+    """A field name with NUL names no field (and PostgreSQL could not even compare it)."""
+    if "\x00" in name:
+        shown = name.replace("\x00", "\\u0000")
+        raise ParseError(Code.INVALID_KEY_NAME, f"Invalid field name: {shown}.")
 
 
 def _flag(value: Any) -> bool:
@@ -78,22 +93,26 @@ def check_params(raw: dict[str, Any], allowed: frozenset[str], message: str | No
             raise ParseError(Code.INVALID_QUERY, message or f"Invalid parameter for query: {key}")
 
 
-def parse_find_options(raw: dict[str, Any], max_limit: int | None = None) -> FindOptions:
+def parse_find_options(raw: dict[str, Any], max_limit: int | None = None, max_skip: int | None = None
+                       ) -> FindOptions:
     """Options of a find; unknown parameters and malformed values are Parse errors, never 500s."""
     opts = FindOptions(where=_where(raw.get("where")))
     if raw.get("limit") is not None:
         opts.limit = _int(raw["limit"], "limit")
-        if opts.limit < 0:
+        if opts.limit < 0 or opts.limit > LARGEST_LIMIT:
             raise ParseError(Code.INVALID_QUERY, "Invalid limit value")
     if raw.get("skip") is not None:
         opts.skip = _int(raw["skip"], "skip")
-        if opts.skip < 0:
+        if opts.skip < 0 or opts.skip > LARGEST_LIMIT:
             raise ParseError(Code.INVALID_QUERY, "Invalid skip value")
+        if max_skip and opts.skip > max_skip:
+            raise ParseError(Code.INVALID_QUERY, f"Invalid skip value: at most {max_skip} (max_skip)")
     if max_limit is not None and opts.limit > max_limit:
         opts.limit = max_limit
     if raw.get("order") not in (None, ""):
         order = raw["order"]
         opts.order = ",".join(order) if isinstance(order, list) else str(order)
+        _no_nul(opts.order)
     if raw.get("keys") is not None:
         opts.keys = _names(raw["keys"], "keys")
     if raw.get("excludeKeys") is not None:

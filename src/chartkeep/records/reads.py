@@ -12,6 +12,7 @@ from chartkeep.access.guards import read_guard
 from chartkeep.access.protected import deny_protected_query, deny_protected_subqueries
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
 from chartkeep.query import ir
@@ -65,7 +66,7 @@ async def _find(
 ) -> tuple[dict[str, Any], Seen]:
     system.enforce(ctx, "find", class_name)
     check_params(raw, FIND_PARAMS)
-    opts = parse_find_options(raw, core.settings.max_limit)
+    opts = parse_find_options(raw, core.settings.max_limit, core.settings.max_skip)
     schema = core.registry.get(class_name)
     if schema is None:
         if not ctx.is_master:
@@ -143,4 +144,10 @@ async def _render(
         await expander.load(schema, found, tree)
     seen: Seen = [(schema.name, obj) for obj in found]
     seen += [(class_name, obj) for (class_name, _), obj in expander.fetched.items()]
-    return [expander.render(schema, obj, tree, keys, exclude) for obj in found], seen
+    budget = Budget(core.settings.max_response_bytes)  # included objects are written out once per reference
+    shown = []
+    for obj in found:
+        rendered = expander.render(schema, obj, tree, keys, exclude)
+        budget.spend(rendered)
+        shown.append(rendered)
+    return shown, seen

@@ -22,6 +22,7 @@ from chartkeep.query import ir
 from chartkeep.query.parse import parse_where
 from chartkeep.query.sql import compile_select
 from chartkeep.records import classes, commit, update_ops
+from chartkeep.records.value_checks import check_body
 from chartkeep.schema.codec import decode, infer_spec
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id
@@ -141,6 +142,7 @@ async def load_current(core: Core, w: Write, event: WriteEvent) -> None:
 
 
 def decode_values(core: Core, w: Write, current: dict[str, Any] | None = None) -> None:
+    check_body(w.body, core.settings.max_string_bytes)
     current = current or {}
     for key, value in w.body.items():
         if key in SERVER_OWNED or key == "objectId":

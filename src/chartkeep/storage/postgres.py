@@ -9,6 +9,7 @@ from typing import Any, cast
 import asyncpg
 import orjson
 
+from chartkeep.errors import Code, ParseError
 from chartkeep.storage.database import IntegrityError, Row, TxState
 from chartkeep.storage.dialect import PostgresDialect
 
@@ -37,6 +38,12 @@ class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg sh
         return ""
 
 
+def _unstorable() -> ParseError:
+    """Text PostgreSQL cannot hold (NUL) that slipped past the checks above storage: a Parse error,
+    never a 500 (the checks in records/ and the API name the field; this is the safety net)."""
+    return ParseError(Code.INCORRECT_TYPE, "strings cannot contain NUL characters")
+
+
 class PgConn(TxState):
     def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool) -> None:
         super().__init__(dialect, in_tx)
@@ -47,24 +54,32 @@ class PgConn(TxState):
             return cast("list[Row]", await self._raw.fetch(sql, *params))
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
+        except asyncpg.CharacterNotInRepertoireError:
+            raise _unstorable() from None
 
     async def fetchrow(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         try:
             return cast("Row | None", await self._raw.fetchrow(sql, *params))
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
+        except asyncpg.CharacterNotInRepertoireError:
+            raise _unstorable() from None
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             return await self._raw.fetchval(sql, *params)
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
+        except asyncpg.CharacterNotInRepertoireError:
+            raise _unstorable() from None
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
             status = await self._raw.execute(sql, *params)
         except asyncpg.UniqueViolationError as exc:
             raise IntegrityError(str(exc)) from exc
+        except asyncpg.CharacterNotInRepertoireError:
+            raise _unstorable() from None
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 

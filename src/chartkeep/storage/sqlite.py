@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -14,18 +13,9 @@ import aiosqlite
 
 from chartkeep.storage.database import IntegrityError, Row, TxState
 from chartkeep.storage.dialect import SqliteDialect
+from chartkeep.storage.regexp import regexp
 
 READERS = 4
-
-
-def _regexp(pattern: str, value: Any) -> int:
-    """REGEXP(pattern, value) with Parse's inline options carried as a ``(?flags)`` prefix."""
-    if value is None or not isinstance(value, str):
-        return 0
-    try:
-        return 1 if re.search(pattern, value) else 0
-    except re.error:
-        return 0
 
 
 def sqlite_path(url: str) -> str:
@@ -88,7 +78,7 @@ class SqliteDatabase:
         await raw.execute("PRAGMA journal_mode=WAL")
         await raw.execute("PRAGMA synchronous=NORMAL")
         await raw.execute("PRAGMA foreign_keys=ON")
-        await raw.create_function("REGEXP", 2, _regexp, deterministic=True)
+        await raw.create_function("REGEXP", 2, regexp, deterministic=True)  # RE2: linear time
         self._all.append(raw)
         return raw
 

@@ -1,4 +1,5 @@
-"""Run one GraphQL request: parse → validate (+ introspection switch) → depth/cost limits → execute.
+"""Run one GraphQL request: size limit → parse (token budget) → shape limits (``cost.py``, per caller)
+→ validate (+ introspection switch) → depth/cost limits → execute.
 
 graphql-core does the parsing, validation and execution. Errors leave as GraphQL errors; a
 ``ParseError`` from a service keeps its Parse code in ``extensions`` (``{"code": 101}``), as
@@ -23,8 +24,18 @@ from graphql import (
     validate,
 )
 
+from chartkeep.api.graphql.cost import (
+    DocumentLimits,
+    Shape,
+    check_shape,
+    check_size,
+    limits_for,
+    max_tokens,
+    shape,
+)
 from chartkeep.api.graphql.limits import measure, operation_of
 from chartkeep.api.graphql.state import GraphQLContext
+from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.settings import Settings
 
@@ -65,35 +76,46 @@ class Executor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._schema: GraphQLSchema | None = None
-        self._documents: dict[tuple[str, bool], tuple[DocumentNode | None, list[GraphQLError]]] = {}
+        self._documents: dict[tuple[str, bool], tuple[DocumentNode | None, list[GraphQLError], Shape]] = {}
 
-    def _document(self, schema: GraphQLSchema, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+    def _document(self, schema: GraphQLSchema, query: str, limits: DocumentLimits
+                  ) -> tuple[DocumentNode | None, list[GraphQLError]]:
+        """Parsed and validated; a ``ParseError`` (102) when the document is over the caller's limits,
+        which are checked before validation, and again on a cached document (callers differ)."""
         if schema is not self._schema:
             self._schema, self._documents = schema, {}
         introspection = self.settings.graphql_introspection
+        check_size(query, limits)
         cached = self._documents.get((query, introspection))
         if cached is not None:
-            return cached
+            document, errors, measured = cached
+            if document is not None:
+                check_shape(measured, limits)
+            return document, errors
         try:
-            document: DocumentNode | None = parse(query)
+            document = parse(query, max_tokens=max_tokens(limits))
         except GraphQLError as exc:
-            found: tuple[DocumentNode | None, list[GraphQLError]] = (None, [exc])
-        else:
-            rules = list(specified_rules)
-            if not introspection:
-                rules.append(NoSchemaIntrospectionCustomRule)
-            assert document is not None
-            found = (document, validate(schema, document, rules))
+            return None, [exc]  # not cached: a token budget depends on the caller
+        measured = shape(document)
+        check_shape(measured, limits)
+        rules = list(specified_rules)
+        if not introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        errors = validate(schema, document, rules)
         if len(self._documents) >= CACHE_SIZE:
             self._documents.pop(next(iter(self._documents)))
-        self._documents[(query, introspection)] = found
-        return found
+        self._documents[(query, introspection)] = (document, errors, measured)
+        return document, errors
 
     async def run(
         self, schema: GraphQLSchema, gql: GraphQLContext, query: str, variables: dict[str, Any] | None,
         operation_name: str | None, query_only: bool = False,
     ) -> Outcome:
-        document, errors = self._document(schema, query)
+        limits = limits_for(self.settings, gql.ctx)
+        try:
+            document, errors = self._document(schema, query, limits)
+        except ParseError as exc:
+            return request_error(exc.message, exc.code)
         if errors or document is None:
             return Outcome(400, {"errors": [format_error(e) for e in errors]})
         operation = operation_of(document, operation_name)
@@ -101,9 +123,9 @@ class Executor:
             if query_only and operation.operation.value != "query":
                 return request_error("Only queries can be sent with GET; use POST for mutations.", status=405)
             size = measure(document, operation, variables or {})
-            if size.depth > self.settings.graphql_max_depth:
+            if size.depth > limits.depth:
                 return request_error(
-                    f"Query depth {size.depth} exceeds the limit of {self.settings.graphql_max_depth}.",
+                    f"Query depth {size.depth} exceeds the limit of {limits.depth}.",
                     Code.INVALID_QUERY,
                 )
             if size.cost > self.settings.graphql_max_complexity:
@@ -115,6 +137,11 @@ class Executor:
                          operation_name=operation_name)
         if isawaitable(result):
             result = await result
+        if operation is not None and operation.operation.value == "query":  # a mutation's answer is given
+            try:
+                Budget(self.settings.max_response_bytes, "The GraphQL result").spend(result.data)
+            except ParseError as exc:
+                return request_error(exc.message, exc.code)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [format_error(e) for e in result.errors]

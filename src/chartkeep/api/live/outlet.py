@@ -13,7 +13,11 @@ compressing), takes the ASGI path: a queue and a writer task per connection.
 
 Either way a client that leaves more than ``live_query_send_buffer_bytes`` unsent is too slow:
 nothing more is written to it and it is closed with 1013 (try again later); it may reconnect and
-resume. On the direct path, a close that cannot be written within ``CLOSE_SECONDS`` (the client
+resume. All slow clients of the process together may hold ``live_query_send_buffer_total_bytes``
+(``BACKLOG``): on the direct path a connection counts from the moment its transport stops taking
+bytes as fast as they come (uvicorn's protocol paused writing) until it has caught up again, so
+clients that keep up cost nothing to count; the client whose message would pass the total is
+closed with 1013 the same way. On the direct path, a close that cannot be written within ``CLOSE_SECONDS`` (the client
 reads nothing) aborts the connection, dropping what it never took.
 """
 
@@ -50,6 +54,20 @@ def frame(payload: bytes) -> bytes:
     return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
+class Backlog:
+    """Bytes the process's slow LiveQuery clients hold unsent, together, and how many they may."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.limit = 0  # 0: no limit; set from live_query_send_buffer_total_bytes by open_outlet
+
+    def room(self, more: int) -> bool:
+        return not self.limit or self.total + more <= self.limit
+
+
+BACKLOG = Backlog()
+
+
 class LiveTransport:
     """ASGI middleware: puts uvicorn's protocol object for a WebSocket into its scope's extensions."""
 
@@ -70,8 +88,9 @@ class Outlet(Protocol):
     async def finish(self, code: int) -> None: ...
 
 
-def open_outlet(ws: WebSocket, limit: int) -> Outlet:
+def open_outlet(ws: WebSocket, limit: int, total: int = 0) -> Outlet:
     """The outlet for an accepted WebSocket: direct when the server allows it, else queued."""
+    BACKLOG.limit = total
     owner = (ws.scope.get("extensions") or {}).get(EXTENSION)
     if owner is not None and not owner.conn.extensions:
         return DirectOutlet(ws, owner, limit)
@@ -99,6 +118,8 @@ class DirectOutlet:
         self.limit = limit
         self.open = True
         self._closing: asyncio.Task[None] | None = None
+        self.counted = 0  # bytes of this connection in BACKLOG (only while it lags)
+        self._watch: asyncio.Task[None] | None = None
 
     def send(self, payload: bytes) -> None:
         if not self.open:
@@ -107,11 +128,34 @@ class DirectOutlet:
         if self.owner.close_sent or transport.is_closing():
             self.open = False
             return
-        if transport.get_write_buffer_size() > self.limit:
-            self.open = False
-            self._closing = asyncio.get_running_loop().create_task(_close(self.ws, SLOW, transport.abort))
+        size = transport.get_write_buffer_size()
+        if size > self.limit:
+            self._too_slow()
             return
-        transport.write(frame(payload))
+        data = frame(payload)
+        if not self.owner.writable.is_set():  # lagging: its unsent bytes count toward the process's total
+            grow = size + len(data) - self.counted
+            if not BACKLOG.room(grow):
+                self._too_slow()
+                return
+            BACKLOG.total += grow
+            self.counted += grow
+            if self._watch is None:
+                self._watch = asyncio.get_running_loop().create_task(self._caught_up())
+        transport.write(data)
+
+    def _too_slow(self) -> None:
+        self.open = False
+        self._closing = asyncio.get_running_loop().create_task(_close(self.ws, SLOW, self.transport.abort))
+
+    async def _caught_up(self) -> None:
+        """Uncount this connection once its transport takes bytes again (or the connection is gone)."""
+        try:
+            await self.owner.writable.wait()
+        finally:
+            BACKLOG.total -= self.counted
+            self.counted = 0
+            self._watch = None
 
     async def finish(self, code: int) -> None:
         if self._closing is None:
@@ -135,22 +179,29 @@ class QueuedOutlet:
     def send(self, payload: bytes) -> None:
         if not self.open:
             return
-        if self.queued + len(payload) > self.limit:
+        # a client with nothing queued keeps up; one that lags is refused past the process's total
+        if self.queued + len(payload) > self.limit or (self.queued and not BACKLOG.room(len(payload))):
             self.open = False
             self.queue.put_nowait(SLOW)
             return
         self.queued += len(payload)
+        BACKLOG.total += len(payload)
         self.queue.put_nowait(payload)
 
     async def _drain(self) -> None:
-        with contextlib.suppress(Exception):  # the client went away: the reader sees it too
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, int):
-                    await _close(self.ws, item)
-                    return
-                self.queued -= len(item)
-                await self.ws.send_text(item.decode())
+        try:
+            with contextlib.suppress(Exception):  # the client went away: the reader sees it too
+                while True:
+                    item = await self.queue.get()
+                    if isinstance(item, int):
+                        await _close(self.ws, item)
+                        return
+                    self.queued -= len(item)
+                    BACKLOG.total -= len(item)
+                    await self.ws.send_text(item.decode())
+        finally:
+            BACKLOG.total -= self.queued  # what was never sent
+            self.queued = 0
 
     async def finish(self, code: int) -> None:
         if self.open:

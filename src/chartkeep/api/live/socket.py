@@ -42,7 +42,7 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
 
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
-        outlet = open_outlet(ws, settings.live_query_send_buffer_bytes)
+        outlet = open_outlet(ws, settings.live_query_send_buffer_bytes, settings.live_query_send_buffer_total_bytes)
         conn = LiveConnection(live.hub, outlet.send, ws.client.host if ws.client else None,
                               _base_url(ws, mount, settings.public_url),
                               cross_origin(ws.headers.get("origin"), ws.headers.get("host"), settings.public_url),

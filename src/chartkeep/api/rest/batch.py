@@ -16,6 +16,7 @@ from chartkeep.api.rest.router import Handler, Reply, Router
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError
 from chartkeep.storage.database import Conn
 
@@ -69,14 +70,24 @@ async def _run_one(
 def make_batch(router: Router, prefixes: list[str]) -> Handler:
     async def batch(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
         requests = _sub_requests(call.body)
+        budget = Budget(core.settings.max_response_bytes, "The batch's answer")
         if call.body.get("transaction") is True:
             async with core.db.transaction() as tx:
-                results = [{"success": await _run_one(core, ctx, router, prefixes, r, tx)} for r in requests]
+                results = []
+                for r in requests:
+                    body = await _run_one(core, ctx, router, prefixes, r, tx)
+                    budget.spend(body)  # over it, everything rolls back
+                    results.append({"success": body})
             return Reply(results)
         results = []
         for item in requests:
             try:
-                results.append({"success": await _run_one(core, ctx, router, prefixes, item, None)})
+                body = await _run_one(core, ctx, router, prefixes, item, None)
+                if item["method"].upper() == "GET":
+                    budget.spend(body)  # a read past the budget is answered 116 instead
+                else:
+                    budget.add(body)  # a write happened: its answer is given
+                results.append({"success": body})
             except ParseError as exc:
                 results.append({"error": {"code": exc.code, "error": exc.message}})
             except Exception:  # noqa: BLE001 - one broken sub-request must not void the others' results

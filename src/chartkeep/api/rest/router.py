@@ -10,7 +10,7 @@ from typing import Any
 from chartkeep.api.rest.wire import Call
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.errors import Unauthorized
+from chartkeep.errors import Code, ParseError, Unauthorized
 from chartkeep.storage.database import Conn
 
 
@@ -49,8 +49,19 @@ class Router:
         for route in self.routes:
             found = route.pattern.match(path)
             if found and method in route.methods:
-                return route, route.methods[method], found.groupdict()
+                params = found.groupdict()
+                _no_nul(params)
+                return route, route.methods[method], params
         return None
+
+
+def _no_nul(params: dict[str, str]) -> None:
+    """A path part with NUL names nothing that can exist (PostgreSQL text cannot even hold it)."""
+    for name, value in params.items():
+        if "\x00" in value:
+            if name == "className":
+                raise ParseError(Code.INVALID_CLASS_NAME, "Invalid class name.")
+            raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
 
 
 def require_master(ctx: RequestContext) -> None:
