@@ -6,10 +6,14 @@ Every domain registers here, at start-up, what it adds to the generic pipeline:
   is stored: they may change the values to store (an ACL, say) or refuse with a ``ParseError``,
   which rolls everything back;
 * ``after_save`` and ``after_delete`` hooks run in the same transaction once the row is written
-  (or deleted), so what they write commits or fails with it;
-* ``functions``: the Cloud functions ``POST /functions/<name>`` calls;
+  (or deleted), so what they write commits or fails with it; ``before_delete`` hooks run in the
+  delete's transaction before the row is removed, and may refuse it;
+* ``functions``: the Cloud functions ``POST /functions/<name>`` calls; ``jobs``: the Cloud Code jobs
+  ``POST /jobs/<name>`` starts;
 * ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
-  record grants, a suspended portal), asked by ``auth`` when it expands a user's roles.
+  record grants, a suspended portal), asked by ``auth`` when it expands a user's roles;
+* ``owned``: the fields of a class only the server sets (a note's status, a score, a signature's
+  hash); user Cloud Code may not change them in its ``before_save`` (cloud/triggers.py).
 
 Built-in hooks run first, in registration order; hooks registered with ``builtin=False`` (user
 code) run after every built-in one of the same kind, so user code can never run before the
@@ -33,8 +37,9 @@ from chartkeep.storage.database import Conn
 
 C = TypeVar("C")  # the server's handle (chartkeep.core.handles.Core)
 T = TypeVar("T")
-Kind = Literal["before_save", "after_save", "after_delete"]
-KINDS: tuple[Kind, ...] = ("before_save", "after_save", "after_delete")
+Kind = Literal["before_save", "after_save", "before_delete", "after_delete"]
+KINDS: tuple[Kind, ...] = ("before_save", "after_save", "before_delete", "after_delete")
+EVERY_FIELD = "*"  # ``own(class_name, "*")``: the server sets every field of the class
 
 
 @dataclass(slots=True)
@@ -51,6 +56,7 @@ class WriteEvent:
     values: dict[str, Any]  # decoded values about to be stored (hooks may change them)
     current: dict[str, Any] | None = None  # the stored row before this write (updates, deletes)
     ledger_event: str | None = None  # the ledger's name for this write when a rule knows better (amend…)
+    before_rules: dict[str, Any] | None = None  # ``values`` before any before_save hook ran (write_echo.snapshot)
     _carried: dict[type, object] = field(default_factory=dict)
 
     @property
@@ -111,6 +117,8 @@ class Hooks(Generic[C]):
     tables: dict[Kind, _Table[C]] = field(default_factory=lambda: {kind: _Table() for kind in KINDS})
     functions: dict[str, Function[C]] = field(default_factory=dict)
     role_sources: list[RoleSource[C]] = field(default_factory=list)
+    owned: dict[str, set[str]] = field(default_factory=dict)
+    jobs: dict[str, Function[C]] = field(default_factory=dict)  # Cloud Code jobs (cloud/jobs.py)
 
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
@@ -119,6 +127,18 @@ class Hooks(Generic[C]):
         if name in self.functions:
             raise ValueError(f"Cloud function {name} is defined twice")
         self.functions[name] = function
+
+    def add_job(self, name: str, job: Function[C]) -> None:
+        if name in self.jobs:
+            raise ValueError(f"Cloud job {name} is defined twice")
+        self.jobs[name] = job
+
+    def own(self, class_name: str, *fields: str) -> None:
+        """Declare fields of ``class_name`` that only the server's rules set (``"*"``: all of them)."""
+        self.owned.setdefault(class_name, set()).update(fields)
+
+    def owned_fields(self, class_name: str) -> frozenset[str]:
+        return frozenset(self.owned.get(class_name, ()))
 
     def add_role_source(self, source: RoleSource[C]) -> None:
         self.role_sources.append(source)

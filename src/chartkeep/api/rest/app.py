@@ -62,6 +62,7 @@ def rest_routes(core: Core) -> list[Route]:
                 ctx = await resolve(core, call.creds, ignore_session=(path.rstrip("/") == "/login"))
                 if route.master_only:
                     require_master(ctx)
+            ctx.headers = call.headers
             reply = await handler(core, ctx, call, None)
         except _NotFound as exc:
             return json_response(orjson.dumps({"error": f"Cannot {exc.method} {exc.path}"}), 404, cors)

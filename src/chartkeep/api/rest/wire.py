@@ -36,6 +36,17 @@ class Call:
     body: dict[str, Any]
     creds: Credentials
     path_params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # without credentials (SECRET_HEADERS)
+
+
+# Headers never handed on (to Cloud Code's req.headers): keys, session tokens, cookies
+SECRET_HEADERS = frozenset({"x-parse-master-key", "x-parse-session-token", "x-parse-rest-api-key",
+                            "x-parse-javascript-key", "x-parse-client-key", "x-parse-windows-key",
+                            "x-parse-dotnet-key", "authorization", "cookie"})
+
+
+def public_headers(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
 
 
 def decode_body(raw: bytes) -> Any:
@@ -102,4 +113,4 @@ async def read_call(request: Request, path: str, mount: str, public_url: str | N
     if method == "GET" and request.method == "POST":
         params = body
         body = {}
-    return Call(method=method, path=path, params=params, body=body, creds=creds)
+    return Call(method=method, path=path, params=params, body=body, creds=creds, headers=public_headers(request))

@@ -1,0 +1,32 @@
+"""Loading the configured cloud code onto a server's hook registry (called by app.build_core)."""
+
+from __future__ import annotations
+
+from chartkeep.cloud import functions, jobs, triggers
+from chartkeep.cloud.declare import Declarations
+from chartkeep.cloud.load import CloudLoadError, load
+from chartkeep.core.handles import Core
+
+
+def install(core: Core, found: Declarations) -> None:
+    """Register what the cloud code declared, after every built-in hook (``builtin=False``)."""
+    timeout = core.settings.cloud_timeout or None
+    for name, spec in found.functions.items():
+        if name in core.hooks.functions:
+            raise CloudLoadError(f"Cloud code {found.source}: function {name} is one of Chartkeep's own")
+        core.hooks.define(name, functions.function_hook(spec, timeout))
+    for trigger in found.triggers:
+        core.hooks.add(trigger.kind, trigger.class_name, triggers.MAKERS[trigger.kind](trigger, timeout),
+                       builtin=False)
+    for name, fn in found.jobs.items():
+        core.hooks.add_job(name, jobs.job_starter(name, fn))
+
+
+def load_configured(core: Core) -> Declarations | None:
+    """The code the ``cloud`` setting names, loaded and registered; None when it names none."""
+    source = core.settings.cloud
+    if not source:
+        return None
+    found = load(source)
+    install(core, found)
+    return found
