@@ -131,6 +131,12 @@ async def hostile_score(req):
         req.object["totalScore"] = 0
 
 
+@cloud.before_save("CloudThing")
+async def lower_label(req):
+    if isinstance(req.object.get("label"), str):
+        req.object["label"] = req.object["label"].lower()
+
+
 @cloud.before_delete("CloudThing")
 async def keep_locked(req):
     if req.object.get("locked"):

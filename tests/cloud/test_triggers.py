@@ -98,3 +98,10 @@ async def test_before_delete_may_refuse_and_after_delete_follows_the_commit(api:
     assert (await api.delete(f"/classes/CloudThing/{loose}", master=True)).status_code == 200
     assert await row_count(core, "CloudThing") == 1
     assert f"deleted {loose}" in EVENTS
+
+
+async def test_a_trigger_sees_and_changes_the_fields_a_write_adds_to_a_new_class(api: Api) -> None:
+    r = await api.post("/classes/CloudThing", {"label": "Ward B"}, master=True)  # creates the class
+    assert r.status_code == 201 and r.json()["label"] == "ward b", r.text
+    got = (await api.get(f"/classes/CloudThing/{r.json()['objectId']}", master=True)).json()
+    assert got["label"] == "ward b"

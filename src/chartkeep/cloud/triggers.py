@@ -24,11 +24,11 @@ from chartkeep.cloud.run import invoke
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import EVERY_FIELD, Hook, WriteEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.records import write_echo
+from chartkeep.records import update_ops, write_echo
 from chartkeep.records.present import present
 from chartkeep.schema.charts import is_chart_class
-from chartkeep.schema.codec import decode
-from chartkeep.schema.model import ClassSchema
+from chartkeep.schema.codec import decode, infer_spec
+from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.storage import rows
 
 log = logging.getLogger("chartkeep.cloud")
@@ -48,6 +48,17 @@ def _shown(event: WriteEvent, obj: dict[str, Any]) -> dict[str, Any]:
     return present(event.schema, {"objectId": event.object_id, **obj}, replace(event.ctx, is_master=True))
 
 
+def _new_fields(event: WriteEvent) -> dict[str, FieldSpec]:
+    """Fields this write adds to its class (the client sent them; the columns come at store time)."""
+    out = {}
+    for key, value in event.body.items():
+        if key not in event.schema.fields and key in event.values and not update_ops.is_op(value):
+            spec = infer_spec(value)
+            if spec is not None:
+                out[key] = spec
+    return out
+
+
 def _refuse(class_name: str, key: str, why: str) -> ParseError:
     return ParseError(Code.SCRIPT_FAILED, f"before_save of {class_name} may not change {key}: {why}")
 
@@ -59,6 +70,7 @@ def _acl_is_servers(schema: ClassSchema) -> bool:
 def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: Any, by_rules: frozenset[str]) -> None:
     """Store what a user ``before_save`` changed in ``req.object``, or refuse the write."""
     schema = event.schema
+    added = _new_fields(event)
     if not isinstance(after, dict):
         raise ParseError(Code.SCRIPT_FAILED, f"before_save of {schema.name}: req.object must stay a dict")
     owned = core.hooks.owned_fields(schema.name)
@@ -76,7 +88,7 @@ def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: 
             continue
         if EVERY_FIELD in owned or key in owned or key in by_rules:
             raise _refuse(schema.name, key, "the server sets it")
-        spec = schema.fields.get(key)
+        spec = schema.fields.get(key) or added.get(key)
         if spec is None or spec.type == "Relation":
             raise _refuse(schema.name, key, f"{schema.name} has no such field" if spec is None
                           else "a relation is changed by the client's write")
@@ -99,6 +111,7 @@ def before_save(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
         by_rules = _rules_changed(event)
         current = None if event.is_new else await event.load_current()
         shown = _shown(event, {**(current or {}), **event.values})
+        shown.update({k: event.body[k] for k in _new_fields(event)})  # fields this write adds, as sent
         original = _shown(event, current) if current is not None else None
         req = TriggerRequest(core, event.ctx, "before_save", spec.class_name, copy.deepcopy(shown), original,
                              event.conn)
