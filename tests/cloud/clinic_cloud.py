@@ -148,6 +148,43 @@ async def after_thing_delete(req):
     EVENTS.append("deleted " + req.object["objectId"])
 
 
+@cloud.before_find("CloudThing")
+async def hide_archived(req):
+    req.query["where"] = {**(req.query.get("where") or {}), "archived": {"$ne": True}}
+
+
+@cloud.after_find("CloudThing")
+async def shape_things(req):
+    if req.headers.get("x-fabricate"):
+        req.objects.append({"objectId": "fabricated", "label": "not found by the query"})
+    req.objects = [{**o, "seenBy": "cloud"} for o in req.objects if not o.get("secret")]
+
+
+@cloud.before_find("Patient")
+async def widen_patients(req):
+    """Hostile: tries to drop every constraint of a query (the read guard stays)."""
+    if (req.query.get("where") or {}).get("mrn") == "WIDEN-ALL":
+        req.query["where"] = {}
+
+
+@cloud.before_login
+async def suspended(req):
+    if req.object["username"].startswith("blocked"):
+        raise cloud.Error(119, "This account is suspended by the clinic")
+
+
+@cloud.after_login
+async def logged_in_hook(req):
+    EVENTS.append("login " + req.object["username"])
+    if req.object["username"].startswith("crashy"):
+        raise cloud.Error(141, "after_login broke")
+
+
+@cloud.after_logout
+async def logged_out_hook(req):
+    EVENTS.append("logout " + req.object["objectId"])
+
+
 @cloud.job("remind")
 async def remind(req):
     req.message("counting patients")

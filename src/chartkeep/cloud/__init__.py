@@ -16,11 +16,17 @@ after every built-in rule of the same kind, which it can neither skip nor undo.
 from chartkeep.cloud.declare import (
     Error,
     after_delete,
+    after_find,
+    after_login,
+    after_logout,
     after_save,
     before_delete,
+    before_find,
+    before_login,
     before_save,
     define,
     job,
 )
 
-__all__ = ["Error", "after_delete", "after_save", "before_delete", "before_save", "define", "job"]
+__all__ = ["Error", "after_delete", "after_find", "after_login", "after_logout", "after_save", "before_delete",
+           "before_find", "before_login", "before_save", "define", "job"]

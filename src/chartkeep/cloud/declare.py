@@ -17,7 +17,8 @@ from chartkeep.errors import ParseError
 Error = ParseError  # ``raise cloud.Error(142, "…")``: the client gets 400 {"code": 142, "error": "…"}
 
 UserFn = Callable[[Any], Any]
-TriggerKind = Literal["before_save", "after_save", "before_delete", "after_delete"]
+TriggerKind = Literal["before_save", "after_save", "before_delete", "after_delete", "before_find", "after_find",
+                      "before_login", "after_login", "after_logout"]
 # Parse's type names for validator ``type``: a Python type or the Parse name itself
 TYPE_NAMES: dict[Any, str] = {str: "String", int: "Number", float: "Number", bool: "Boolean", dict: "Object",
                               list: "Array"}
@@ -164,6 +165,42 @@ def before_delete(class_name: str) -> Callable[[UserFn], UserFn]:
 def after_delete(class_name: str) -> Callable[[UserFn], UserFn]:
     """After the delete committed; a failure is logged."""
     return _trigger("after_delete", class_name)
+
+
+def before_find(class_name: str) -> Callable[[UserFn], UserFn]:
+    """Before a query of the class runs: ``req.query`` (where, limit, order…) may be changed; the
+    caller's read guard is added after it, so a query can be narrowed, never widened."""
+    return _trigger("before_find", class_name)
+
+
+def after_find(class_name: str) -> Callable[[UserFn], UserFn]:
+    """After a query or get: ``req.objects`` may be filtered or reshaped, never added to."""
+    return _trigger("after_find", class_name)
+
+
+def _account(kind: TriggerKind) -> Callable[[UserFn], UserFn]:
+    def register(fn: UserFn) -> UserFn:
+        found = _current()
+        if found is not None:
+            found.triggers.append(TriggerSpec(kind, "_User", fn))
+        return fn
+
+    return register
+
+
+def before_login(fn: UserFn) -> UserFn:
+    """Before a login succeeds (password and MFA checked): raising refuses it."""
+    return _account("before_login")(fn)
+
+
+def after_login(fn: UserFn) -> UserFn:
+    """After a login; a failure is logged."""
+    return _account("after_login")(fn)
+
+
+def after_logout(fn: UserFn) -> UserFn:
+    """After a logout; a failure is logged."""
+    return _account("after_logout")(fn)
 
 
 def job(name: str) -> Callable[[UserFn], UserFn]:

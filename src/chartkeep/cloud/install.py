@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chartkeep.cloud import functions, jobs, triggers
+from chartkeep.cloud import functions, jobs, queries, triggers
 from chartkeep.cloud.declare import Declarations
 from chartkeep.cloud.load import CloudLoadError, load
 from chartkeep.core.handles import Core
@@ -16,8 +16,15 @@ def install(core: Core, found: Declarations) -> None:
             raise CloudLoadError(f"Cloud code {found.source}: function {name} is one of Chartkeep's own")
         core.hooks.define(name, functions.function_hook(spec, timeout))
     for trigger in found.triggers:
-        core.hooks.add(trigger.kind, trigger.class_name, triggers.MAKERS[trigger.kind](trigger, timeout),
-                       builtin=False)
+        kind = trigger.kind
+        if kind == "before_find":
+            core.hooks.add_query_hook(trigger.class_name, queries.before_find(trigger, timeout))
+        elif kind == "after_find":
+            core.hooks.add_result_hook(trigger.class_name, queries.after_find(trigger, timeout))
+        elif kind == "before_login" or kind == "after_login" or kind == "after_logout":
+            core.hooks.add_account_hook(kind, queries.account(trigger, timeout))
+        else:
+            core.hooks.add(kind, trigger.class_name, triggers.MAKERS[kind](trigger, timeout), builtin=False)
     for name, fn in found.jobs.items():
         core.hooks.add_job(name, jobs.job_starter(name, fn))
 

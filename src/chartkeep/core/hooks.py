@@ -12,6 +12,8 @@ Every domain registers here, at start-up, what it adds to the generic pipeline:
   ``POST /jobs/<name>`` starts;
 * ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
   record grants, a suspended portal), asked by ``auth`` when it expands a user's roles;
+* ``before_find`` / ``after_find`` / ``account``: user Cloud Code's query, result and login/logout
+  hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
 * ``owned``: the fields of a class only the server sets (a note's status, a score, a signature's
   hash); user Cloud Code may not change them in its ``before_save`` (cloud/triggers.py).
 
@@ -95,6 +97,11 @@ class WriteEvent:
 
 Hook = Callable[[C, WriteEvent], Awaitable[None]]
 Function = Callable[[C, RequestContext, dict[str, Any]], Awaitable[Any]]
+# user Cloud Code only: a query's parameters before it runs, its results after; a login or logout
+QueryHook = Callable[[C, RequestContext, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+ResultHook = Callable[[C, RequestContext, str, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+AccountHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[None]]
+AccountKind = Literal["before_login", "after_login", "after_logout"]
 RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
 
 
@@ -119,6 +126,9 @@ class Hooks(Generic[C]):
     role_sources: list[RoleSource[C]] = field(default_factory=list)
     owned: dict[str, set[str]] = field(default_factory=dict)
     jobs: dict[str, Function[C]] = field(default_factory=dict)  # Cloud Code jobs (cloud/jobs.py)
+    before_find: dict[str, list[QueryHook[C]]] = field(default_factory=dict)
+    after_find: dict[str, list[ResultHook[C]]] = field(default_factory=dict)
+    account: dict[AccountKind, list[AccountHook[C]]] = field(default_factory=dict)
 
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
@@ -132,6 +142,32 @@ class Hooks(Generic[C]):
         if name in self.jobs:
             raise ValueError(f"Cloud job {name} is defined twice")
         self.jobs[name] = job
+
+    def add_query_hook(self, class_name: str, hook: QueryHook[C]) -> None:
+        self.before_find.setdefault(class_name, []).append(hook)
+
+    def add_result_hook(self, class_name: str, hook: ResultHook[C]) -> None:
+        self.after_find.setdefault(class_name, []).append(hook)
+
+    def add_account_hook(self, kind: AccountKind, hook: AccountHook[C]) -> None:
+        self.account.setdefault(kind, []).append(hook)
+
+    async def run_before_find(self, core: C, ctx: RequestContext, class_name: str,
+                              params: dict[str, Any]) -> dict[str, Any]:
+        """A query's parameters as the ``before_find`` hooks leave them (the read guard is added after)."""
+        for hook in self.before_find.get(class_name, ()):
+            params = await hook(core, ctx, class_name, params)
+        return params
+
+    async def run_after_find(self, core: C, ctx: RequestContext, class_name: str,
+                             found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for hook in self.after_find.get(class_name, ()):
+            found = await hook(core, ctx, class_name, found)
+        return found
+
+    async def run_account(self, kind: AccountKind, core: C, ctx: RequestContext, user: dict[str, Any]) -> None:
+        for hook in self.account.get(kind, ()):
+            await hook(core, ctx, user)
 
     def own(self, class_name: str, *fields: str) -> None:
         """Declare fields of ``class_name`` that only the server's rules set (``"*"``: all of them)."""
