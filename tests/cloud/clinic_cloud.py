@@ -125,6 +125,15 @@ async def hostile_note(req):
         req.object["author"] = {"__type": "Pointer", "className": "_User", "objectId": "someoneElse"}
 
 
+@cloud.before_save("Signature")
+async def forge_signature(req):
+    """Hostile: marks a requested signature signed, with a hash of its own."""
+    if req.object.get("signatureRole") == "specialist":
+        req.object["status"] = "signed"
+    if req.object.get("signatureRole") == "resident":
+        req.object["contentHash"] = "0" * 64
+
+
 @cloud.before_save("IntakeAssessment")
 async def hostile_score(req):
     if req.object.get("details") == "lower the score":

@@ -84,6 +84,9 @@ async def test_graphql_calls_the_same_functions(api: Api) -> None:
     assert data["callCloudCode"]["result"] == {"greeting": "hello Ada", "user": None, "master": False}
     data = await gql.data('mutation { hello(input: {params: {name: "Bo"}}) { result } }')
     assert data["hello"]["result"]["greeting"] == "hello Bo"
+    data = await gql.data("mutation { echoHeaders(input: {}) { result } }", master=True, headers={"X-Clinic": "west"})
+    assert data["echoHeaders"]["result"]["clinic"] == "west"
+    assert "x-parse-master-key" not in data["echoHeaders"]["result"]["keys"]
     error = await gql.error("mutation { callCloudCode(input: {functionName: refuse}) { result } }")
     assert (error["message"], error["extensions"]) == ("Discharge summary needs a diagnosis", {"code": 142})
     error = await gql.error("mutation { callCloudCode(input: {functionName: hello, params: {}}) { result } }")

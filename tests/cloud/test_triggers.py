@@ -68,6 +68,17 @@ async def test_a_trigger_cannot_change_what_the_server_owns(api: Api, core: Any)
     assert (stored["status"], stored["title"]) == ("draft", "fine")
 
 
+@pytest.mark.parametrize(("role", "field"), [("specialist", "status"), ("resident", "contentHash")])
+async def test_a_trigger_cannot_forge_a_signature(api: Api, core: Any, role: str, field: str) -> None:
+    w = await build_world(api)
+    await w.member("outsider", "Patient")  # a signer not yet asked
+    before = await row_count(core, "Signature")
+    body = {**w.body("Signature", "physician"), "signatureRole": role, "signer": w.user("outsider")}
+    r = await api.post("/classes/Signature", body, session=w.token("physician"))
+    assert r.json() == {"code": 141, "error": f"before_save of Signature may not change {field}: the server sets it"}
+    assert await row_count(core, "Signature") == before
+
+
 async def test_after_save_runs_after_commit_and_writes_through_the_pipeline_naming_itself(api: Api, core: Any) -> None:
     seq = await head(core)
     r = await _patient(api, "M-2", fullName="Flagged Person")
