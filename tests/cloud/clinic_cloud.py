@@ -194,6 +194,23 @@ async def logged_out_hook(req):
     EVENTS.append("logout " + req.object["objectId"])
 
 
+@cloud.before_save_file
+async def scrub_upload(req):
+    name = req.file["name"]
+    if name.startswith("refuse"):
+        raise cloud.Error(130, "Uploads named refuse are not accepted")
+    if name.endswith(".txt"):
+        req.file["data"] = req.file["data"].upper()
+        req.file["name"] = "clean-" + name
+    if name.startswith("evil"):  # hostile: turns an upload into HTML, which no client may store
+        req.file["name"], req.file["content_type"], req.file["data"] = "evil.html", "text/html", b"<html></html>"
+
+
+@cloud.after_save_file
+async def saw_upload(req):
+    EVENTS.append("file " + req.file["name"])
+
+
 @cloud.job("remind")
 async def remind(req):
     req.message("counting patients")

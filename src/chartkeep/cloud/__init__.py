@@ -20,13 +20,15 @@ from chartkeep.cloud.declare import (
     after_login,
     after_logout,
     after_save,
+    after_save_file,
     before_delete,
     before_find,
     before_login,
     before_save,
+    before_save_file,
     define,
     job,
 )
 
-__all__ = ["Error", "after_delete", "after_find", "after_login", "after_logout", "after_save", "before_delete",
-           "before_find", "before_login", "before_save", "define", "job"]
+__all__ = ["Error", "after_delete", "after_find", "after_login", "after_logout", "after_save", "after_save_file",
+           "before_delete", "before_find", "before_login", "before_save", "before_save_file", "define", "job"]

@@ -18,7 +18,7 @@ Error = ParseError  # ``raise cloud.Error(142, "…")``: the client gets 400 {"c
 
 UserFn = Callable[[Any], Any]
 TriggerKind = Literal["before_save", "after_save", "before_delete", "after_delete", "before_find", "after_find",
-                      "before_login", "after_login", "after_logout"]
+                      "before_login", "after_login", "after_logout", "before_save_file", "after_save_file"]
 # Parse's type names for validator ``type``: a Python type or the Parse name itself
 TYPE_NAMES: dict[Any, str] = {str: "String", int: "Number", float: "Number", bool: "Boolean", dict: "Object",
                               list: "Array"}
@@ -178,14 +178,25 @@ def after_find(class_name: str) -> Callable[[UserFn], UserFn]:
     return _trigger("after_find", class_name)
 
 
-def _account(kind: TriggerKind) -> Callable[[UserFn], UserFn]:
+def _account(kind: TriggerKind, target: str = "_User") -> Callable[[UserFn], UserFn]:
     def register(fn: UserFn) -> UserFn:
         found = _current()
         if found is not None:
-            found.triggers.append(TriggerSpec(kind, "_User", fn))
+            found.triggers.append(TriggerSpec(kind, target, fn))
         return fn
 
     return register
+
+
+def before_save_file(fn: UserFn) -> UserFn:
+    """Before an uploaded file is stored, after the file checks: ``req.file`` (name, content_type,
+    data) may be changed — the checks run again on it — or the upload refused by raising."""
+    return _account("before_save_file", "File")(fn)
+
+
+def after_save_file(fn: UserFn) -> UserFn:
+    """After a file is stored; a failure is logged."""
+    return _account("after_save_file", "File")(fn)
 
 
 def before_login(fn: UserFn) -> UserFn:

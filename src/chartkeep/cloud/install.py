@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chartkeep.cloud import functions, jobs, queries, triggers
+from chartkeep.cloud import files, functions, jobs, queries, triggers
 from chartkeep.cloud.declare import Declarations
 from chartkeep.cloud.load import CloudLoadError, load
 from chartkeep.core.handles import Core
@@ -23,6 +23,8 @@ def install(core: Core, found: Declarations) -> None:
             core.hooks.add_result_hook(trigger.class_name, queries.after_find(trigger, timeout))
         elif kind == "before_login" or kind == "after_login" or kind == "after_logout":
             core.hooks.add_account_hook(kind, queries.account(trigger, timeout))
+        elif kind == "before_save_file" or kind == "after_save_file":
+            core.hooks.add_file_hook(kind, files.file_hook(trigger, timeout))
         else:
             core.hooks.add(kind, trigger.class_name, triggers.MAKERS[kind](trigger, timeout), builtin=False)
     for name, fn in found.jobs.items():

@@ -12,8 +12,8 @@ Every domain registers here, at start-up, what it adds to the generic pipeline:
   ``POST /jobs/<name>`` starts;
 * ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
   record grants, a suspended portal), asked by ``auth`` when it expands a user's roles;
-* ``before_find`` / ``after_find`` / ``account``: user Cloud Code's query, result and login/logout
-  hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
+* ``before_find`` / ``after_find`` / ``account`` / ``files``: user Cloud Code's query, result,
+  login/logout and file-upload hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
 * ``owned``: the fields of a class only the server sets (a note's status, a score, a signature's
   hash); user Cloud Code may not change them in its ``before_save`` (cloud/triggers.py).
 
@@ -95,6 +95,18 @@ class WriteEvent:
         return None if current is None else current.get(name)
 
 
+@dataclass(slots=True)
+class FileEvent:
+    """A ``POST /files`` upload as Cloud Code's file hooks see it: ``before_save_file`` may change the
+    name, type or bytes (the file checks run again on what it leaves); ``stored`` is set after."""
+
+    ctx: RequestContext
+    name: str
+    content_type: str
+    data: bytes
+    stored: str | None = None  # the stored file's name, once saved
+
+
 Hook = Callable[[C, WriteEvent], Awaitable[None]]
 Function = Callable[[C, RequestContext, dict[str, Any]], Awaitable[Any]]
 # user Cloud Code only: a query's parameters before it runs, its results after; a login or logout
@@ -102,6 +114,8 @@ QueryHook = Callable[[C, RequestContext, str, dict[str, Any]], Awaitable[dict[st
 ResultHook = Callable[[C, RequestContext, str, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 AccountHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[None]]
 AccountKind = Literal["before_login", "after_login", "after_logout"]
+FileHook = Callable[[C, FileEvent], Awaitable[None]]
+FileKind = Literal["before_save_file", "after_save_file"]
 RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
 
 
@@ -129,6 +143,7 @@ class Hooks(Generic[C]):
     before_find: dict[str, list[QueryHook[C]]] = field(default_factory=dict)
     after_find: dict[str, list[ResultHook[C]]] = field(default_factory=dict)
     account: dict[AccountKind, list[AccountHook[C]]] = field(default_factory=dict)
+    files: dict[FileKind, list[FileHook[C]]] = field(default_factory=dict)
 
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
@@ -151,6 +166,13 @@ class Hooks(Generic[C]):
 
     def add_account_hook(self, kind: AccountKind, hook: AccountHook[C]) -> None:
         self.account.setdefault(kind, []).append(hook)
+
+    def add_file_hook(self, kind: FileKind, hook: FileHook[C]) -> None:
+        self.files.setdefault(kind, []).append(hook)
+
+    async def run_file(self, kind: FileKind, core: C, event: FileEvent) -> None:
+        for hook in self.files.get(kind, ()):
+            await hook(core, event)
 
     async def run_before_find(self, core: C, ctx: RequestContext, class_name: str,
                               params: dict[str, Any]) -> dict[str, Any]:
