@@ -211,6 +211,20 @@ async def saw_upload(req):
     EVENTS.append("file " + req.file["name"])
 
 
+@cloud.before_connect
+async def block_device(req):
+    if req.installation_id == "banned-device":
+        raise cloud.Error(119, "This device is not allowed")
+
+
+@cloud.before_subscribe("CloudThing")
+async def live_things(req):
+    where = req.query.get("where") or {}
+    if where.get("label") == "forbidden":
+        raise cloud.Error(119, "No subscribing to that")
+    req.query["where"] = {**where, "archived": {"$ne": True}}
+
+
 @cloud.job("remind")
 async def remind(req):
     req.message("counting patients")

@@ -21,14 +21,17 @@ from chartkeep.cloud.declare import (
     after_logout,
     after_save,
     after_save_file,
+    before_connect,
     before_delete,
     before_find,
     before_login,
     before_save,
     before_save_file,
+    before_subscribe,
     define,
     job,
 )
 
 __all__ = ["Error", "after_delete", "after_find", "after_login", "after_logout", "after_save", "after_save_file",
-           "before_delete", "before_find", "before_login", "before_save", "before_save_file", "define", "job"]
+           "before_connect", "before_delete", "before_find", "before_login", "before_save", "before_save_file",
+           "before_subscribe", "define", "job"]

@@ -18,7 +18,8 @@ Error = ParseError  # ``raise cloud.Error(142, "…")``: the client gets 400 {"c
 
 UserFn = Callable[[Any], Any]
 TriggerKind = Literal["before_save", "after_save", "before_delete", "after_delete", "before_find", "after_find",
-                      "before_login", "after_login", "after_logout", "before_save_file", "after_save_file"]
+                      "before_login", "after_login", "after_logout", "before_save_file", "after_save_file",
+                      "before_connect", "before_subscribe"]
 # Parse's type names for validator ``type``: a Python type or the Parse name itself
 TYPE_NAMES: dict[Any, str] = {str: "String", int: "Number", float: "Number", bool: "Boolean", dict: "Object",
                               list: "Array"}
@@ -176,6 +177,17 @@ def before_find(class_name: str) -> Callable[[UserFn], UserFn]:
 def after_find(class_name: str) -> Callable[[UserFn], UserFn]:
     """After a query or get: ``req.objects`` may be filtered or reshaped, never added to."""
     return _trigger("after_find", class_name)
+
+
+def before_connect(fn: UserFn) -> UserFn:
+    """A LiveQuery client's connect, after its keys and session are checked: raising refuses it."""
+    return _account("before_connect", "LiveQuery")(fn)
+
+
+def before_subscribe(class_name: str) -> Callable[[UserFn], UserFn]:
+    """A LiveQuery subscription to the class: ``req.query`` (where, keys) may be changed, or it is
+    refused by raising; each event is still checked against the subscriber's read access."""
+    return _trigger("before_subscribe", class_name)
 
 
 def _account(kind: TriggerKind, target: str = "_User") -> Callable[[UserFn], UserFn]:

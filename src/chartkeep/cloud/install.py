@@ -23,6 +23,10 @@ def install(core: Core, found: Declarations) -> None:
             core.hooks.add_result_hook(trigger.class_name, queries.after_find(trigger, timeout))
         elif kind == "before_login" or kind == "after_login" or kind == "after_logout":
             core.hooks.add_account_hook(kind, queries.account(trigger, timeout))
+        elif kind == "before_connect":
+            core.hooks.live_connect.append(queries.live(trigger, timeout))
+        elif kind == "before_subscribe":
+            core.hooks.live_subscribe.setdefault(trigger.class_name, []).append(queries.live(trigger, timeout))
         elif kind == "before_save_file" or kind == "after_save_file":
             core.hooks.add_file_hook(kind, files.file_hook(trigger, timeout))
         else:

@@ -26,7 +26,7 @@ from chartkeep.cloud.requests import CloudRequest
 from chartkeep.cloud.run import invoke
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.core.hooks import AccountHook, QueryHook, ResultHook
+from chartkeep.core.hooks import AccountHook, LiveHook, QueryHook, ResultHook
 from chartkeep.errors import Code, ParseError
 from chartkeep.records.present import present
 
@@ -82,6 +82,28 @@ def after_find(spec: TriggerSpec, timeout: float | None) -> ResultHook[Core]:
             raise ParseError(Code.SCRIPT_FAILED, f"after_find of {class_name} may only remove or reshape the "
                                                  "objects the query found")
         return kept
+
+    return hook
+
+
+class LiveRequest(CloudRequest):
+    def __init__(self, core: Core, ctx: RequestContext, kind: str, class_name: str, query: dict[str, Any]) -> None:
+        super().__init__(core, ctx, f"{kind} {class_name}")
+        self.trigger_name = kind
+        self.class_name = class_name
+        self.query = query
+
+
+def live(spec: TriggerSpec, timeout: float | None) -> LiveHook[Core]:
+    """``before_connect`` (``req.query``: ``{"installationId": …}``) or ``before_subscribe``
+    (``req.query``: the subscription's ``className``, ``where``, ``keys``)."""
+
+    async def hook(core: Core, ctx: RequestContext, query: dict[str, Any]) -> dict[str, Any]:
+        req = LiveRequest(core, ctx, spec.kind, spec.class_name, query)
+        await invoke(f"{spec.kind} {spec.class_name}", spec.fn, req, timeout)
+        if not isinstance(req.query, dict):
+            raise ParseError(Code.SCRIPT_FAILED, f"{spec.kind}: req.query must stay a dict")
+        return req.query
 
     return hook
 

@@ -12,8 +12,8 @@ Every domain registers here, at start-up, what it adds to the generic pipeline:
   ``POST /jobs/<name>`` starts;
 * ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
   record grants, a suspended portal), asked by ``auth`` when it expands a user's roles;
-* ``before_find`` / ``after_find`` / ``account`` / ``files``: user Cloud Code's query, result,
-  login/logout and file-upload hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
+* ``before_find`` / ``after_find`` / ``account`` / ``files`` / ``live_*``: user Cloud Code's query,
+  result, login/logout, file-upload and LiveQuery connect/subscribe hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
 * ``owned``: the fields of a class only the server sets (a note's status, a score, a signature's
   hash); user Cloud Code may not change them in its ``before_save`` (cloud/triggers.py).
 
@@ -115,6 +115,7 @@ ResultHook = Callable[[C, RequestContext, str, list[dict[str, Any]]], Awaitable[
 AccountHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[None]]
 AccountKind = Literal["before_login", "after_login", "after_logout"]
 FileHook = Callable[[C, FileEvent], Awaitable[None]]
+LiveHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]  # LiveQuery connect/subscribe
 FileKind = Literal["before_save_file", "after_save_file"]
 RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
 
@@ -144,6 +145,8 @@ class Hooks(Generic[C]):
     after_find: dict[str, list[ResultHook[C]]] = field(default_factory=dict)
     account: dict[AccountKind, list[AccountHook[C]]] = field(default_factory=dict)
     files: dict[FileKind, list[FileHook[C]]] = field(default_factory=dict)
+    live_connect: list[LiveHook[C]] = field(default_factory=list)
+    live_subscribe: dict[str, list[LiveHook[C]]] = field(default_factory=dict)
 
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
@@ -173,6 +176,17 @@ class Hooks(Generic[C]):
     async def run_file(self, kind: FileKind, core: C, event: FileEvent) -> None:
         for hook in self.files.get(kind, ()):
             await hook(core, event)
+
+    async def run_before_connect(self, core: C, ctx: RequestContext, info: dict[str, Any]) -> None:
+        for hook in self.live_connect:
+            await hook(core, ctx, info)
+
+    async def run_before_subscribe(self, core: C, ctx: RequestContext, class_name: str,
+                                   query: dict[str, Any]) -> dict[str, Any]:
+        """A subscription's query as the hooks leave it (its class cannot change)."""
+        for hook in self.live_subscribe.get(class_name, ()):
+            query = {**await hook(core, ctx, query), "className": class_name}
+        return query
 
     async def run_before_find(self, core: C, ctx: RequestContext, class_name: str,
                               params: dict[str, Any]) -> dict[str, Any]:
