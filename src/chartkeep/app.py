@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from chartkeep.behavioral import (
 )
 from chartkeep.care import break_glass, chart_acl, directory, grants, invitations, labels, portal
 from chartkeep.clinical import note_functions, note_rules, patient_chart, signature_check, signature_rules
+from chartkeep.cloud import reload as cloud_reload
 from chartkeep.cloud.install import load_configured
 from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.handles import Core
@@ -87,9 +89,12 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
         try:
             await (load_registry(core) if initialized else initialize(core))
             await live.start()
+            reloading = asyncio.create_task(cloud_reload.watch(core)) if settings.cloud_reload else None
             try:
                 yield
             finally:
+                if reloading is not None:
+                    reloading.cancel()
                 await core.background.close(settings.push_shutdown_grace_seconds)  # pushes being delivered
                 await live.close()
         finally:

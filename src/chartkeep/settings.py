@@ -283,6 +283,10 @@ class Settings(BaseSettings):
         "loaded by every server process at start-up; a file that does not load stops start-up, naming the file "
         "and line."
     )
+    cloud_reload: bool = Field(
+        False, description="Development: load the cloud file again when it (or a .py file next to it) changes, "
+        "checked every second; a version that fails to load is logged and the previous one keeps running."
+    )
     cloud_timeout: float = Field(
         10.0, ge=0, description="Seconds one Cloud function or trigger may run before it is cancelled and answered "
         "141 Script timed out (0: no limit). Jobs have no limit."

@@ -11,10 +11,11 @@ from chartkeep.core.handles import Core
 def install(core: Core, found: Declarations) -> None:
     """Register what the cloud code declared, after every built-in hook (``builtin=False``)."""
     timeout = core.settings.cloud_timeout or None
+    clash = clashes(core, found)
+    if clash:
+        raise CloudLoadError(f"Cloud code {found.source}: function {clash} is one of Chartkeep's own")
     for name, spec in found.functions.items():
-        if name in core.hooks.functions:
-            raise CloudLoadError(f"Cloud code {found.source}: function {name} is one of Chartkeep's own")
-        core.hooks.define(name, functions.function_hook(spec, timeout))
+        core.hooks.define(name, functions.function_hook(spec, timeout), builtin=False)
     for trigger in found.triggers:
         kind = trigger.kind
         if kind == "before_find":
@@ -33,6 +34,12 @@ def install(core: Core, found: Declarations) -> None:
             core.hooks.add(kind, trigger.class_name, triggers.MAKERS[kind](trigger, timeout), builtin=False)
     for name, fn in found.jobs.items():
         core.hooks.add_job(name, jobs.job_starter(name, fn))
+
+
+def clashes(core: Core, found: Declarations) -> str | None:
+    """A function the code declares that Chartkeep defines itself, if any."""
+    own = set(core.hooks.functions) - core.hooks.user_functions
+    return next((name for name in found.functions if name in own), None)
 
 
 def load_configured(core: Core) -> Declarations | None:

@@ -138,6 +138,7 @@ class _Table(Generic[C]):
 class Hooks(Generic[C]):
     tables: dict[Kind, _Table[C]] = field(default_factory=lambda: {kind: _Table() for kind in KINDS})
     functions: dict[str, Function[C]] = field(default_factory=dict)
+    user_functions: set[str] = field(default_factory=set)  # those of user Cloud Code
     role_sources: list[RoleSource[C]] = field(default_factory=list)
     owned: dict[str, set[str]] = field(default_factory=dict)
     jobs: dict[str, Function[C]] = field(default_factory=dict)  # Cloud Code jobs (cloud/jobs.py)
@@ -151,15 +152,30 @@ class Hooks(Generic[C]):
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
 
-    def define(self, name: str, function: Function[C]) -> None:
+    def define(self, name: str, function: Function[C], *, builtin: bool = True) -> None:
         if name in self.functions:
             raise ValueError(f"Cloud function {name} is defined twice")
         self.functions[name] = function
+        if not builtin:
+            self.user_functions.add(name)
 
     def add_job(self, name: str, job: Function[C]) -> None:
         if name in self.jobs:
             raise ValueError(f"Cloud job {name} is defined twice")
         self.jobs[name] = job
+
+    def clear_user(self) -> None:
+        """Forget every hook, function and job of user Cloud Code (``cloud_reload``); the built-in
+        rules stay."""
+        for table in self.tables.values():
+            table.user.clear()
+        for name in self.user_functions:
+            self.functions.pop(name, None)
+        self.user_functions.clear()
+        for user_only in (self.jobs, self.before_find, self.after_find, self.account, self.files,
+                          self.live_subscribe):
+            user_only.clear()
+        self.live_connect.clear()
 
     def add_query_hook(self, class_name: str, hook: QueryHook[C]) -> None:
         self.before_find.setdefault(class_name, []).append(hook)
