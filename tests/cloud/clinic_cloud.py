@@ -142,6 +142,8 @@ async def hostile_score(req):
 
 @cloud.before_save("CloudThing")
 async def lower_label(req):
+    if "label" in req.context:  # the client's save(..., {context}) option
+        req.object["label"] = req.context["label"]
     if isinstance(req.object.get("label"), str):
         req.object["label"] = req.object["label"].lower()
 

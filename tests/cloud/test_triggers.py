@@ -116,3 +116,13 @@ async def test_a_trigger_sees_and_changes_the_fields_a_write_adds_to_a_new_class
     assert r.status_code == 201 and r.json()["label"] == "ward b", r.text
     got = (await api.get(f"/classes/CloudThing/{r.json()['objectId']}", master=True)).json()
     assert got["label"] == "ward b"
+
+
+async def test_the_clients_context_reaches_the_trigger(api: Api) -> None:
+    r = await api.post("/classes/CloudThing", {"label": "x", "_context": {"label": "From Body"}}, master=True)
+    assert r.json()["label"] == "from body"
+    r = await api.post("/classes/CloudThing", {"label": "x"}, master=True,
+                       headers={"X-Parse-Cloud-Context": '{"label": "From Header"}'})
+    assert r.json()["label"] == "from header"
+    r = await api.post("/classes/CloudThing", {"label": "x"}, master=True, headers={"X-Parse-Cloud-Context": "{"})
+    assert (r.status_code, r.json()) == (400, {"code": 107, "error": "X-Parse-Cloud-Context is not valid JSON"})

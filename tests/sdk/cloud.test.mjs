@@ -36,6 +36,12 @@ test('a before_save trigger\'s change is on the object after save() and in find(
   assert.equal(logs.length, 1, 'the after_save wrote its log once the visit committed');
 });
 
+test('a save\'s context option reaches the trigger', skip, async () => {
+  const visit = new Parse.Object('SdkVisit');
+  await visit.save({ tag: uid('visit'), reason: 'x' }, { ...MK, context: { reason: 'From Context' } });
+  assert.equal(visit.get('reason'), 'from context');
+});
+
 test('a trigger\'s error reaches save() and nothing is stored', skip, async () => {
   const tag = uid('visit');
   await assert.rejects(new Parse.Object('SdkVisit').save({ tag, reason: '   ' }, MK),

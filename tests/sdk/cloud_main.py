@@ -21,6 +21,8 @@ async def sdk_crash(req):
 
 @cloud.before_save("SdkVisit")
 async def tidy_visit(req):
+    if req.context.get("reason"):  # save(..., {context: {reason}})
+        req.object["reason"] = req.context["reason"]
     reason = req.object.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise cloud.Error(142, "A visit needs a reason")
