@@ -78,7 +78,7 @@ async def crisis_alert(req):
     await req.save("CrisisAlert", alert, use_master_key=True)
 
 
-@cloud.define("overdueCosignatures", require_any_user_roles=["physician"],
+@cloud.define("overdueCosignatures", require_any_user_roles=["physician"], validate_master_key=True,
               fields={"hours": {"type": float, "default": 24}})
 async def overdue_cosignatures(req):
     where = {**_overdue_where(req.params["hours"]), "signer": _pointer("_User", req.user["objectId"])}

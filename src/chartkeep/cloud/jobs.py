@@ -80,7 +80,7 @@ def job_starter(name: str, fn: UserFn) -> Function[Core]:
         async with core.db.transaction() as tx:
             status_id = await commit.server_insert(
                 core, tx, ctx, STATUS,
-                {"jobName": name, "source": "api", "status": RUNNING, "params": params, "_rperm": [], "_wperm": []},
+                {"jobName": name, "source": "api", "status": RUNNING, "params": params},
                 why=f"job {name} started",
             )
         req = JobRequest(core, ctx, name, params, status_id)
