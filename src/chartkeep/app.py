@@ -24,6 +24,7 @@ from chartkeep.behavioral import (
 from chartkeep.care import break_glass, chart_acl, directory, grants, invitations, labels, portal
 from chartkeep.clinical import note_functions, note_rules, patient_chart, signature_check, signature_rules
 from chartkeep.cloud import reload as cloud_reload
+from chartkeep.cloud import webhooks
 from chartkeep.cloud.install import load_configured
 from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.handles import Core
@@ -71,6 +72,7 @@ def build_core(settings: Settings) -> Core:
     for module in BUILT_IN:
         module.register(core.hooks)
     load_configured(core)  # the clinic's Cloud Code, after every built-in rule (docs/cloud-code.md)
+    webhooks.register(core.hooks)  # /hooks: functions and triggers served over HTTP, last
     core.live = LiveQuery(core)
     return core
 

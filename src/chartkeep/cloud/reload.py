@@ -14,6 +14,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from chartkeep.cloud import webhooks
 from chartkeep.cloud.declare import Declarations
 from chartkeep.cloud.install import clashes, install
 from chartkeep.cloud.load import CloudLoadError, load
@@ -40,6 +41,7 @@ def swap(core: Core, new: Declarations) -> bool:
         return False
     core.hooks.clear_user()
     install(core, new)
+    webhooks.add_trigger_hooks(core.hooks)  # after the file's own, as at start-up
     return True
 
 

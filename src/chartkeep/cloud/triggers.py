@@ -43,9 +43,16 @@ class RulesChanged:
     fields: frozenset[str]
 
 
-def _shown(event: WriteEvent, obj: dict[str, Any]) -> dict[str, Any]:
+def shown(event: WriteEvent, obj: dict[str, Any]) -> dict[str, Any]:
     """An internal row as Parse JSON, every field included (triggers see the whole object)."""
     return present(event.schema, {"objectId": event.object_id, **obj}, replace(event.ctx, is_master=True))
+
+
+def to_store(event: WriteEvent, current: dict[str, Any] | None) -> dict[str, Any]:
+    """The object as this write will store it, as Parse JSON — fields it adds to the class included."""
+    obj = shown(event, {**(current or {}), **event.values})
+    obj.update({k: event.body[k] for k in _new_fields(event)})  # as sent: their columns come at store time
+    return obj
 
 
 def _new_fields(event: WriteEvent) -> dict[str, FieldSpec]:
@@ -95,7 +102,7 @@ def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: 
         event.values[key] = None if new is _MISSING else decode(schema.name, key, spec, new)
 
 
-def _rules_changed(event: WriteEvent) -> frozenset[str]:
+def rules_changed(event: WriteEvent) -> frozenset[str]:
     """Measured once per write, when the first user trigger starts."""
     found = event.carried(RulesChanged)
     if found is None:
@@ -108,15 +115,14 @@ def _rules_changed(event: WriteEvent) -> frozenset[str]:
 
 def before_save(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
     async def hook(core: Core, event: WriteEvent) -> None:
-        by_rules = _rules_changed(event)
+        by_rules = rules_changed(event)
         current = None if event.is_new else await event.load_current()
-        shown = _shown(event, {**(current or {}), **event.values})
-        shown.update({k: event.body[k] for k in _new_fields(event)})  # fields this write adds, as sent
-        original = _shown(event, current) if current is not None else None
-        req = TriggerRequest(core, event.ctx, "before_save", spec.class_name, copy.deepcopy(shown), original,
+        obj = to_store(event, current)
+        original = shown(event, current) if current is not None else None
+        req = TriggerRequest(core, event.ctx, "before_save", spec.class_name, copy.deepcopy(obj), original,
                              event.conn)
         await invoke(f"before_save {spec.class_name}", spec.fn, req, timeout)
-        apply_changes(core, event, shown, req.object, by_rules)
+        apply_changes(core, event, obj, req.object, by_rules)
 
     return hook
 
@@ -125,8 +131,8 @@ def before_delete(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
     async def hook(core: Core, event: WriteEvent) -> None:
         if event.current is None:
             return
-        shown = _shown(event, event.current)
-        req = TriggerRequest(core, event.ctx, "before_delete", spec.class_name, shown, None, event.conn)
+        obj = shown(event, event.current)
+        req = TriggerRequest(core, event.ctx, "before_delete", spec.class_name, obj, None, event.conn)
         await invoke(f"before_delete {spec.class_name}", spec.fn, req, timeout)
 
     return hook
@@ -147,8 +153,8 @@ def after_save(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
         stored = await rows.fetch_for_write(event.conn, event.schema, event.object_id, None)
         if stored is None:
             return
-        original = _shown(event, event.current) if event.current is not None and not event.is_new else None
-        req = TriggerRequest(core, event.ctx, "after_save", spec.class_name, _shown(event, stored), original, None)
+        original = shown(event, event.current) if event.current is not None and not event.is_new else None
+        req = TriggerRequest(core, event.ctx, "after_save", spec.class_name, shown(event, stored), original, None)
 
         def later() -> Any:
             return _after(core, spec, req, timeout)
@@ -162,7 +168,7 @@ def after_delete(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
     async def hook(core: Core, event: WriteEvent) -> None:
         if event.current is None:
             return
-        req = TriggerRequest(core, event.ctx, "after_delete", spec.class_name, _shown(event, event.current), None,
+        req = TriggerRequest(core, event.ctx, "after_delete", spec.class_name, shown(event, event.current), None,
                              None)
 
         def later() -> Any:

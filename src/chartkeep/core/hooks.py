@@ -115,6 +115,7 @@ ResultHook = Callable[[C, RequestContext, str, list[dict[str, Any]]], Awaitable[
 AccountHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[None]]
 AccountKind = Literal["before_login", "after_login", "after_logout"]
 FileHook = Callable[[C, FileEvent], Awaitable[None]]
+FunctionSource = Callable[[C, str], Awaitable["Function[C] | None"]]  # a function not defined in code (a webhook)
 LiveHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]  # LiveQuery connect/subscribe
 FileKind = Literal["before_save_file", "after_save_file"]
 RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
@@ -139,6 +140,7 @@ class Hooks(Generic[C]):
     tables: dict[Kind, _Table[C]] = field(default_factory=lambda: {kind: _Table() for kind in KINDS})
     functions: dict[str, Function[C]] = field(default_factory=dict)
     user_functions: set[str] = field(default_factory=set)  # those of user Cloud Code
+    function_sources: list[FunctionSource[C]] = field(default_factory=list)
     role_sources: list[RoleSource[C]] = field(default_factory=list)
     owned: dict[str, set[str]] = field(default_factory=dict)
     jobs: dict[str, Function[C]] = field(default_factory=dict)  # Cloud Code jobs (cloud/jobs.py)
@@ -163,6 +165,15 @@ class Hooks(Generic[C]):
         if name in self.jobs:
             raise ValueError(f"Cloud job {name} is defined twice")
         self.jobs[name] = job
+
+    async def find_function(self, core: C, name: str) -> Function[C] | None:
+        """The function of that name: one defined in code, else one a source knows (a webhook)."""
+        found = self.functions.get(name)
+        for source in self.function_sources:
+            if found is not None:
+                break
+            found = await source(core, name)
+        return found
 
     def clear_user(self) -> None:
         """Forget every hook, function and job of user Cloud Code (``cloud_reload``); the built-in

@@ -30,7 +30,7 @@ def default_clp() -> dict[str, Any]:
 
 
 # Parse's classesWithMasterOnlyAccess (SharedRest.js), those of them Chartkeep has
-MASTER_ONLY_CLASSES = frozenset({"_PushStatus", "_GlobalConfig", "_JobStatus"})
+MASTER_ONLY_CLASSES = frozenset({"_PushStatus", "_GlobalConfig", "_JobStatus", "_Hooks"})
 # Operations no client may make on an installation, whatever its CLP says (Parse's rule)
 INSTALLATION_MASTER_ONLY = frozenset({"find", "delete"})
 GLOBAL_CONFIG_ID = "1"  # the one row of _GlobalConfig, as in Parse
@@ -78,6 +78,12 @@ def _job_status() -> ClassSchema:
     return ClassSchema("_JobStatus", {name: FieldSpec(kind) for name, kind in kinds.items()})
 
 
+def _hooks() -> ClassSchema:
+    """Parse's ``_Hooks``: the webhooks registered through ``/hooks`` (cloud/webhooks.py)."""
+    kinds = {"functionName": "String", "className": "String", "triggerName": "String", "url": "String"}
+    return ClassSchema("_Hooks", {name: FieldSpec(kind) for name, kind in kinds.items()})
+
+
 def system_classes() -> dict[str, ClassSchema]:
     user = ClassSchema(
         "_User",
@@ -108,7 +114,7 @@ def system_classes() -> dict[str, ClassSchema]:
         },
     )
     config = ClassSchema("_GlobalConfig", {"params": FieldSpec("Object"), "masterKeyOnly": FieldSpec("Object")})
-    out = {c.name: c for c in (user, role, session, _installation(), _push_status(), config, _job_status())}
+    out = {c.name: c for c in (user, role, session, _installation(), _push_status(), config, _job_status(), _hooks())}
     for c in out.values():
         c.clp = default_clp()
     out["_User"].clp["protectedFields"] = {"*": ["email"]}
@@ -116,4 +122,5 @@ def system_classes() -> dict[str, ClassSchema]:
     out["_PushStatus"].clp = master_only_clp()
     out["_GlobalConfig"].clp = master_only_clp()
     out["_JobStatus"].clp = master_only_clp()
+    out["_Hooks"].clp = master_only_clp()
     return out

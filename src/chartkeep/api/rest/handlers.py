@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chartkeep.accounts import email_verification, login, password_reset, sessions, users
 from chartkeep.api.rest import admin
+from chartkeep.api.rest import hooks as hook_routes
 from chartkeep.api.rest import push as push_routes
 from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
 from chartkeep.api.rest.router import Handler, Reply, Router
@@ -200,5 +201,6 @@ def build_router() -> Router:
     r.add("/installations/{objectId}",
           {m: _with_class(INSTALLATION, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     push_routes.add_routes(r)
+    hook_routes.add_routes(r)  # /hooks: webhook functions and triggers
     admin.add_routes(r)  # /config, /serverInfo
     return r
