@@ -17,8 +17,8 @@ def server_info(push_available: bool) -> dict[str, Any]:
     """``push_available``: a push adapter is configured (devices/push.py)."""
     features = {
         "globalConfig": {"create": True, "read": True, "update": True, "delete": True},  # /config
-        "hooks": {"create": False, "read": False, "update": False, "delete": False},  # no /hooks API
-        "cloudCode": {"jobs": False},  # no background jobs
+        "hooks": {"create": True, "read": True, "update": True, "delete": True},  # /hooks (cloud/webhooks.py)
+        "cloudCode": {"jobs": True},  # POST /jobs (cloud/jobs.py)
         "logs": {"level": False, "size": False, "order": False, "until": False, "from": False},  # no /scriptlog
         "push": {
             "immediatePush": push_available,
