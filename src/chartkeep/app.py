@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,9 @@ from chartkeep.behavioral import (
 )
 from chartkeep.care import break_glass, chart_acl, directory, grants, invitations, labels, portal
 from chartkeep.clinical import note_functions, note_rules, patient_chart, signature_check, signature_rules
+from chartkeep.cloud import reload as cloud_reload
+from chartkeep.cloud import webhooks
+from chartkeep.cloud.install import load_configured
 from chartkeep.core.config_cache import ConfigCache
 from chartkeep.core.handles import Core
 from chartkeep.core.role_cache import RoleCache
@@ -69,6 +73,8 @@ def build_core(settings: Settings) -> Core:
     )
     for module in BUILT_IN:
         module.register(core.hooks)
+    load_configured(core)  # the clinic's Cloud Code, after every built-in rule (docs/cloud-code.md)
+    webhooks.register(core.hooks)  # /hooks: functions and triggers served over HTTP, last
     core.live = LiveQuery(core)
     return core
 
@@ -87,9 +93,12 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
         try:
             await (load_registry(core) if initialized else initialize(core))
             await live.start()
+            reloading = asyncio.create_task(cloud_reload.watch(core)) if settings.cloud_reload else None
             try:
                 yield
             finally:
+                if reloading is not None:
+                    reloading.cancel()
                 await core.background.close(settings.push_shutdown_grace_seconds)  # pushes being delivered
                 await live.close()
         finally:

@@ -152,7 +152,15 @@ def serve(**overrides: Any) -> None:
                   soft_wrap=True)
     if settings.workers > 1:
         console.print(f"  worker processes: {settings.workers}")
-    serving.serve(settings)
+    if settings.cloud:
+        console.print(f"  Cloud Code: {settings.cloud}")
+    from chartkeep.cloud.load import CloudLoadError
+
+    try:
+        serving.serve(settings)
+    except CloudLoadError as exc:  # a syntax error or a failing import stops start-up, naming file and line
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ class RequestContext:
     read_roles: tuple[str, ...] = ()  # roles granted for reading only (break-the-glass)
     extra: dict[str, Any] = field(default_factory=dict)
     file_link: Callable[[str], str] | None = None  # file name -> signed download URL for this reader
+    headers: dict[str, str] = field(default_factory=dict)  # HTTP headers, credentials removed (Cloud Code's req.headers)
 
     @property
     def user_id(self) -> str | None:

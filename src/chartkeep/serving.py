@@ -77,7 +77,13 @@ async def prepare(settings: Settings) -> list[str]:
 
 def prepare_from_env() -> None:
     """``python -c`` entry of the one-off start-up process (keeps the supervisor small)."""
-    asyncio.run(prepare(Settings.from_worker_env()))
+    from chartkeep.cloud.load import CloudLoadError
+
+    try:
+        asyncio.run(prepare(Settings.from_worker_env()))
+    except CloudLoadError as exc:  # before any worker starts: the file and line, no trace
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def serve(settings: Settings) -> None:

@@ -415,6 +415,25 @@ class Settings(BaseSettings):
         "they are cancelled (their _PushStatus is then left running)."
     )
 
+    # ---- Cloud Code (docs/cloud-code.md) ----
+    cloud: str | None = Field(
+        None, description="The clinic's Cloud Code: a Python file (cloud/main.py) or an importable module name, "
+        "loaded by every server process at start-up; a file that does not load stops start-up, naming the file "
+        "and line."
+    )
+    cloud_reload: bool = Field(
+        False, description="Development: load the cloud file again when it (or a .py file next to it) changes, "
+        "checked every second; a version that fails to load is logged and the previous one keeps running."
+    )
+    webhook_key: str | None = Field(
+        None, description="Sent as X-Parse-Webhook-Key with every Cloud Code webhook call (functions and triggers "
+        "registered through /hooks), so the receiver can tell it came from this server (Parse's webhookKey)."
+    )
+    cloud_timeout: float = Field(
+        10.0, ge=0, description="Seconds one Cloud function or trigger may run before it is cancelled and answered "
+        "141 Script timed out (0: no limit). Jobs have no limit."
+    )
+
     @field_validator("templates", "allowed_origins", "master_key_origins", "master_key_ips", "signup_roles",
                      "signup_applicant_roles", "files_old_keys", "files_allowed_types",
                      "live_query_classes", mode="before")

@@ -133,8 +133,8 @@ async def test_server_info_tells_tools_what_chartkeep_serves(api: Api, core: Any
     assert features["globalConfig"] == {"create": True, "read": True, "update": True, "delete": True}
     assert features["push"] == {"immediatePush": False, "scheduledPush": False, "storedPushData": False,
                                 "pushAudiences": False, "localization": False}
-    assert features["hooks"] == {"create": False, "read": True, "update": False, "delete": False}
-    assert features["cloudCode"] == {"jobs": True}
+    assert features["hooks"] == {"create": True, "read": True, "update": True, "delete": True}  # /hooks
+    assert features["cloudCode"] == {"jobs": True}  # POST /jobs
     assert features["schemas"]["addField"] is True and features["schemas"]["clearAllDataFromClass"] is False
     core.settings.push_webhook_url = "http://127.0.0.1:9/hook"
     push = (await api.get("/serverInfo", master=True)).json()["features"]["push"]

@@ -182,6 +182,7 @@ test('/serverInfo answers administration tools in Parse\'s shape (master key)', 
   assert.equal(info.json.features.schemas.addClass, true);
   if (!ON_PARSE_POSTGRES) {
     assert.equal(info.json.features.push.immediatePush, Boolean(WEBHOOK_PORT));
-    assert.equal(info.json.features.hooks.create, false);
+    assert.equal(info.json.features.hooks.create, true);  // Parse's /hooks API (Cloud Code webhooks)
+    assert.equal(info.json.features.cloudCode.jobs, true);
   }
 });

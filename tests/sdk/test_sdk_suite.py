@@ -200,6 +200,8 @@ def _chartkeep_server(database_url: str, workdir: Path, webhook_port: int) -> It
         "--login-rate-limit", "100000",
         # devices.test.mjs listens there for the pushes it sends
         "--push-webhook-url", f"http://127.0.0.1:{webhook_port}/push-hook",
+        # cloud.test.mjs: Cloud Code in Python (it touches only classes of its own)
+        "--cloud", str(SDK_DIR / "cloud_main.py"),
     ]  # fmt: skip
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         proc = subprocess.Popen(

@@ -135,6 +135,8 @@ async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]
     await lockout.ensure_not_locked(core, a.key, a.ip)
     await check_password(core, a)
     email_verified(core, a)
+    assert a.user is not None
+    await core.hooks.run_account("before_login", core, ctx, a.user)  # Cloud Code may refuse the login
     try:
         async with core.db.transaction() as tx:
             await second_factor(core, tx, a)
@@ -146,4 +148,5 @@ async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]
         if exc.code == Code.SCRIPT_FAILED:  # a wrong MFA code counts as a failed login (Parse: passwords only)
             await lockout.record_failure(core, a.key, a.ip)
         raise
+    await core.hooks.run_account("after_login", core, ctx, a.user)  # failures are logged, never undo it
     return reply(core, ctx, a, token)

@@ -67,8 +67,11 @@ async def revoke_token(core: Core, token: str, ctx: RequestContext) -> None:
     core.sessions.drop_digest(token_digest(token))
     async with core.db.transaction() as tx:
         tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
-        if await table.delete_by_token(tx, token_digest(token)):
+        ended = await table.delete_by_token(tx, token_digest(token))
+        if ended:
             await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
+    if ended and ctx.user is not None:
+        await core.hooks.run_account("after_logout", core, ctx, ctx.user)  # Cloud Code; failures are logged
 
 
 def _show(core: Core, ctx: RequestContext, session: dict[str, Any]) -> dict[str, Any]:

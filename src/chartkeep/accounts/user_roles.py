@@ -16,7 +16,7 @@ from typing import Any
 from chartkeep.access.principals import ADMIN, TEAM_PREFIX
 from chartkeep.accounts.role_applications import APPLICANT, hold, may_apply
 from chartkeep.core.handles import Core
-from chartkeep.core.hooks import Hooks, WriteEvent
+from chartkeep.core.hooks import EVERY_FIELD, Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import commit
 from chartkeep.schema.policy import load_policy
@@ -107,6 +107,8 @@ async def role_class_written(core: Core, event: WriteEvent) -> None:
 
 def register(hooks: Hooks[Core]) -> None:
     hooks.add("before_save", "_User", role_before_save)
+    hooks.own("_User", "role", "emailVerified", "authData")  # Cloud Code may not grant a role
+    hooks.own("_Role", EVERY_FIELD)
     hooks.add("after_save", "_User", role_after_save)
     hooks.add("before_save", "_Role", role_object_before_save)
     hooks.add("after_save", "_Role", role_class_written)

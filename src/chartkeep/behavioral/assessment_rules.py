@@ -156,5 +156,6 @@ async def refuse_delete(core: Core, event: WriteEvent) -> None:
 
 def register(hooks: Hooks[Core]) -> None:
     hooks.add("before_save", aw.ASSESSMENT, before_save)
+    hooks.own(aw.ASSESSMENT, *aw.SCORE_FIELDS, *aw.SERVER_ONLY)  # the scores and publication: the server's
     hooks.add("after_save", aw.ASSESSMENT, after_save)
     hooks.add("after_delete", aw.ASSESSMENT, refuse_delete)

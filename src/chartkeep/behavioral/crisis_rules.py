@@ -23,7 +23,7 @@ from chartkeep.audit.append import stage
 from chartkeep.behavioral import assessment_workflow as aw
 from chartkeep.behavioral.assessment_rules import refuse_delete
 from chartkeep.core.handles import Core
-from chartkeep.core.hooks import Hooks, WriteEvent
+from chartkeep.core.hooks import EVERY_FIELD, Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
 from chartkeep.ledger import entries as audit
 from chartkeep.records import commit
@@ -164,4 +164,5 @@ def register(hooks: Hooks[Core]) -> None:
     hooks.add("after_save", aw.CRISIS, after_save)
     hooks.add("after_delete", aw.CRISIS, refuse_delete)
     hooks.add("before_save", aw.REVISION, refuse_revision_write)
+    hooks.own(aw.REVISION, EVERY_FIELD)  # a crisis log's history is the server's
     hooks.add("after_delete", aw.REVISION, refuse_revision_write)

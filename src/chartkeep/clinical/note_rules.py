@@ -241,6 +241,8 @@ async def refuse_delete(core: Core, event: WriteEvent) -> None:
 
 def register(hooks: Hooks[Core]) -> None:
     hooks.add("before_save", nw.NOTE, note_before_save)
+    hooks.own(nw.NOTE, "status", "author", "currentVersionNumber")  # Cloud Code may not change them
+    hooks.own(nw.VERSION, *SERVER_OWNED_VERSION, "editor", "medicalNote")
     hooks.add("before_save", nw.VERSION, version_before_save)
     hooks.add("after_save", nw.VERSION, version_after_save)
     for class_name in (nw.NOTE, nw.VERSION, nw.SIGNATURE):

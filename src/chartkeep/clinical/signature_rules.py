@@ -205,4 +205,6 @@ async def signature_after_save(core: Core, event: WriteEvent) -> None:
 
 def register(hooks: Hooks[Core]) -> None:
     hooks.add("before_save", nw.SIGNATURE, signature_before_save)
+    # what a signature says and whose it is: Cloud Code may not change them
+    hooks.own(nw.SIGNATURE, "status", *SERVER_SET, "signer", "medicalNote", "noteVersion", "signatureRole")
     hooks.add("after_save", nw.SIGNATURE, signature_after_save)

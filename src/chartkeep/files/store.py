@@ -20,6 +20,7 @@ from chartkeep.audit.entry import Entry
 from chartkeep.auth import file_links
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.core.hooks import FileEvent
 from chartkeep.errors import Code, ParseError
 from chartkeep.files import checks as file_checks
 from chartkeep.query.sql import compile_select
@@ -53,6 +54,27 @@ async def upload(core: Core, ctx: RequestContext, name: str, data: bytes, conten
     settings = core.settings
     if not ctx.is_master and ctx.user is None:
         raise ParseError(Code.FILE_SAVE_ERROR, "File upload by public is disabled.")
+    name, ctype = _checked(core, name, data, content_type)
+    if core.hooks.files.get("before_save_file"):  # Cloud Code, after the checks; what it leaves is checked again
+        event = FileEvent(ctx, name, ctype, data)
+        await core.hooks.run_file("before_save_file", core, event)
+        if (event.name, event.content_type, event.data) != (name, ctype, data):
+            name, ctype = _checked(core, event.name, event.data, event.content_type)
+            data = event.data
+    stored = f"{secrets.token_hex(16)}_{name}"
+    key_id, blob = Keyring.from_settings(settings).encrypt(stored, data)
+    meta = FileMeta(stored, ctype, len(data), ctx.user_id, key_id, time.time())
+    async with core.db.transaction() as tx:
+        await file_store.insert_meta(tx, meta)
+        await blob_store(core).put(tx, stored, blob)
+    if core.hooks.files.get("after_save_file"):
+        await core.hooks.run_file("after_save_file", core, FileEvent(ctx, name, ctype, data, stored))
+    return {"url": file_links.signed_url(settings, ctx, stored), "name": stored}
+
+
+def _checked(core: Core, name: str, data: bytes, content_type: str | None) -> tuple[str, str]:
+    """The file checks (name, size, type and content); the name and type to store."""
+    settings = core.settings
     if not data:
         raise ParseError(Code.FILE_SAVE_ERROR, "Invalid file upload.")
     file_checks.validate_name(name)
@@ -60,13 +82,7 @@ async def upload(core: Core, ctx: RequestContext, name: str, data: bytes, conten
         raise file_checks.FileTooLarge(settings.files_max_bytes)
     name, ctype = file_checks.settle_type(name, content_type)
     file_checks.check_content(name, ctype, data, settings.files_allowed_types, file_checks.declared_type(content_type))
-    stored = f"{secrets.token_hex(16)}_{name}"
-    key_id, blob = Keyring.from_settings(settings).encrypt(stored, data)
-    meta = FileMeta(stored, ctype, len(data), ctx.user_id, key_id, time.time())
-    async with core.db.transaction() as tx:
-        await file_store.insert_meta(tx, meta)
-        await blob_store(core).put(tx, stored, blob)
-    return {"url": file_links.signed_url(settings, ctx, stored), "name": stored}
+    return name, ctype
 
 
 async def store_imported(core: Core, conn: Conn, name: str, data: bytes, owner: str | None) -> bool:

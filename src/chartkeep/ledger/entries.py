@@ -36,6 +36,9 @@ def entry(ctx: RequestContext, event_type: str, **fields: Any) -> Entry:
     e = Entry(event_type, actor=ctx.user_id, ip_address=ctx.client_ip, **fields)
     if ctx.is_master:
         e.metadata = {**(e.metadata or {}), "masterKey": True}
+    cloud = ctx.extra.get("cloud")
+    if cloud:  # made by the clinic's Cloud Code: the function, trigger or job (cloud/data.py)
+        e.metadata = {**(e.metadata or {}), "cloud": cloud}
     return e
 
 

@@ -86,6 +86,12 @@ class LiveConnection:
         except ParseError as exc:
             self.send(messages.error(exc.code, exc.message, False))
             return
+        if self.core.hooks.live_connect:  # Cloud Code's before_connect may refuse the connection
+            try:
+                await self.core.hooks.run_before_connect(self.core, ctx, {"installationId": creds.installation_id})
+            except ParseError as exc:
+                self.send(messages.error(exc.code, exc.message, False))
+                return
         self.close()  # a second connect starts over, as a new client
         self.identity = Identity(self.core.settings.app_id, creds.session_token if ctx.user else None, ctx.is_master)
         self.envelope = messages.Envelope(str(uuid.uuid4()), creds.installation_id)
@@ -153,6 +159,12 @@ class LiveConnection:
             await user_for_token(self.core, token)  # 209 unless a live session
             identity = Identity(identity.app_id, token, False)
         ctx = await context_for(self.core, identity)
+        if class_name in self.core.hooks.live_subscribe:  # Cloud Code's before_subscribe: may change the query
+            query = await self.core.hooks.run_before_subscribe(self.core, ctx, class_name, dict(query))
+            where = query.get("where")
+            if not isinstance(where, dict):
+                raise ParseError(Code.SCRIPT_FAILED, f"before_subscribe of {class_name}: where must stay a dict")
+            message["query"] = query
         schema = self.core.registry.get(class_name)
         if schema is None and not ctx.is_master:
             raise ParseError(Code.OPERATION_FORBIDDEN, "Permission denied")

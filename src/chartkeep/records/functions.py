@@ -11,7 +11,7 @@ from chartkeep.errors import Code, ParseError
 
 
 async def call(core: Core, ctx: RequestContext, name: str, params: dict[str, Any]) -> dict[str, Any]:
-    function = core.hooks.functions.get(name)
+    function = await core.hooks.find_function(core, name)
     if function is None:
         raise ParseError(Code.SCRIPT_FAILED, f'Invalid function: "{name}"')
     return {"result": await function(core, ctx, params)}

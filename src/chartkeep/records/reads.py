@@ -51,9 +51,15 @@ def _find_op(where: dict[str, Any]) -> str:
 async def find(
     core: Core, ctx: RequestContext, class_name: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
-    """Find, then record the patients whose data it returned (or the refusal) in the ledger."""
+    """Find, then record the patients whose data it returned (or the refusal) in the ledger.
+    Cloud Code's ``before_find`` may change the query (the read guard is added after it), its
+    ``after_find`` remove or reshape results (cloud/queries.py)."""
     async with audit.refusals(core, ctx, conn, "read", class_name, when=audit.is_patient_class(class_name)):
+        if class_name in core.hooks.before_find:
+            raw = await core.hooks.run_before_find(core, ctx, class_name, raw)
         out, seen = await _find(core, ctx, class_name, raw, conn)
+        if class_name in core.hooks.after_find and "results" in out:
+            out["results"] = await core.hooks.run_after_find(core, ctx, class_name, out["results"])
     await audit.record_reads(core, ctx, conn, class_name, seen)
     return out
 
@@ -101,6 +107,11 @@ async def get(
 ) -> dict[str, Any]:
     async with audit.refusals(core, ctx, conn, "read", class_name, object_id, audit.is_patient_class(class_name)):
         shown, seen = await _get(core, ctx, class_name, object_id, raw, conn)
+        if class_name in core.hooks.after_find:
+            kept = await core.hooks.run_after_find(core, ctx, class_name, [shown])
+            if not kept:
+                raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
+            shown = kept[0]
     await audit.record_reads(core, ctx, conn, class_name, seen)
     return shown
 

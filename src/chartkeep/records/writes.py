@@ -7,7 +7,7 @@ read top to bottom:
             → before_save hooks → store → after_save hooks
     update: resolve_class → authorize → check_keys → plan_fields → check_pointer_permission
             → load_current → decode → required → before_save hooks → store → after_save hooks
-    delete: pointer permission → commit.delete → after_delete hooks
+    delete: pointer permission → before_delete hooks → commit.delete → after_delete hooks
 
 ``store`` is the one write primitive (records/commit.py): the row, its ledger entry and its
 LiveQuery change together — the same one the server's own writes use.
@@ -94,7 +94,7 @@ async def _create(
     w.assign_id = assign_id or new_object_id()
     async with use(core.db, conn, write=True) as tx:
         event = write_event(w, tx, is_new=True)
-        sent = write_echo.snapshot(w.values)
+        sent = event.before_rules = write_echo.snapshot(w.values)
         await core.hooks.run("before_save", core, event)
         changed = write_echo.diff(sent, w.values, is_new=True)
         await store(core, w, tx, event)
@@ -138,7 +138,7 @@ async def _update(
         decode_values(core, w, event.current)
         defaults_and_required(core, w)
         w.values.update(hidden or {})
-        sent = write_echo.snapshot(w.values)
+        sent = event.before_rules = write_echo.snapshot(w.values)
         await core.hooks.run("before_save", core, event)
         changed = write_echo.diff(sent, w.values, is_new=False)
         await store(core, w, tx, event)  # event.current: the row before, if a step or hook read it
@@ -184,8 +184,11 @@ async def _delete(core: Core, ctx: RequestContext, class_name: str, object_id: s
         if pointer_guard is not None and not await matches_guard(tx, core, schema, object_id, pointer_guard):
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         event = WriteEvent(ctx, tx, schema, object_id, False, {}, {})
-        if live_feed.tracking(core, class_name) or core.hooks.has("after_delete", class_name):
+        hooked = core.hooks.has("before_delete", class_name) or core.hooks.has("after_delete", class_name)
+        if live_feed.tracking(core, class_name) or hooked:
             event.current = await rows.fetch_for_write(tx, schema, object_id, principals)
+        if event.current is not None:
+            await core.hooks.run("before_delete", core, event)
         if await commit.delete(core, tx, ctx, schema, object_id, principals=principals, before=event.current) is None:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         if event.current is not None:

@@ -39,6 +39,7 @@ DEFAULT_FIELDS: dict[str, str] = {
 CLASS_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 SYSTEM_CLASSES = frozenset({
     "_User", "_Session", "_Role", "_Installation", "_PushStatus", "_GlobalConfig", "_Audience", "_Idempotency",
+    "_JobStatus", "_Hooks",
 })
 FIELD_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

@@ -2,8 +2,9 @@
 
 Besides the account classes: ``_Installation`` (what the mobile SDKs save at launch,
 devices/installations.py), ``_PushStatus`` (one row per ``POST /push``, devices/push.py) and
-``_GlobalConfig`` (Parse Config, one row ``"1"``, schema_admin/config.py). The last two are master-key
-only, as in Parse (``MASTER_ONLY_CLASSES``); clients may neither find nor delete installations.
+``_GlobalConfig`` (Parse Config, one row ``"1"``, schema_admin/config.py) and ``_JobStatus`` (one row
+per Cloud Code job run, cloud/jobs.py). The last three are master-key only, as in Parse
+(``MASTER_ONLY_CLASSES``); clients may neither find nor delete installations.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def default_clp() -> dict[str, Any]:
 
 
 # Parse's classesWithMasterOnlyAccess (SharedRest.js), those of them Chartkeep has
-MASTER_ONLY_CLASSES = frozenset({"_PushStatus", "_GlobalConfig"})
+MASTER_ONLY_CLASSES = frozenset({"_PushStatus", "_GlobalConfig", "_JobStatus", "_Hooks"})
 # Operations no client may make on an installation, whatever its CLP says (Parse's rule)
 INSTALLATION_MASTER_ONLY = frozenset({"find", "delete"})
 GLOBAL_CONFIG_ID = "1"  # the one row of _GlobalConfig, as in Parse
@@ -70,6 +71,19 @@ def _push_status() -> ClassSchema:
     return ClassSchema("_PushStatus", {name: FieldSpec(kind) for name, kind in kinds.items()})
 
 
+def _job_status() -> ClassSchema:
+    """Parse's ``_JobStatus``: one row per job run (``POST /jobs/<name>``)."""
+    kinds = {"jobName": "String", "source": "String", "status": "String", "message": "String",
+             "params": "Object", "finishedAt": "Date"}
+    return ClassSchema("_JobStatus", {name: FieldSpec(kind) for name, kind in kinds.items()})
+
+
+def _hooks() -> ClassSchema:
+    """Parse's ``_Hooks``: the webhooks registered through ``/hooks`` (cloud/webhooks.py)."""
+    kinds = {"functionName": "String", "className": "String", "triggerName": "String", "url": "String"}
+    return ClassSchema("_Hooks", {name: FieldSpec(kind) for name, kind in kinds.items()})
+
+
 def system_classes() -> dict[str, ClassSchema]:
     user = ClassSchema(
         "_User",
@@ -102,11 +116,13 @@ def system_classes() -> dict[str, ClassSchema]:
         },
     )
     config = ClassSchema("_GlobalConfig", {"params": FieldSpec("Object"), "masterKeyOnly": FieldSpec("Object")})
-    out = {c.name: c for c in (user, role, session, _installation(), _push_status(), config)}
+    out = {c.name: c for c in (user, role, session, _installation(), _push_status(), config, _job_status(), _hooks())}
     for c in out.values():
         c.clp = default_clp()
     out["_User"].clp["protectedFields"] = {"*": ["email"]}
     out["_Installation"].clp = installation_clp()
     out["_PushStatus"].clp = master_only_clp()
     out["_GlobalConfig"].clp = master_only_clp()
+    out["_JobStatus"].clp = master_only_clp()
+    out["_Hooks"].clp = master_only_clp()
     return out

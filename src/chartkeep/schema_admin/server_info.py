@@ -33,9 +33,8 @@ def server_info(push_available: bool) -> dict[str, Any]:
     """``push_available``: a push adapter is configured (devices/push.py)."""
     features = {
         "globalConfig": {"create": True, "read": True, "update": True, "delete": True},  # /config
-        # /hooks answers (an empty list: schema_admin/cloud_code.py); no webhook can be registered
-        "hooks": {"create": False, "read": True, "update": False, "delete": False},
-        "cloudCode": {"jobs": True},  # /cloud_code/jobs and /jobs answer; no job is deployed yet
+        "hooks": {"create": True, "read": True, "update": True, "delete": True},  # /hooks (cloud/webhooks.py)
+        "cloudCode": {"jobs": True},  # POST /jobs (cloud/jobs.py)
         "logs": {"level": False, "size": False, "order": False, "until": False, "from": False},  # no /scriptlog
         "push": {
             "immediatePush": push_available,

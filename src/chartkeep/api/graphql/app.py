@@ -21,7 +21,7 @@ from chartkeep.api.graphql.explorer import Explorer
 from chartkeep.api.graphql.state import GraphQLContext, Limiters
 from chartkeep.api.rest.app import cors_headers
 from chartkeep.api.rest.errors import error_response, json_response
-from chartkeep.api.rest.wire import base_url, decode_body, header_credentials, read_body
+from chartkeep.api.rest.wire import base_url, decode_body, header_credentials, public_headers, read_body
 from chartkeep.auth.resolve import resolve
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError, Unauthorized
@@ -73,6 +73,7 @@ def graphql_routes(core: Core) -> list[Route]:
             query, variables, name = await _read_request(request, settings.max_body_bytes)
             creds = header_credentials(request, base_url(request, mount, settings.public_url))
             ctx = await resolve(core, creds)
+            ctx.headers = public_headers(request)  # Cloud Code's req.headers, credentials removed
         except Unauthorized as exc:  # wrong app id/keys: the same 403 as REST
             response = error_response(exc)
             response.headers.update(cors)

@@ -58,12 +58,15 @@ class SchemaCache:
         self.functions = functions  # the registry's Cloud functions (a live view: names at build time)
         self._schema: GraphQLSchema | None = None
         self._version = -1
+        self._functions: tuple[str, ...] = ()
 
     def current(self) -> GraphQLSchema:
         version = self.registry.version
-        if self._schema is None or version != self._version:
+        names = tuple(self.functions)  # Cloud Code reloaded (--cloud-reload) may name others
+        if self._schema is None or version != self._version or names != self._functions:
+            self._functions = names
             try:
-                self._schema = build_schema(self.registry, list(self.functions))
+                self._schema = build_schema(self.registry, list(names))
             except Exception:  # noqa: BLE001 - keep serving the last good schema rather than failing
                 if self._schema is None:
                     raise

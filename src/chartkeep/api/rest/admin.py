@@ -1,6 +1,7 @@
 """What apps and administration tools (Parse Dashboard) call: Parse Config (``GET``/``PUT /config``,
 schema_admin/config.py), ``GET /serverInfo`` (schema_admin/server_info.py), and the jobs and
-webhooks APIs (``/jobs``, ``/cloud_code/jobs``, ``/hooks``: schema_admin/cloud_code.py)."""
+job schedules (``/cloud_code/jobs``: schema_admin/cloud_code.py); ``/jobs`` and ``/hooks`` are Cloud
+Code's (api/rest/handlers.py, api/rest/hooks.py)."""
 
 from __future__ import annotations
 
@@ -31,35 +32,15 @@ async def schedules(core: Core, ctx: RequestContext, call: Call, conn: Conn | No
 
 
 async def jobs_data(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.jobs_data())
+    return Reply(cloud_code.jobs_data(core.hooks.jobs))
 
 
 async def schedule(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.schedule_job(call.body))
+    return Reply(cloud_code.schedule_job(call.body, core.hooks.jobs))
 
 
 async def unschedule(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     return Reply(cloud_code.delete_schedule(call.path_params["objectId"]))
-
-
-async def run_job(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.run_job(call.path_params["jobName"]))
-
-
-async def hooks_list(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.list_hooks(call.path.rstrip("/").rsplit("/", 1)[-1]))
-
-
-async def function_hook(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.get_function_hook(call.path_params["name"]))
-
-
-async def trigger_hook(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.get_trigger_hook(call.path_params["className"], call.path_params["trigger"]))
-
-
-async def hook_change(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
-    return Reply(cloud_code.change_hook(call.body))
 
 
 def _not_served(feature: str) -> Handler:
@@ -78,10 +59,3 @@ def add_routes(r: Router) -> None:
     r.add("/cloud_code/jobs", {"GET": schedules, "POST": schedule}, master_only=True)
     r.add("/cloud_code/jobs/data", {"GET": jobs_data}, master_only=True)
     r.add("/cloud_code/jobs/{objectId}", {"PUT": schedule, "DELETE": unschedule}, master_only=True)
-    r.add("/jobs/{jobName}", {"POST": run_job}, master_only=True)
-    for kind in cloud_code.HOOK_KINDS:
-        r.add(f"/hooks/{kind}", {"GET": hooks_list, "POST": hook_change}, master_only=True)
-    r.add("/hooks/functions/{name}", {"GET": function_hook, "PUT": hook_change, "DELETE": hook_change},
-          master_only=True)
-    r.add("/hooks/triggers/{className}/{trigger}", {"GET": trigger_hook, "PUT": hook_change,
-                                                    "DELETE": hook_change}, master_only=True)

@@ -18,6 +18,7 @@ from chartkeep.api.rest.pages import page_routes
 from chartkeep.api.rest.router import require_master
 from chartkeep.api.rest.wire import read_call
 from chartkeep.auth.resolve import master_key_origin, resolve
+from chartkeep.cloud.requests import CONTEXT as CLOUD_CONTEXT
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 
@@ -67,6 +68,9 @@ def rest_routes(core: Core) -> list[Route]:
                 ctx = await resolve(core, call.creds, ignore_session=(path.rstrip("/") == "/login"))
                 if route.master_only:
                     require_master(ctx)
+            ctx.headers = call.headers
+            if call.context:
+                ctx.extra[CLOUD_CONTEXT] = dict(call.context)  # Cloud Code triggers' req.context
             reply = await handler(core, ctx, call, None)
         except _NotFound as exc:
             return json_response(orjson.dumps({"error": f"Cannot {exc.method} {exc.path}"}), 404, cors)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from chartkeep.accounts import email_verification, login, password_reset, sessions, users
 from chartkeep.api.rest import admin
+from chartkeep.api.rest import hooks as hook_routes
 from chartkeep.api.rest import push as push_routes
 from chartkeep.api.rest.ratelimit import RateLimiter, limited, login_limit, signup_limit
 from chartkeep.api.rest.router import Handler, Reply, Router
 from chartkeep.api.rest.wire import Call
+from chartkeep.cloud import jobs as cloud_jobs
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.devices import installations
@@ -155,6 +157,12 @@ async def function(core: Core, ctx: RequestContext, call: Call, conn: Conn | Non
     return Reply(await functions.call(core, ctx, call.path_params["functionName"], params))
 
 
+async def job(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    params = call.body if isinstance(call.body, dict) else {}
+    status_id = await cloud_jobs.start(core, ctx, call.path_params["jobName"], params)
+    return Reply({}, headers={"X-Parse-Job-Status-Id": status_id})
+
+
 async def health(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
     return Reply({"status": "ok"})
 
@@ -175,6 +183,7 @@ def build_router() -> Router:
     r.add("/roles", {"GET": _with_class(ROLE, find), "POST": _with_class(ROLE, create)})
     r.add("/roles/{objectId}", {m: _with_class(ROLE, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     r.add("/functions/{functionName}", {"POST": function})
+    r.add("/jobs/{jobName}", {"POST": job}, master_only=True)
     r.add("/login", {"GET": limited(login_limiter, log_in), "POST": limited(login_limiter, log_in)})
     r.add("/requestPasswordReset", {"POST": request_password_reset})
     r.add("/verificationEmailRequest", {"POST": verification_email_request})
@@ -192,5 +201,6 @@ def build_router() -> Router:
     r.add("/installations/{objectId}",
           {m: _with_class(INSTALLATION, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     push_routes.add_routes(r)
+    hook_routes.add_routes(r)  # /hooks: webhook functions and triggers
     admin.add_routes(r)  # /config, /serverInfo
     return r

@@ -37,6 +37,18 @@ class Call:
     body: dict[str, Any]
     creds: Credentials
     path_params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # without credentials (SECRET_HEADERS)
+    context: dict[str, Any] = field(default_factory=dict)  # the SDKs' ``context`` option: Cloud Code's req.context
+
+
+# Headers never handed on (to Cloud Code's req.headers): keys, session tokens, cookies
+SECRET_HEADERS = frozenset({"x-parse-master-key", "x-parse-session-token", "x-parse-rest-api-key",
+                            "x-parse-javascript-key", "x-parse-client-key", "x-parse-windows-key",
+                            "x-parse-dotnet-key", "authorization", "cookie"})
+
+
+def public_headers(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
 
 
 def decode_body(raw: bytes) -> Any:
@@ -99,10 +111,26 @@ async def read_call(request: Request, path: str, mount: str, public_url: str | N
             value = body.pop(key)
             if getattr(creds, attr) is None and value is not None:
                 setattr(creds, attr, str(value))
+    context = _cloud_context(body.get("_context"), request.headers.get("x-parse-cloud-context"))
     for key in BODY_DROP_KEYS:
         body.pop(key, None)
     params: dict[str, Any] = dict(request.query_params)
     if method == "GET" and request.method == "POST":
         params = body
         body = {}
-    return Call(method=method, path=path, params=params, body=body, creds=creds)
+    return Call(method=method, path=path, params=params, body=body, creds=creds, headers=public_headers(request),
+                context=context)
+
+
+def _cloud_context(in_body: Any, header: str | None) -> dict[str, Any]:
+    """The SDKs send a save's ``context`` as ``_context`` in the body or ``X-Parse-Cloud-Context``."""
+    if isinstance(in_body, dict):
+        return in_body
+    if header:
+        try:
+            value = orjson.loads(header)
+        except orjson.JSONDecodeError:
+            raise ParseError(Code.INVALID_JSON, "X-Parse-Cloud-Context is not valid JSON") from None
+        if isinstance(value, dict):
+            return value
+    return {}

@@ -1,0 +1,39 @@
+"""Ledger reading for the Cloud Code tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+
+async def cloud_entries(core: Any, seq: int = 0) -> list[tuple[str, str, str | None, str]]:
+    """(eventType, targetClass, targetId, metadata.cloud) of each entry after ``seq`` made by Cloud Code."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
+    async with core.db.read() as conn:
+        found = await conn.fetch(f'SELECT "eventType", "targetClass", "targetId", "metadata" FROM "_Audit" '
+                                 f'WHERE "seq" > {p} ORDER BY "seq"', [seq])
+    out = []
+    for event, cls, oid, metadata in found:
+        meta = metadata if isinstance(metadata, dict) else json.loads(metadata or "null")
+        if meta and meta.get("cloud"):
+            out.append((event, cls, oid, meta["cloud"]))
+    return out
+
+
+async def head(core: Any) -> int:
+    async with core.db.read() as conn:
+        return int(await conn.fetchval('SELECT COALESCE(MAX("seq"), 0) FROM "_Audit"'))
+
+
+async def finished(core: Any, status_id: str) -> dict[str, Any]:
+    """The job's _JobStatus row once it left ``running`` (read straight from the table)."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
+    for _ in range(200):
+        async with core.db.read() as conn:
+            row = await conn.fetchrow(f'SELECT "status", "message", "jobName", "finishedAt" FROM "_JobStatus" '
+                                      f'WHERE "objectId" = {p}', [status_id])
+        if row is not None and row["status"] != "running":
+            return dict(zip(row.keys(), row, strict=True))
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job did not finish")
