@@ -33,7 +33,7 @@ import asyncpg
 
 from chartkeep.storage.sqlite import sqlite_path
 
-LEDGER_TABLES = frozenset({"_Audit", "_AuditHead", "_SCHEMA"})
+LEDGER_TABLES = frozenset({"_Audit", "_AuditChain", "_AuditCheckpoint", "_SCHEMA"})
 NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox"})
 SECRET_COLUMNS = frozenset({"_hashed_password", "sessionToken", "digest", "secret", "recovery"})
 USER_OWNED = {"_Session": "user", "_AccountToken": "user", "_MFA": "user"}
