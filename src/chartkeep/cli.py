@@ -210,6 +210,8 @@ async def _with_db(settings: Settings, work: Any) -> Any:
 def audit_verify(
     checkpoints: str = typer.Option(None, "--checkpoints", help="A file sink's checkpoints (JSON lines) to "
                                      "check too: each must still be in the database and in its chain."),
+    processes: int = typer.Option(1, "--processes", min=1, help="Decode and hash the rows of a large ledger "
+                                  "(10,000 entries or more) in this many processes."),
     **overrides: Any,
 ) -> None:
     """Walk every chain of the ledger, check every signed checkpoint, and re-hash every signed note
@@ -239,7 +241,8 @@ def audit_verify(
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("Verifying the audit chains", total=None)
                 report = await verify(core.db, lambda done, total: progress.update(task, completed=done, total=total),
-                                      trusted_public_key(settings.resolved_signing_key()), shipped)
+                                      trusted_public_key(settings.resolved_signing_key()), shipped,
+                                      processes=processes)
             async with core.db.read() as conn:
                 signatures = await verify_signatures(core, conn) if core.registry.get("Signature") else None
             return report, signatures

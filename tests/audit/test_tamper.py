@@ -112,3 +112,19 @@ async def test_concurrent_reads_and_writes_keep_every_chain_unbroken(api: Api, c
     assert all(r.status_code == 200 for r in results)
     report = await check(core)
     assert report.ok and report.rows == start + 40, report
+
+
+async def test_verify_in_several_processes_names_the_same_rows(api: Api, core, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The pool path (a large ledger): rows decoded and hashed in other processes."""
+    import chartkeep.audit.verify as verify_module
+
+    await _ledger(api, core)
+    monkeypatch.setattr(verify_module, "POOL_FROM", 0)
+    chain, position, object_id = await row_at(core, 8)
+    report = await check(core, processes=2)
+    assert report.ok and report.rows == await head(core), report
+    await drop_guards(core)
+    await run_sql(core, 'UPDATE "_Audit" SET "details" = \'x\' WHERE "seq" = 8')
+    report = await check(core, processes=2)
+    first = report.first
+    assert (first.chain, first.position, first.seq, first.object_id) == (chain, position, 8, object_id), report

@@ -5,13 +5,17 @@ row to the chain's genesis), hash to its own content and keep the auditors' read
 last row must be the one the chain's head names, and no row may lie beyond it or outside the
 chains. Every checkpoint's signature must match its content and the ledger's signing key, and each
 head it signed must still be in its chain: a table and heads rewritten by someone without the key
-break there. Chains are walked concurrently, each on a connection of its own, in pages by position.
+break there. Chains are read concurrently, each on a connection of its own, in pages by position;
+with ``processes`` > 1 the rows are decoded and hashed in a pool of processes, so a large ledger is
+checked on every core.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +27,11 @@ from chartkeep.audit.signing import signature_ok
 from chartkeep.audit.table import CHAINS, COLUMNS, LEDGER
 from chartkeep.schema.dates import iso_ms
 from chartkeep.storage.database import Conn, Database, Row
-from chartkeep.storage.dialect import quote
+from chartkeep.storage.dialect import Dialect, quote
 
 PAGE = 2000
-CONCURRENCY = 4  # chains walked at once (SQLite has four reader connections)
+CONCURRENCY = 4  # chains read at once (SQLite has four reader connections)
+POOL_FROM = 10_000  # rows from which verify hashes in other processes (starting them costs ~0.5 s)
 
 
 @dataclass(slots=True)
@@ -74,25 +79,53 @@ class Report:
 Expected = dict[int, tuple[Checkpoint, str]]  # position → (checkpoint, the hash it signed)
 
 
+@dataclass(slots=True, frozen=True)
+class Link:
+    """What the walk of a chain needs of one row; made where the row is decoded and hashed (in
+    another process when verify runs with several)."""
+
+    position: int
+    seq: int
+    object_id: str | None
+    prev_hash: str
+    hash: str
+    intact: bool  # its content hashes to its hash
+    readers_ok: bool  # auditors and admins, and no one else, may read it
+
+
 def entry_from_row(conn: Conn, row: Row) -> Entry:
-    d = conn.dialect
+    return _entry(conn.dialect, dict(zip(row.keys(), tuple(row), strict=True)))
+
+
+def links_of(dialect: Dialect, names: list[str], rows: list[tuple[Any, ...]]) -> list[Link]:
+    out = []
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        e = _entry(dialect, row)
+        out.append(Link(e.position, e.seq, e.object_id, e.prev_hash, e.hash,
+                        e.hash == chain_hash(e.prev_hash, e.content()),
+                        sorted(dialect.perm_from_db(row["_rperm"]) or []) == sorted(READERS)))
+    return out
+
+
+def _entry(d: Dialect, row: dict[str, Any]) -> Entry:
     v: dict[str, Any] = {n: (None if row[n] is None else d.from_db(t, row[n])) for n, t in COLUMNS}
-    keys = set(row.keys())
     return Entry(
         event_type=v["eventType"], actor=v["actor"], patient=v["patient"], patient_class=v["patientClass"],
         target_class=v["targetClass"], target_id=v["targetId"], outcome=v["outcome"], details=v["details"],
         metadata=v["metadata"], ip_address=v["ipAddress"], source=v["source"], severity=v["severity"],
         object_id=v["objectId"], time=v["time"], seq=int(row["seq"]), prev_hash=v["prevHash"] or "",
-        hash=v["hash"] or "", chain=int(row["chain"]) if "chain" in keys else 0,
-        position=int(row["position"]) if "position" in keys else 0,
+        hash=v["hash"] or "", chain=int(row["chain"]) if "chain" in row else 0,
+        position=int(row["position"]) if "position" in row else 0,
     )
 
 
 async def verify(db: Database, progress: Callable[[int, int], None] | None = None,
-                 trusted_key: str | None = None, shipped: Iterable[Checkpoint] = ()) -> Report:
+                 trusted_key: str | None = None, shipped: Iterable[Checkpoint] = (), processes: int = 1) -> Report:
     """``progress(rows done, rows in all)``; ``trusted_key``: the signing key's public key (hex) every
     checkpoint must be signed with; ``shipped``: checkpoints read back from a sink, which must also
-    be in the database."""
+    be in the database; ``processes``: decode and hash the rows in that many processes (from
+    ``POOL_FROM`` rows on), while the chains' pages are read concurrently here."""
     report = Report()
     async with db.read() as conn:
         report.heads = [(int(r[0]), int(r[1]), str(r[2])) for r in await conn.fetch(
@@ -111,12 +144,25 @@ async def verify(db: Database, progress: Callable[[int, int], None] | None = Non
             progress(done, total)
 
     gate = asyncio.Semaphore(CONCURRENCY)
+    pool = None
+    if processes > 1 and total >= POOL_FROM:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    loop = asyncio.get_running_loop()
+
+    async def hashed(dialect: Dialect, names: list[str], rows: list[tuple[Any, ...]]) -> list[Link]:
+        if pool is None:
+            return links_of(dialect, names, rows)
+        return await loop.run_in_executor(pool, links_of, dialect, names, rows)
 
     async def walk(chain: int, position: int, head: str) -> tuple[int, Broken | None]:
         async with gate, db.read() as conn:
-            return await _walk(conn, chain, position, head, expected.get(chain, {}), advance)
+            return await _walk(conn, chain, position, head, expected.get(chain, {}), advance, hashed)
 
-    results = await asyncio.gather(*(walk(*h) for h in report.heads))
+    try:
+        results = await asyncio.gather(*(walk(*h) for h in report.heads))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     report.rows = sum(n for n, _ in results)
     chain_problems = [b for _, b in results if b is not None]
     report.broken = chain_problems + report.broken
@@ -165,9 +211,13 @@ def _check_checkpoints(report: Report, stored: list[Checkpoint], shipped: list[C
     return expected
 
 
+Hasher = Callable[[Dialect, list[str], list[tuple[Any, ...]]], Awaitable[list[Link]]]
+
+
 async def _walk(conn: Conn, chain: int, head_position: int, head_hash: str, expected: Expected,
-                advance: Callable[[int], None]) -> tuple[int, Broken | None]:
-    names = ", ".join(quote(n) for n in ["seq", "chain", "position", *(c for c, _ in COLUMNS), "_rperm"])
+                advance: Callable[[int], None], hashed: Hasher) -> tuple[int, Broken | None]:
+    columns = ["seq", "chain", "position", *(c for c, _ in COLUMNS), "_rperm"]
+    names = ", ".join(quote(n) for n in columns)
     p = ["$1", "$2", "$3"] if conn.dialect.name == "postgresql" else ["?"] * 3
     prev, position, count, signed_at = genesis(chain), 0, 0, 0
     signed = expected.get(0)
@@ -179,9 +229,8 @@ async def _walk(conn: Conn, chain: int, head_position: int, head_hash: str, expe
             f'AND "position" <= {p[2]} ORDER BY "position" LIMIT {PAGE}', [chain, position, head_position])
         if not page:
             break
-        for row in page:
-            entry = entry_from_row(conn, row)
-            problem = _check(entry, position + 1, prev, conn.dialect.perm_from_db(row["_rperm"]))
+        for entry in await hashed(conn.dialect, columns, [tuple(row) for row in page]):
+            problem = _check(entry, position + 1, prev)
             if problem is not None:
                 removed = entry.position > position + 1
                 return count, Broken(problem, chain, position + 1 if removed else entry.position,
@@ -225,13 +274,13 @@ def _name(checkpoint: Checkpoint) -> str:
     return f"checkpoint {checkpoint.id} of {iso_ms(checkpoint.time)}"
 
 
-def _check(entry: Entry, expected_position: int, prev: str, readers: list[str] | None) -> str | None:
-    if entry.position > expected_position:
-        return f"rows at positions {expected_position}..{entry.position - 1} were removed"
-    if entry.hash != chain_hash(entry.prev_hash, entry.content()):
+def _check(link: Link, expected_position: int, prev: str) -> str | None:
+    if link.position > expected_position:
+        return f"rows at positions {expected_position}..{link.position - 1} were removed"
+    if not link.intact:
         return "changed (its content no longer matches its hash)"
-    if entry.prev_hash != prev:
+    if link.prev_hash != prev:
         return "inserted or re-chained (it does not link to the row before it)"
-    if sorted(readers or []) != sorted(READERS):
+    if not link.readers_ok:
         return "its permissions were changed"
     return None
