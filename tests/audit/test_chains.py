@@ -59,12 +59,15 @@ async def test_the_number_of_chains_is_kept_by_the_database(database_url: str, t
     await first.db.connect()
     await initialize(first)
     await first.ledger.append([Entry("read", patient="p1", patient_class="Patient")])
+    await drop_guards(first)  # start-up then re-creates the triggers: it must not add chains either
     await first.db.close()
     again = build_core(Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=database_url, data_dir=tmp_path,
                                 ledger_chains=32))
     await again.db.connect()
     try:
         await initialize(again)
+        async with again.db.read() as conn:
+            assert await conn.fetchval('SELECT COUNT(*) FROM "_AuditChain"') == 4
         await again.ledger.append([Entry("read", patient="p1", patient_class="Patient")])
         async with again.db.read() as conn:
             assert await conn.fetchval('SELECT COUNT(*) FROM "_AuditChain"') == 4

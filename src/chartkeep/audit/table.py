@@ -75,7 +75,8 @@ async def create_ledger(conn: Conn, chains: int) -> None:
     if d.name == "postgresql":
         await conn.execute(f'ALTER SEQUENCE {quote(SEQUENCE)} OWNED BY {quote(LEDGER)}."seq"')
     await ensure_indexes(conn)
-    await create_chains(conn, chains)
+    if await relation_kind(conn, CHAINS) != "table":  # never more chains on an existing ledger
+        await create_chains(conn, chains)
 
 
 async def ensure_indexes(conn: Conn) -> None:
