@@ -128,3 +128,12 @@ async def test_verify_in_several_processes_names_the_same_rows(api: Api, core, m
     report = await check(core, processes=2)
     first = report.first
     assert (first.chain, first.position, first.seq, first.object_id) == (chain, position, 8, object_id), report
+
+
+async def test_a_removed_chain_head_is_named(api: Api, core) -> None:  # type: ignore[no-untyped-def]
+    await _ledger(api, core)
+    async with core.db.read() as conn:
+        chain = int(await conn.fetchval('SELECT MIN("chain") FROM "_AuditChain" WHERE "position" > 0'))
+    await run_sql(core, f'DELETE FROM "_AuditChain" WHERE "chain" = {chain}')
+    report = await check(core)
+    assert any(b.chain == chain and "head rows of chains" in b.problem for b in report.broken), report

@@ -47,7 +47,7 @@ class Broken:
     def where(self) -> str:
         if self.chain is None:
             return "checkpoints"
-        parts = [f"chain {self.chain}", f"position {self.position}"]
+        parts = [f"chain {self.chain}"] + ([f"position {self.position}"] if self.position is not None else [])
         if self.seq is not None:
             parts.append(f"seq {self.seq}")
         if self.object_id is not None:
@@ -134,6 +134,10 @@ async def verify(db: Database, progress: Callable[[int, int], None] | None = Non
         stored = await load_all(conn)
     if stray:
         report.broken.append(stray)
+    numbers = [c for c, _, _ in report.heads]
+    if numbers != list(range(1, len(numbers) + 1)):
+        missing = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
+        report.broken.append(Broken(f"the head rows of chains {missing} were removed", missing[0] if missing else None))
     expected = _check_checkpoints(report, stored, list(shipped), trusted_key)
     total, done = sum(p for _, p, _ in report.heads), 0
 
