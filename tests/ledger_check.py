@@ -34,7 +34,7 @@ import asyncpg
 
 from chartkeep.storage.sqlite import sqlite_path
 
-LEDGER_TABLES = frozenset({"_Audit", "_AuditHead", "_SCHEMA"})
+LEDGER_TABLES = frozenset({"_Audit", "_AuditChain", "_AuditCheckpoint", "_SCHEMA"})
 # _SessionActivity: when a session was last used (the idle timeout's clock, keyed by token digest), written
 # by any request with a session token at most once a minute: not clinical or account state
 NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox", "_SessionActivity"})

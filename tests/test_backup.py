@@ -73,7 +73,7 @@ async def test_backup_then_restore_verifies_the_ledger_and_decrypts_an_attachmen
     restored = ["--database-url", target, "--data-dir", str(tmp_path / "restored"), "--files-key", files_key]
     r = await cli("restore", str(archive), *restored)
     assert r.exit_code == 0, r.output
-    assert "chain intact" in r.stdout and "OK: files decrypt under key(s) k1" in r.stdout
+    assert "chains intact" in r.stdout and "OK: files decrypt under key(s) k1" in r.stdout
     r = await cli("audit", "verify", "--database-url", target, "--data-dir", str(tmp_path / "restored"))
     assert r.exit_code == 0 and r.stdout.startswith("OK: "), r.output
 

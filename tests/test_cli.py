@@ -24,7 +24,9 @@ def _flags(*path: str) -> set[str]:
 def test_each_command_shows_the_options_it_uses() -> None:
     database = {"--database-url", "--data-dir"}
     assert _flags("outbox") == {"--last", *database}
-    assert _flags("audit", "verify") == database
+    assert _flags("audit", "verify") == {"--checkpoints", "--processes", "--ledger-signing-key", *database}
+    assert _flags("audit", "checkpoint") == {"--ledger-signing-key", "--ledger-checkpoint-file",
+                                             "--ledger-checkpoint-webhook", *database}
     assert _flags("audit", "export") == {"--from", "--to", "--sort", "--desc", "--format", "--output", *database}
     assert _flags("files", "rekey") == {"--files-key", "--files-key-id", "--files-old-keys", *database}
     assert _flags("messages", "purge") == {"--dry-run", "--message-retention-days", *database}

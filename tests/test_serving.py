@@ -68,7 +68,7 @@ async def database_state(url: str) -> dict[str, Any]:
             classes = {r[0] for r in await conn.fetch('SELECT "className" FROM "_SCHEMA"')}
             roles = [r[0] for r in await conn.fetch('SELECT "name" FROM "_Role" ORDER BY "name"')
                      if not r[0].startswith("careTeam_")]  # one per chart, made by the writes
-            heads = await conn.fetchval('SELECT COUNT(*) FROM "_AuditHead"')
+            heads = await conn.fetchval('SELECT COUNT(*) FROM "_AuditChain"')
     finally:
         await db.close()
     return {"classes": classes, "roles": roles, "heads": heads}
@@ -77,7 +77,7 @@ async def database_state(url: str) -> dict[str, Any]:
 def expected_state() -> dict[str, Any]:
     policy = load_policy()
     return {"classes": set(wanted_classes(Settings().templates)), "roles": sorted([*policy.roles, *policy.groups]),
-            "heads": 1}
+            "heads": Settings().ledger_chains}
 
 
 async def until_workers(served: Served, done: Callable[[set[int]], bool], seconds: float, failure: str) -> None:

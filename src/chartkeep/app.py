@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +18,7 @@ from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.api.rest.origins import SecurityHeaders
+from chartkeep.audit.schedule import run_periodically
 from chartkeep.behavioral import (
     assessment_functions,
     assessment_rules,
@@ -40,7 +43,7 @@ from chartkeep.messaging import rules as message_rules
 from chartkeep.schema.registry import Registry
 from chartkeep.schema_admin import config
 from chartkeep.schema_admin.bootstrap import initialize, load_registry
-from chartkeep.settings import Settings
+from chartkeep.settings import WORKER_INDEX, Settings
 from chartkeep.storage.opening import open_database
 
 # What the domains add to the hook registry, in the order their hooks run (docs/architecture.md,
@@ -79,9 +82,11 @@ def build_core(settings: Settings) -> Core:
     return core
 
 
-def create_app(settings: Settings, core: Core | None = None, initialized: bool = False) -> Starlette:
+def create_app(settings: Settings, core: Core | None = None, initialized: bool = False,
+               checkpoints: bool = True) -> Starlette:
     """The ASGI app. ``initialized``: the start-up work was done before (``serve --workers``), so
-    only the class registry is loaded."""
+    only the class registry is loaded. ``checkpoints``: this process takes the ledger's periodic
+    signed checkpoints (with ``--workers``, worker 0 only)."""
     core = core or build_core(settings)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
@@ -94,11 +99,18 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             await (load_registry(core) if initialized else initialize(core))
             await live.start()
             reloading = asyncio.create_task(cloud_reload.watch(core)) if settings.cloud_reload else None
+            periodic = None
+            if checkpoints and settings.ledger_checkpoint_seconds > 0:
+                periodic = asyncio.create_task(run_periodically(core.db, settings), name="ledger checkpoints")
             try:
                 yield
             finally:
                 if reloading is not None:
                     reloading.cancel()
+                if periodic is not None:
+                    periodic.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await periodic
                 await core.background.close(settings.push_shutdown_grace_seconds)  # pushes being delivered
                 await live.close()
         finally:
@@ -116,4 +128,5 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
 
 def worker_app() -> Starlette:
     """One worker process of ``chartkeep serve --workers N`` (uvicorn's app factory, see serving.py)."""
-    return create_app(Settings.from_worker_env(), initialized=True)
+    return create_app(Settings.from_worker_env(), initialized=True,
+                      checkpoints=os.environ.get(WORKER_INDEX, "0") == "0")

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chartkeep.audit.verify import verify
+from chartkeep.audit.verify import Report, verify
 from chartkeep.settings import Settings
 from chartkeep.storage import snapshots
 from chartkeep.storage.database import Database
@@ -54,8 +54,7 @@ def fingerprint(secret: str) -> str:
 class Restored:
     manifest: dict[str, Any]
     ledger_rows: int
-    head_seq: int
-    head_hash: str
+    heads: list[list[Any]]  # [chain, position, hash] of every chain's last entry
     files_checked: dict[str, str] = field(default_factory=dict)  # key id → the file decrypted with it
 
 
@@ -64,18 +63,18 @@ class Restored:
 
 async def _inventory(settings: Settings, db: Database) -> dict[str, Any]:
     keyring = Keyring.from_settings(settings)
+    report = await verify(db)
     async with db.read() as conn:
-        report = await verify(conn)
         per_key = await files_per_key(conn)
     if not report.ok:
-        raise BackupError(f"the ledger does not verify (seq {report.seq}: {report.problem}); not backed up")
+        raise BackupError(f"the ledger does not verify ({_where(report)}: {report.problem}); not backed up")
     missing = [k for k in per_key if k not in keyring.secrets]
     if missing:
         raise BackupError(f"files are encrypted under key id(s) {', '.join(missing)}, which are not configured "
                           "(files_key_id / files_old_keys): such a backup could never be restored readable")
     master, _ = settings.ensure_master_key()
     return {
-        "ledger": {"rows": report.rows, "headSeq": report.head_seq, "headHash": report.head_hash},
+        "ledger": {"rows": report.rows, "heads": [list(h) for h in report.heads]},
         "files": {k: {"count": n, "keyFingerprint": fingerprint(keyring.secrets[k].decode())}
                   for k, (n, _name) in per_key.items()},
         "keys": {"filesKeyId": settings.files_key_id,
@@ -198,8 +197,8 @@ async def _prove(url: str, manifest: dict[str, Any], keyring: Keyring) -> Restor
     db = open_database(url)
     await db.connect()
     try:
+        report = await verify(db)
         async with db.read() as conn:
-            report = await verify(conn)
             per_key = await files_per_key(conn)
             blobs = DatabaseBlobStore()
             checked: dict[str, str] = {}
@@ -214,10 +213,16 @@ async def _prove(url: str, manifest: dict[str, Any], keyring: Keyring) -> Restor
         await db.close()
     ledger = manifest["ledger"]
     if not report.ok:
-        raise BackupError(f"the restored ledger does not verify (seq {report.seq}: {report.problem})")
-    if (report.head_seq, report.head_hash) != (ledger["headSeq"], ledger["headHash"]):
-        raise BackupError(f"the restored ledger ends at seq {report.head_seq}, the backup's at {ledger['headSeq']}")
+        raise BackupError(f"the restored ledger does not verify ({_where(report)}: {report.problem})")
+    heads = [list(h) for h in report.heads]
+    if heads != ledger["heads"]:
+        raise BackupError(f"the restored ledger's chain heads {heads} differ from the backup's {ledger['heads']}")
     counts = {k: n for k, (n, _name) in per_key.items()}
     if counts != {k: v["count"] for k, v in manifest.get("files", {}).items()}:
         raise BackupError(f"restored files per key {counts} differ from the backup's manifest")
-    return Restored(manifest, report.rows, report.head_seq, report.head_hash, checked)
+    return Restored(manifest, report.rows, heads, checked)
+
+
+def _where(report: Report) -> str:
+    first = report.first
+    return first.where() if first is not None else "ledger"

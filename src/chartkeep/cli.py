@@ -201,7 +201,7 @@ def outbox(
         typer.echo(f"--- {sent}  to: {mail['to']}\nsubject: {mail['subject']}\n\n{mail['text']}\n")
 
 
-audit_app = typer.Typer(help="The audit ledger: verify its hash chain, export a report.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit ledger: verify its hash chains, take a signed checkpoint, export a report.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
@@ -217,16 +217,32 @@ async def _with_db(settings: Settings, work: Any) -> Any:
 
 
 @audit_app.command("verify")
-@_settings_options(*DATABASE)
-def audit_verify(**overrides: Any) -> None:
-    """Walk the ledger's hash chain and re-hash every signed note version; report the first ledger
-    row changed, removed or inserted and every signature whose content changed (exit 1)."""
+@_settings_options(*DATABASE, "ledger_signing_key")
+def audit_verify(
+    checkpoints: str = typer.Option(None, "--checkpoints", help="A file sink's checkpoints (JSON lines) to "
+                                     "check too: each must still be in the database and in its chain."),
+    processes: int = typer.Option(1, "--processes", min=1, help="Decode and hash the rows of a large ledger "
+                                  "(10,000 entries or more) in this many processes."),
+    **overrides: Any,
+) -> None:
+    """Walk every chain of the ledger, check every signed checkpoint, and re-hash every signed note
+    version; report the first broken entry of each chain (chain, position, objectId) and every
+    signature whose content changed (exit 1)."""
+    import orjson
+
     from chartkeep.app import build_core
+    from chartkeep.audit.checkpoint import from_record
+    from chartkeep.audit.signing import trusted_public_key
     from chartkeep.audit.verify import verify
     from chartkeep.clinical.signature_check import verify_signatures
     from chartkeep.schema_admin.bootstrap import load_registry
 
     settings = _load(overrides)
+    try:
+        shipped = [from_record(orjson.loads(line)) for line in Path(checkpoints).read_text().splitlines()
+                   if line.strip()] if checkpoints else []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise typer.BadParameter(f"--checkpoints: {exc}") from None
 
     async def work() -> Any:
         core = build_core(settings)
@@ -234,20 +250,27 @@ def audit_verify(**overrides: Any) -> None:
         try:
             await load_registry(core)
             with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("Verifying the audit chain", total=None)
-                async with core.db.read() as conn:
-                    report = await verify(conn, lambda n: progress.update(task, completed=n))
-                    signatures = await verify_signatures(core, conn) if core.registry.get("Signature") else None
+                task = progress.add_task("Verifying the audit chains", total=None)
+                report = await verify(core.db, lambda done, total: progress.update(task, completed=done, total=total),
+                                      trusted_public_key(settings.resolved_signing_key()), shipped,
+                                      processes=processes)
+            async with core.db.read() as conn:
+                signatures = await verify_signatures(core, conn) if core.registry.get("Signature") else None
             return report, signatures
         finally:
             await core.db.close()
 
     report, signatures = asyncio.run(work())
     failed = False
+    for note in report.notes:
+        typer.echo(f"note: {note}")
     if report.ok:
-        typer.echo(f"OK: {report.rows} entries, chain intact; head seq {report.head_seq} hash {report.head_hash}")
+        typer.echo(f"OK: {report.rows} entries in {len(report.heads)} chains, every chain intact; "
+                   f"{report.checkpoints} checkpoints signed and matching")
     else:
-        typer.echo(f"TAMPERED at seq {report.seq}: {report.problem} ({report.rows} entries verified before it)")
+        for broken in report.broken:
+            typer.echo(f"TAMPERED at {broken.where()}: {broken.problem}")
+        typer.echo(f"{report.rows} entries verified before the first broken entry of each chain")
         failed = True
     if signatures is not None:
         bad = signatures["mismatches"]
@@ -258,6 +281,30 @@ def audit_verify(**overrides: Any) -> None:
                        f"{m['problem']}")
         failed = failed or bool(bad)
     if failed:
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+@_settings_options(*DATABASE, "ledger_signing_key", "ledger_checkpoint_file", "ledger_checkpoint_webhook")
+def audit_checkpoint(**overrides: Any) -> None:
+    """Sign every chain's head now with the ledger signing key, store the checkpoint and ship it to
+    the configured sinks."""
+    from chartkeep.audit.checkpoint import take
+    from chartkeep.audit.sinks import ship
+
+    settings = _load(overrides)
+
+    async def work(db: Any) -> Any:
+        checkpoint = await take(db, settings.resolved_signing_key())
+        assert checkpoint is not None
+        return checkpoint, await ship(settings, checkpoint)
+
+    checkpoint, failures = asyncio.run(_with_db(settings, work))
+    for failure in failures:
+        console.print(f"[yellow]not shipped to the {failure}[/yellow]")
+    typer.echo(f"checkpoint {checkpoint.id}: {len(checkpoint.heads)} chain heads signed with key "
+               f"{checkpoint.public_key}")
+    if failures:
         raise typer.Exit(1)
 
 
@@ -578,7 +625,7 @@ def backup_command(
     ledger, keys = manifest["ledger"], manifest["keys"]
     files = sum(v["count"] for v in manifest["files"].values())
     typer.echo(f"Backup written to {out}: {manifest['database']} database, {files} files, ledger {ledger['rows']} "
-               f"entries (head seq {ledger['headSeq']}).")
+               f"entries in {len(ledger['heads'])} chains.")
     typer.echo(f"Keys NOT in the archive: files key {keys['filesKeyId']} (fingerprint {keys['filesKeyFingerprint']})"
                + "".join(f", files key {k} (fingerprint {v['keyFingerprint']})" for k, v in manifest["files"].items()
                          if k != keys["filesKeyId"])
@@ -606,8 +653,8 @@ def restore_command(
         typer.echo(f"restore failed: {exc}")
         raise typer.Exit(1) from None
     typer.echo(f"Restored {archive} (backup of {done.manifest['createdAt']}).")
-    typer.echo(f"OK: ledger {done.ledger_rows} entries, chain intact, head seq {done.head_seq} hash {done.head_hash} "
-               "as backed up")
+    typer.echo(f"OK: ledger {done.ledger_rows} entries, {len(done.heads)} chains intact, each ending where the "
+               "backup's did")
     typer.echo("OK: files decrypt under key(s) " + (", ".join(done.files_checked) or "none (no files)"))
 
 

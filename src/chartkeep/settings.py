@@ -26,6 +26,7 @@ DEFAULT_FILE_TYPES = (
 
 
 WORKER_SETTINGS = "CHARTKEEP_WORKER_SETTINGS"  # `serve --workers`: resolved settings for the workers
+WORKER_INDEX = "CHARTKEEP_WORKER_INDEX"  # `serve --workers`: which worker a process is (0, 1, …)
 
 
 class Settings(BaseSettings):
@@ -80,6 +81,29 @@ class Settings(BaseSettings):
     hsts_seconds: int = Field(
         0, ge=0, description="When above 0, every answer carries Strict-Transport-Security with this max-age: set it "
         "when clients reach the server over HTTPS (directly or through a TLS-terminating proxy), e.g. 31536000.",
+    )
+    ledger_chains: int = Field(
+        16, ge=1, le=1024,
+        description="Number of hash chains the audit ledger is split into, so writes to different charts do "
+        "not wait on one chain head. Used once, when the ledger is created; the number is then kept in the "
+        "database and a later change of this setting is ignored (with a warning at start), so no chart moves.",
+    )
+    ledger_signing_key: Path | None = Field(
+        None,
+        description="Ed25519 key file that signs ledger checkpoints (PEM; created on first use with mode "
+        "0600). Keep it where the database's users cannot read it. Default: ~/.config/chartkeep/"
+        "ledger-signing.key (outside the data directory); its public key is written next to it as .pub.",
+    )
+    ledger_checkpoint_seconds: float = Field(
+        3600.0, ge=0,
+        description="Interval of signed ledger checkpoints taken by the server (one process only, also with "
+        "--workers); 0 turns the periodic checkpoint off (`chartkeep audit checkpoint` still takes one).",
+    )
+    ledger_checkpoint_file: Path | None = Field(
+        None, description="File sink: each checkpoint is appended to this file as one JSON line."
+    )
+    ledger_checkpoint_webhook: str | None = Field(
+        None, description="Webhook sink: each checkpoint is POSTed to this URL as JSON."
     )
     master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
@@ -469,6 +493,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'chartkeep.db').as_posix()}"
+
+    def resolved_signing_key(self) -> Path:
+        if self.ledger_signing_key is not None:
+            return self.ledger_signing_key.expanduser()
+        return Path("~/.config/chartkeep/ledger-signing.key").expanduser()
 
     def ensure_master_key(self) -> tuple[str, bool]:
         """The configured master key, or the one kept in the data dir (created if absent)."""

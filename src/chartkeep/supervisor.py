@@ -24,11 +24,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+from chartkeep.settings import WORKER_INDEX
 
 log = logging.getLogger("chartkeep.serve")
 STARTUP_FAILURE = 3  # uvicorn's exit code when the application cannot start
@@ -60,10 +63,12 @@ def port_in_use(host: str, port: int) -> str | None:
     return None
 
 
-def run_worker(options: dict[str, Any], sock: socket.socket) -> None:
-    """A worker process: uvicorn serving the app on its socket of the port's group."""
+def run_worker(options: dict[str, Any], sock: socket.socket, index: int = 0) -> None:
+    """A worker process: uvicorn serving the app on its socket of the port's group. Worker 0 also
+    takes the ledger's periodic checkpoints (one process only)."""
     import uvicorn
 
+    os.environ[WORKER_INDEX] = str(index)
     from chartkeep.connections import configure
     from chartkeep.settings import Settings
 
@@ -93,7 +98,7 @@ def supervise(options: dict[str, Any], workers: int) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
 
     def start(i: int) -> BaseProcess:
-        proc = spawn.Process(target=run_worker, args=(options, sockets[i]), name=f"chartkeep-worker-{i}")
+        proc = spawn.Process(target=run_worker, args=(options, sockets[i], i), name=f"chartkeep-worker-{i}")
         proc.start()
         return proc
 

@@ -36,6 +36,13 @@ async def drop_guards(core: Any) -> None:
         await run_sql(core, 'DROP TRIGGER "_Audit_no_update"', 'DROP TRIGGER "_Audit_no_delete"')
 
 
-async def check(core: Any) -> Any:
+async def check(core: Any, **options: Any) -> Any:
+    return await verify(core.db, **options)
+
+
+async def row_at(core: Any, seq: int) -> tuple[int, int, str]:
+    """(chain, position, objectId) of the entry ``seq``."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
     async with core.db.read() as conn:
-        return await verify(conn)
+        row = await conn.fetchrow(f'SELECT "chain", "position", "objectId" FROM "_Audit" WHERE "seq" = {p}', [seq])
+    return int(row[0]), int(row[1]), str(row[2])

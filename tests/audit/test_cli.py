@@ -11,7 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from chartkeep.cli import app
-from tests.audit.helpers import drop_guards, entries_after, head, run_sql
+from tests.audit.helpers import drop_guards, entries_after, head, row_at, run_sql
 from tests.conftest import Api
 from tests.policy.world import build_world
 
@@ -28,7 +28,9 @@ async def test_verify_reports_ok_then_the_tampered_row(api: Api, core) -> None: 
     await drop_guards(core)
     await run_sql(core, 'UPDATE "_Audit" SET "details" = \'nothing to see\' WHERE "seq" = 6')
     result = await _cli(core, "audit", "verify")
-    assert result.exit_code == 1 and "TAMPERED at seq 6" in result.stdout and "changed" in result.stdout
+    chain, position, object_id = await row_at(core, 6)
+    assert result.exit_code == 1 and "changed" in result.stdout, result.stdout
+    assert f"TAMPERED at chain {chain}, position {position}, seq 6, objectId {object_id}:" in result.stdout
 
 
 async def test_export_sorts_by_any_field_and_is_itself_recorded(api: Api, core, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 """Appending to the ledger inside a transaction.
 
-Entries are *staged* on the transaction while it runs and written in one statement just before
-its COMMIT: the chain head is locked (``FOR UPDATE`` on PostgreSQL; SQLite has one writer) for
-as short a time as possible, and a transaction that rolls back leaves no entry behind — nor does
+Entries are *staged* on the transaction while it runs and written just before its COMMIT: the head
+rows of the chains they go to are locked (``FOR UPDATE`` on PostgreSQL, in chain order, in one
+statement; SQLite has one writer) for as short a time as possible — a write to another chart's
+chain does not wait — and a transaction that rolls back leaves no entry behind — nor does
 an entry outlive the data it describes.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chartkeep.audit.chains import key_hash, key_of
 from chartkeep.audit.entry import Entry, seal
-from chartkeep.audit.table import COLUMNS, HEAD, LEDGER
+from chartkeep.audit.table import CHAINS, COLUMNS, LEDGER
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.storage.database import Conn
@@ -39,31 +41,55 @@ async def _flush(conn: Conn) -> None:
 
 
 async def append(conn: Conn, entries: Iterable[Entry]) -> list[Entry]:
-    """Chain and insert ``entries`` now, in ``conn``'s transaction."""
+    """Chain and insert ``entries`` now, in ``conn``'s transaction: each goes to its chain
+    (``audit/chains.py``), after that chain's last entry."""
     entries = list(entries)
     if not entries:
         return entries
-    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    head = await conn.fetchrow(f'SELECT "seq", "hash" FROM {quote(HEAD)} WHERE "id" = 1{lock}')
-    assert head is not None, "audit ledger head missing (run chartkeep init)"
-    seq, prev = int(head[0]), str(head[1])
     now = now_ms()
+    keys = []
     for entry in entries:
         entry.object_id = entry.object_id or new_object_id()
         entry.time = entry.time or now
-        seq += 1
-        prev = seal(entry, seq, prev)
+        keys.append(key_hash(key_of(entry)))
+    heads = await _lock_heads(conn, keys)
+    count = len(heads) if conn.dialect.name == "sqlite" else int(next(iter(heads.values()))[2])
+    moved: dict[int, tuple[int, str]] = {}
+    for entry, key in zip(entries, keys, strict=True):
+        chain = key % count + 1
+        position, prev = moved.get(chain) or heads[chain][:2]
+        moved[chain] = (position + 1, seal(entry, chain, position + 1, prev))
+    chains = sorted(moved)
     if conn.dialect.name == "postgresql" and len(entries) <= CHUNK:
-        # one round trip: the rows and the new head together
+        # one round trip: the rows and the new heads together
         sql, params = _insert_sql(conn, entries)
         n = len(params)
-        await conn.execute(f"WITH ins AS ({sql} RETURNING 1) UPDATE {quote(HEAD)} SET \"seq\" = ${n + 1}, "
-                           f'"hash" = ${n + 2} WHERE "id" = 1', [*params, seq, prev])
+        await conn.execute(
+            f'WITH ins AS ({sql} RETURNING 1) UPDATE {quote(CHAINS)} AS h SET "position" = v.p, "hash" = v.h '
+            f"FROM unnest(${n + 1}::int[], ${n + 2}::bigint[], ${n + 3}::text[]) AS v(c, p, h) "
+            'WHERE h."chain" = v.c',
+            [*params, chains, [moved[c][0] for c in chains], [moved[c][1] for c in chains]])
         return entries
     await _insert(conn, entries)
-    await conn.execute(f'UPDATE {quote(HEAD)} SET "seq" = {_p(conn, 1)}, "hash" = {_p(conn, 2)} WHERE "id" = 1',
-                       [seq, prev])
+    for chain in chains:
+        await conn.execute(f'UPDATE {quote(CHAINS)} SET "position" = {_p(conn, 1)}, "hash" = {_p(conn, 2)} '
+                           f'WHERE "chain" = {_p(conn, 3)}', [*moved[chain], chain])
     return entries
+
+
+async def _lock_heads(conn: Conn, keys: list[int]) -> dict[int, tuple[int, str, int]]:
+    """chain → (position, hash, number of chains) of the chains ``keys`` fall in. On PostgreSQL one
+    statement locks those head rows, in chain order (two transactions touching the same chains
+    take them in the same order: no deadlock); SQLite has one writer, so it reads every head."""
+    if conn.dialect.name == "postgresql":
+        rows = await conn.fetch(
+            f'SELECT "chain", "position", "hash", (SELECT COUNT(*) FROM {quote(CHAINS)}) AS n FROM {quote(CHAINS)} '
+            f'WHERE "chain" IN (SELECT k % (SELECT COUNT(*) FROM {quote(CHAINS)}) + 1 FROM unnest($1::bigint[]) '
+            'AS k) ORDER BY "chain" FOR UPDATE', [list(set(keys))])
+    else:
+        rows = await conn.fetch(f'SELECT "chain", "position", "hash", 0 FROM {quote(CHAINS)}')
+    assert rows, "audit ledger chains missing (run chartkeep init)"
+    return {int(r[0]): (int(r[1]), str(r[2]), int(r[3])) for r in rows}
 
 
 def _p(conn: Conn, n: int) -> str:
@@ -79,7 +105,7 @@ def row_values(conn: Conn, entry: Entry) -> list[Any]:
         "metadata": entry.metadata, "ipAddress": entry.ip_address, "source": entry.source,
         "severity": entry.severity, "prevHash": entry.prev_hash, "hash": entry.hash,
     }
-    out: list[Any] = [entry.seq]
+    out: list[Any] = [entry.chain, entry.position]
     out += [None if values[n] is None else d.to_db(t, values[n]) for n, t in COLUMNS]
     out += [d.perm_to_db(READERS), d.perm_to_db([])]
     return out
@@ -96,7 +122,7 @@ async def _insert_chunk(conn: Conn, entries: list[Entry]) -> None:
 
 
 def _insert_sql(conn: Conn, entries: list[Entry]) -> tuple[str, list[Any]]:
-    names = ["seq", *(n for n, _ in COLUMNS), "_rperm", "_wperm"]
+    names = ["chain", "position", *(n for n, _ in COLUMNS), "_rperm", "_wperm"]
     width = len(names)
     params: list[Any] = []
     groups = []

@@ -1,8 +1,10 @@
-"""A ledger entry and the hash that chains it to the one before.
+"""A ledger entry and the hash that chains it to the one before in its chain.
 
-``hash = SHA-256(prevHash || canonical JSON of the entry's content)``. The content is every
-column a reader sees, in a fixed order, so changing any of them — or the order of rows, or
-removing one — breaks the chain at that row.
+``hash = SHA-256(prevHash || "|" || canonical JSON of the entry's content)``. The content is the
+entry's position in its chain followed by every column a reader sees, in a fixed order, so changing
+any of them — or the order of rows, or removing one — breaks the chain at that row. The ledger is
+partitioned into chains (``audit/chains.py``); each starts from its own genesis hash, so a row
+moved from one chain to another does not link there. ``seq`` is the global reading order only.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class Entry:
     severity: str = "normal"
     object_id: str | None = None  # assigned on append
     time: datetime | None = None  # server time, assigned on append
-    seq: int = 0
+    seq: int = 0  # global reading order, assigned by the database on insert
+    chain: int = 0  # which chain the entry is linked in (1..N)
+    position: int = 0  # its place in that chain (1, 2, …)
     prev_hash: str = ""
     hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -50,7 +54,7 @@ class Entry:
 
     def content(self) -> list[Any]:
         return [
-            self.seq, self.object_id, iso_ms(self.time) if self.time else None, self.actor, self.patient,
+            self.position, self.object_id, iso_ms(self.time) if self.time else None, self.actor, self.patient,
             self.patient_class, self.event_type, self.target_class, self.target_id, self.outcome,
             self.details, self.metadata, self.ip_address, self.source, self.severity,
         ]
@@ -61,7 +65,7 @@ def chain_hash(prev_hash: str, content: list[Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"|" + payload).hexdigest()
 
 
-def seal(entry: Entry, seq: int, prev_hash: str) -> str:
-    entry.seq, entry.prev_hash = seq, prev_hash
+def seal(entry: Entry, chain: int, position: int, prev_hash: str) -> str:
+    entry.chain, entry.position, entry.prev_hash = chain, position, prev_hash
     entry.hash = chain_hash(prev_hash, entry.content())
     return entry.hash

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 
 from chartkeep.accounts.seed_roles import seed_roles
-from chartkeep.audit.table import ensure_ledger, ensure_view, is_ledger_class
+from chartkeep.audit.install import ensure_ledger, stored_chains
+from chartkeep.audit.table import ensure_view, is_ledger_class
 from chartkeep.core.handles import Core
 from chartkeep.schema.model import ClassSchema, FieldSpec
 from chartkeep.schema.policy import load_policy
@@ -16,6 +17,8 @@ from chartkeep.storage import ddl, schema_store
 from chartkeep.storage.database import Conn
 from chartkeep.storage.internal import ensure_internal_tables
 from chartkeep.storage.queries import locks
+
+log = logging.getLogger("chartkeep.bootstrap")
 
 Progress = Callable[[str], None]
 log = logging.getLogger("chartkeep.schema")
@@ -55,7 +58,11 @@ async def initialize(core: Core, progress: Progress | None = None) -> list[str]:
         await _one_at_a_time(tx)
         await ddl.ensure_schema_table(tx)
         await ensure_internal_tables(tx)
-        await ensure_ledger(tx)
+        await ensure_ledger(tx, core.settings.ledger_chains)
+        chains = await stored_chains(tx)
+        if chains != core.settings.ledger_chains:
+            log.warning("the audit ledger has %s chains (fixed when it was created); ledger_chains=%s is ignored",
+                        chains, core.settings.ledger_chains)
         stored = await schema_store.load_all(tx)
         for name, schema in wanted_classes(core.settings.templates).items():
             if progress:
