@@ -25,10 +25,10 @@ def within(schema: ClassSchema, owned: frozenset[str], decided: dict[str, Any], 
     """``changed`` cut back to what ``decided`` allowed."""
     out: dict[str, Any] = {}
     for key, value in changed.items():
-        if key in FIXED or key in owned or "*" in owned:
+        if key in FIXED or key in owned:
             continue
-        if key in schema.fields and key not in decided:
-            continue  # a field the subscriber was not sent
+        if key in schema.fields and (key not in decided or "*" in owned):
+            continue  # a field the subscriber was not sent, or one the server sets
         out[key] = value
     for key in (*FIXED, *owned):
         if key in decided:
