@@ -188,33 +188,43 @@ class Hub:
                 op, obj, before, shown = found
                 chart = self.disclosures.chart_of(change.class_name, shown)  # once per shape, not per subscriber
                 shown_id = str(shown.get("objectId"))
+                if hooked:  # Cloud Code's after_live_query_event: each subscriber's event on its own
+                    await self._send_hooked(seq, change, subs, only, view, schema, op, obj, before, chart, shown_id)
+                    continue
                 tail = messages.event_tail(obj, before, change.event_id)
                 chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
-                targets = []
                 for sub in list(subs):
                     if sub.last_seq < seq:
                         sub.last_seq = seq
                     elif only is None:
                         continue  # already offered (it subscribed after this change)
-                    targets.append(sub)
-                reshaped: list[bytes | None] = []
-                if hooked:
-                    reshaped = list(await asyncio.gather(
-                        *(self._after_event(sub, view, schema, op, obj, before, change.event_id) for sub in targets)))
-                for i, sub in enumerate(targets):
-                    if hooked:
-                        message = reshaped[i]
-                        if message is None:
-                            continue  # dropped by the hook, or the hook failed
-                    else:
-                        message = sub.head(op) + tail
-                    sub.send(message)
+                    sub.send(sub.head(op) + tail)
                     if chart is not None:
                         self.disclosures.note(sub, view.ctx, chart, change.class_name, shown_id)
                     sent += 1
                     if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
+
+    async def _send_hooked(self, seq: int, change: Change, subs: set[Subscription], only: Subscription | None,
+                           view: Access, schema: Any, op: str, obj: bytes, before: bytes | None,
+                           chart: Any, shown_id: str) -> None:
+        """One shape's subscribers, each event through the class's hooks (run concurrently)."""
+        targets = []
+        for sub in list(subs):
+            if sub.last_seq < seq:
+                sub.last_seq = seq
+            elif only is None:
+                continue  # already offered (it subscribed after this change)
+            targets.append(sub)
+        messages_ = await asyncio.gather(
+            *(self._after_event(sub, view, schema, op, obj, before, change.event_id) for sub in targets))
+        for sub, message in zip(targets, messages_, strict=True):
+            if message is None:
+                continue  # dropped by the hook, or the hook failed
+            sub.send(message)
+            if chart is not None:
+                self.disclosures.note(sub, view.ctx, chart, change.class_name, shown_id)
 
     async def _after_event(self, sub: Subscription, view: Access, schema: Any, op: str, obj: bytes,
                            before: bytes | None, event_id: str) -> bytes | None:
