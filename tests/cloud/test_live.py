@@ -133,3 +133,25 @@ async def test_a_class_without_the_hook_never_reaches_it(
     event = await c.event()
     assert (event["op"], event["object"]["label"]) == ("create", "plain")
     assert "heard" not in event["object"]
+
+
+async def test_a_resuming_client_is_replayed_its_events_through_the_hook(server: LiveServer) -> None:  # noqa: F811
+    alice, _ = await _live_things(server)
+    first = await _client(server, alice["sessionToken"])
+    await _create(server, label="one")
+    mark = (await first.event())["eventId"]
+    await first.ws.close()
+    await _create(server, label="drop")  # missed, and dropped by the hook on replay too
+    await _create(server, label="two")  # missed
+    again = await server.client()
+    await again.connect(sessionToken=alice["sessionToken"])
+    assert (await again.subscribe(1, "LiveThing", lastEventId=mark))["resumed"] is True
+    replayed = await again.event()
+    assert (replayed["object"]["label"], replayed["object"]["heard"]) == ("TWO", "create by alice from None")
+    await again.nothing()
+
+
+async def test_reloading_the_cloud_code_forgets_the_hook(core: Any) -> None:
+    assert "LiveThing" in core.hooks.live_event
+    core.hooks.clear_user()  # what cloud_reload does before installing the new version
+    assert core.hooks.live_event == {}
