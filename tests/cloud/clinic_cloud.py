@@ -106,6 +106,8 @@ async def tidy_patient(req):
         req.object["ACL"] = {"*": {"read": True}}
     if mrn == "NEWFIELD":
         req.object["nickname"] = "x"
+    if mrn == "STAMP":  # a field the client did not send: the write's ledger entry names this trigger
+        req.object["status"] = "flagged"
 
 
 @cloud.after_save("Patient")
@@ -225,6 +227,30 @@ async def live_things(req):
     if where.get("label") == "forbidden":
         raise cloud.Error(119, "No subscribing to that")
     req.query["where"] = {**where, "archived": {"$ne": True}}
+
+
+@cloud.after_live_query_event("LiveThing")
+async def live_thing_event(req):
+    label = req.object.get("label")
+    if label == "drop":
+        req.send_event = False
+        return
+    if label == "crash":
+        raise RuntimeError("live hook broke")
+    if label == "slow":
+        await asyncio.sleep(5)
+    if label == "widen":  # hostile: tries to show a protected field and to change what the server owns
+        req.object["secret"] = "leaked"
+        req.object["objectId"] = "forged"
+        req.object["ACL"] = {"*": {"read": True, "write": True}}
+        if req.original is not None:
+            req.original["secret"] = "leaked too"
+    who = req.user["username"] if req.user else "nobody"
+    req.object["heard"] = f"{req.event} by {who} from {req.installation_id}"
+    req.object["label"] = label.upper() if isinstance(label, str) else label
+    if req.original is not None:
+        req.object["was"] = req.original.get("label")
+    EVENTS.append(f"live {req.event} {label} {who}")
 
 
 @cloud.job("remind")

@@ -21,6 +21,20 @@ async def cloud_entries(core: Any, seq: int = 0) -> list[tuple[str, str, str | N
     return out
 
 
+async def entries(core: Any, seq: int, target_id: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(eventType, details, metadata) of each entry about ``target_id`` after ``seq``."""
+    p = "$1" if core.db.dialect.name == "postgresql" else "?"
+    q = "$2" if core.db.dialect.name == "postgresql" else "?"
+    async with core.db.read() as conn:
+        found = await conn.fetch(f'SELECT "eventType", "details", "metadata" FROM "_Audit" '
+                                 f'WHERE "seq" > {p} AND "targetId" = {q} ORDER BY "seq"', [seq, target_id])
+    out = []
+    for event, details, metadata in found:
+        meta = metadata if isinstance(metadata, dict) else json.loads(metadata or "null")
+        out.append((event, details, meta or {}))
+    return out
+
+
 async def head(core: Any) -> int:
     async with core.db.read() as conn:
         return int(await conn.fetchval('SELECT COALESCE(MAX("seq"), 0) FROM "_Audit"'))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.cloud.helpers import cloud_entries, head
+from tests.cloud.helpers import cloud_entries, entries, head
 from tests.cloud.seen import EVENTS
 from tests.conftest import Api, row_count
 from tests.policy.world import DATE, build_world
@@ -30,6 +30,28 @@ async def test_before_save_changes_what_is_stored_and_the_answer_says_so(api: Ap
     r = await api.put(f"/classes/Patient/{oid}", {"fullName": " Ada King "}, master=True)
     assert r.status_code == 200 and r.json()["fullName"] == "Ada King"
     assert (await api.get(f"/classes/Patient/{oid}", master=True)).json()["fullName"] == "Ada King"
+
+
+async def test_the_writes_ledger_entry_names_the_trigger_and_the_fields_it_changed(api: Api, core: Any) -> None:
+    seq = await head(core)
+    r = await _patient(api, "M-3")
+    assert r.status_code == 201, r.text
+    oid = r.json()["objectId"]
+    [(event, details, meta)] = await entries(core, seq, oid)
+    assert (event, details) == ("create", "fields: dateOfBirth, fullName, mrn, status")
+    assert meta["cloudTriggers"] == {"before_save Patient": ["fullName"]}  # it trimmed what the client sent
+
+    seq = await head(core)
+    r = await api.put(f"/classes/Patient/{oid}", {"mrn": "STAMP"}, master=True)
+    assert r.status_code == 200 and r.json()["status"] == "flagged"
+    [(event, details, meta)] = await entries(core, seq, oid)
+    assert (event, details) == ("update", "fields: mrn")  # the client sent mrn only
+    assert meta["cloudTriggers"] == {"before_save Patient": ["status"]}  # the trigger set status: named
+
+    seq = await head(core)
+    assert (await api.put(f"/classes/Patient/{oid}", {"mrn": "M-4"}, master=True)).status_code == 200
+    [(event, details, meta)] = await entries(core, seq, oid)
+    assert (details, "cloudTriggers" in meta) == ("fields: mrn", False)  # the trigger changed nothing
 
 
 @pytest.mark.parametrize(("mrn", "code", "message"), [

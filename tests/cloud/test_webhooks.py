@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.cloud.helpers import head
+from tests.cloud.helpers import entries, head
 from tests.conftest import Api, row_count
 
 RECEIVED: list[dict[str, Any]] = []
@@ -80,9 +80,12 @@ async def test_webhook_triggers_change_refuse_and_follow_writes(api: Api, core: 
         r = await api.post("/hooks/triggers", {"className": "CloudThing", "triggerName": trigger,
                                                "url": f"{receiver}{path}"}, master=True)
         assert r.status_code == 201, r.text
+    seq = await head(core)
     r = await api.post("/classes/CloudThing", {"label": "ward"}, master=True)
     assert r.status_code == 201 and r.json()["label"] == "WARD", r.text  # the file's trigger, then the webhook's
     oid = r.json()["objectId"]
+    [(_, _, meta)] = await entries(core, seq, oid)
+    assert meta["cloudTriggers"] == {"webhook beforeSave CloudThing": ["label"]}  # the write's entry names it
     assert [e["triggerName"] for e in RECEIVED] == ["beforeSave", "afterSave"]
     assert RECEIVED[1]["object"]["objectId"] == oid
     things = await row_count(core, "CloudThing")

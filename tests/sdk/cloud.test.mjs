@@ -1,9 +1,10 @@
 // Cloud Code in Python through the SDK (docs/cloud-code.md): Parse.Cloud.run, a trigger's effect seen
-// through save()/find(), a trigger's error code reaching the SDK, a job through Parse.Cloud.startJob.
+// through save()/find(), a trigger's error code reaching the SDK, a job through Parse.Cloud.startJob,
+// an after_live_query_event reshaping or dropping what a LiveQuery subscriber hears.
 // The server loads tests/sdk/cloud_main.py (--cloud).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parse, MK, uid, staff, ON_PARSE_POSTGRES } from './helpers.mjs';
+import { Parse, MK, uid, staff, ON_PARSE_POSTGRES, APP_ID, SERVER_URL, PASSWORD } from './helpers.mjs';
 
 const skip = ON_PARSE_POSTGRES ? { skip: 'the Python cloud file is Chartkeep\'s' } : {};
 
@@ -61,4 +62,28 @@ test('Parse.Cloud.startJob runs a job tracked in _JobStatus', skip, async () => 
   assert.equal(status.get('status'), 'succeeded');
   assert.equal(status.get('message'), 'done 3');
   assert.equal(status.get('jobName'), 'sdkJob');
+});
+
+test('an after_live_query_event reshapes or drops what a LiveQuery subscriber hears', skip, async () => {
+  await new Parse.Object('SdkVisit').save({ tag: uid('visit'), reason: 'first' }, MK);  // the class exists
+  const user = new Parse.User();
+  await user.signUp({ username: uid('lq'), password: PASSWORD, role: 'patient' });
+  const client = new Parse.LiveQueryClient({ applicationId: APP_ID, serverURL: SERVER_URL.replace(/^http/, 'ws'),
+    sessionToken: user.getSessionToken() });
+  client.open();
+  try {
+    const tag = uid('visit');
+    const sub = client.subscribe(new Parse.Query('SdkVisit').equalTo('tag', tag));
+    await sub.subscribePromise;
+    const heard = [];
+    sub.on('create', (object) => heard.push(object));
+    await new Parse.Object('SdkVisit').save({ tag, reason: 'quiet please' }, MK);  // dropped by the hook
+    await new Parse.Object('SdkVisit').save({ tag, reason: 'Checkup' }, MK);
+    const end = Date.now() + 5000;
+    while (heard.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(heard.map((o) => [o.get('reason'), o.get('heardBy')]), [['checkup', user.get('username')]]);
+  } finally {
+    await client.close();
+  }
 });

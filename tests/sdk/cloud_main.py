@@ -40,3 +40,11 @@ async def count_visit(req):
 async def sdk_job(req):
     req.message("working")
     return f"done {req.params.get('n', 0)}"
+
+
+@cloud.after_live_query_event("SdkVisit")
+async def visit_event(req):
+    """Each subscriber hears who it is; a quiet visit is heard by nobody."""
+    if str(req.object.get("reason", "")).startswith("quiet"):
+        req.send_event = False
+    req.object["heardBy"] = req.user["username"] if req.user else None

@@ -17,6 +17,7 @@ from chartkeep.cloud.declare import (
     Error,
     after_delete,
     after_find,
+    after_live_query_event,
     after_login,
     after_logout,
     after_save,
@@ -32,6 +33,6 @@ from chartkeep.cloud.declare import (
     job,
 )
 
-__all__ = ["Error", "after_delete", "after_find", "after_login", "after_logout", "after_save", "after_save_file",
+__all__ = ["Error", "after_delete", "after_find", "after_live_query_event", "after_login", "after_logout", "after_save", "after_save_file",
            "before_connect", "before_delete", "before_find", "before_login", "before_save", "before_save_file",
            "before_subscribe", "define", "job"]

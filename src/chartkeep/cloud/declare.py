@@ -19,7 +19,7 @@ Error = ParseError  # ``raise cloud.Error(142, "…")``: the client gets 400 {"c
 UserFn = Callable[[Any], Any]
 TriggerKind = Literal["before_save", "after_save", "before_delete", "after_delete", "before_find", "after_find",
                       "before_login", "after_login", "after_logout", "before_save_file", "after_save_file",
-                      "before_connect", "before_subscribe"]
+                      "before_connect", "before_subscribe", "after_live_query_event"]
 # Parse's type names for validator ``type``: a Python type or the Parse name itself
 TYPE_NAMES: dict[Any, str] = {str: "String", int: "Number", float: "Number", bool: "Boolean", dict: "Object",
                               list: "Array"}
@@ -188,6 +188,13 @@ def before_subscribe(class_name: str) -> Callable[[UserFn], UserFn]:
     """A LiveQuery subscription to the class: ``req.query`` (where, keys) may be changed, or it is
     refused by raising; each event is still checked against the subscriber's read access."""
     return _trigger("before_subscribe", class_name)
+
+
+def after_live_query_event(class_name: str) -> Callable[[UserFn], UserFn]:
+    """Each LiveQuery event of the class, once per subscriber, before it is sent: ``req.object`` may
+    be reshaped (never beyond what the subscriber may read) or the delivery dropped with
+    ``req.send_event = False``; a failure is logged and that delivery is not sent."""
+    return _trigger("after_live_query_event", class_name)
 
 
 def _account(kind: TriggerKind, target: str = "_User") -> Callable[[UserFn], UserFn]:

@@ -28,6 +28,8 @@ def install(core: Core, found: Declarations) -> None:
             core.hooks.live_connect.append(queries.live(trigger, timeout))
         elif kind == "before_subscribe":
             core.hooks.live_subscribe.setdefault(trigger.class_name, []).append(queries.live(trigger, timeout))
+        elif kind == "after_live_query_event":
+            core.hooks.live_event.setdefault(trigger.class_name, []).append(queries.live_event(trigger, timeout))
         elif kind == "before_save_file" or kind == "after_save_file":
             core.hooks.add_file_hook(kind, files.file_hook(trigger, timeout))
         else:

@@ -8,6 +8,10 @@ and may drop or reshape them; an object it adds (an objectId the query did not r
 read with 141. Both run on every read path that queries the class (REST, the SDKs, GraphQL, the
 data API); ``before_find`` does not run for a get by id.
 
+``after_live_query_event`` gets one LiveQuery event for one subscriber (``req.event``,
+``req.object``, ``req.original``, ``req.user``: the subscriber) and may reshape it or drop it
+(``req.send_event = False``); the hub keeps what it leaves within what the subscriber may read.
+
 ``before_login`` (``req.object``: the user) may refuse a login by raising; ``after_login`` and
 ``after_logout`` run once it is done, failures logged.
 """
@@ -26,7 +30,7 @@ from chartkeep.cloud.requests import CloudRequest
 from chartkeep.cloud.run import invoke
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.core.hooks import AccountHook, LiveHook, QueryHook, ResultHook
+from chartkeep.core.hooks import AccountHook, LiveDelivery, LiveEventHook, LiveHook, QueryHook, ResultHook
 from chartkeep.errors import Code, ParseError
 from chartkeep.records.present import present
 
@@ -104,6 +108,29 @@ def live(spec: TriggerSpec, timeout: float | None) -> LiveHook[Core]:
         if not isinstance(req.query, dict):
             raise ParseError(Code.SCRIPT_FAILED, f"{spec.kind}: req.query must stay a dict")
         return req.query
+
+    return hook
+
+
+class LiveEventRequest(CloudRequest):
+    def __init__(self, core: Core, delivery: LiveDelivery) -> None:
+        super().__init__(core, delivery.ctx, f"after_live_query_event {delivery.class_name}")
+        self.trigger_name = "after_live_query_event"
+        self.class_name = delivery.class_name
+        self.event = delivery.event
+        self.object = delivery.object
+        self.original = delivery.original
+        self.send_event = True
+
+
+def live_event(spec: TriggerSpec, timeout: float | None) -> LiveEventHook[Core]:
+    """``after_live_query_event``: what it leaves in ``req.object`` / ``req.original`` and
+    ``req.send_event`` goes back to the hub (live/hub.py), which filters it (live/reshape.py)."""
+
+    async def hook(core: Core, delivery: LiveDelivery) -> None:
+        req = LiveEventRequest(core, delivery)
+        await invoke(f"after_live_query_event {spec.class_name}", spec.fn, req, timeout)
+        delivery.object, delivery.original, delivery.send = req.object, req.original, bool(req.send_event)
 
     return hook
 

@@ -8,6 +8,10 @@ owns (``Hooks.own``: a note's status, a score, a signature), a field the built-i
 write, the object's id and times, and the ACL of chart data (the care team's) and of Parse's own
 classes: changing one refuses the write with 141. ``after_*`` run once the write committed; a
 failure or time-out is logged and never undoes the write.
+
+What a ``before_save`` changed is named by the write's own ledger entry:
+``metadata.cloudTriggers`` maps each trigger that changed the object to the fields it changed
+(``{"before_save Patient": ["fullName"]}``), besides the fields the client sent.
 """
 
 from __future__ import annotations
@@ -74,13 +78,16 @@ def _acl_is_servers(schema: ClassSchema) -> bool:
     return schema.name.startswith("_") or is_chart_class(schema.name)
 
 
-def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: Any, by_rules: frozenset[str]) -> None:
-    """Store what a user ``before_save`` changed in ``req.object``, or refuse the write."""
+def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: Any, by_rules: frozenset[str],
+                  who: str) -> None:
+    """Store what a user ``before_save`` (``who``: "before_save Patient") changed in ``req.object``,
+    or refuse the write; the fields it changed are kept on ``event.changed_by`` for the ledger."""
     schema = event.schema
     added = _new_fields(event)
     if not isinstance(after, dict):
         raise ParseError(Code.SCRIPT_FAILED, f"before_save of {schema.name}: req.object must stay a dict")
     owned = core.hooks.owned_fields(schema.name)
+    changed: list[str] = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key, _MISSING), after.get(key, _MISSING)
         if old == new:
@@ -92,6 +99,7 @@ def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: 
                 raise _refuse(schema.name, key, "the server sets the ACL of this class")
             perms = acl_to_perms(None if new is _MISSING else new)
             event.values["_rperm"], event.values["_wperm"] = perms
+            changed.append(key)
             continue
         if EVERY_FIELD in owned or key in owned or key in by_rules:
             raise _refuse(schema.name, key, "the server sets it")
@@ -100,6 +108,10 @@ def apply_changes(core: Core, event: WriteEvent, before: dict[str, Any], after: 
             raise _refuse(schema.name, key, f"{schema.name} has no such field" if spec is None
                           else "a relation is changed by the client's write")
         event.values[key] = None if new is _MISSING else decode(schema.name, key, spec, new)
+        changed.append(key)
+    if changed:
+        named = event.changed_by.setdefault(who, [])
+        named.extend(k for k in changed if k not in named)
 
 
 def rules_changed(event: WriteEvent) -> frozenset[str]:
@@ -122,7 +134,7 @@ def before_save(spec: TriggerSpec, timeout: float | None) -> Hook[Core]:
         req = TriggerRequest(core, event.ctx, "before_save", spec.class_name, copy.deepcopy(obj), original,
                              event.conn)
         await invoke(f"before_save {spec.class_name}", spec.fn, req, timeout)
-        apply_changes(core, event, obj, req.object, by_rules)
+        apply_changes(core, event, obj, req.object, by_rules, f"before_save {spec.class_name}")
 
     return hook
 

@@ -237,7 +237,7 @@ def _trigger_hook(trigger: str) -> Any:
             result = await post(core, url, payload, what)
             if isinstance(result, dict):
                 changed = {**obj, **{k: v for k, v in result.items() if k != "className"}}
-                apply_changes(core, event, obj, changed, by_rules)
+                apply_changes(core, event, obj, changed, by_rules, f"webhook {what}")
             return
         if kind == "before_delete":
             await post(core, url, {**_caller(core, event.ctx), "triggerName": trigger,

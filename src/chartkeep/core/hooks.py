@@ -13,7 +13,7 @@ Every domain registers here, at start-up, what it adds to the generic pipeline:
 * ``role_sources``: what a user's roles gain or lose beyond ``_Role`` membership (break-the-glass,
   record grants, a suspended portal), asked by ``auth`` when it expands a user's roles;
 * ``before_find`` / ``after_find`` / ``account`` / ``files`` / ``live_*``: user Cloud Code's query,
-  result, login/logout, file-upload and LiveQuery connect/subscribe hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
+  result, login/logout, file-upload and LiveQuery connect/subscribe/event hooks (there are no built-in ones: the read guard is part of every query's SQL, below them);
 * ``owned``: the fields of a class only the server sets (a note's status, a score, a signature's
   hash); user Cloud Code may not change them in its ``before_save`` (cloud/triggers.py).
 
@@ -59,6 +59,9 @@ class WriteEvent:
     current: dict[str, Any] | None = None  # the stored row before this write (updates, deletes)
     ledger_event: str | None = None  # the ledger's name for this write when a rule knows better (amend…)
     before_rules: dict[str, Any] | None = None  # ``values`` before any before_save hook ran (write_echo.snapshot)
+    # user Cloud Code that changed the object: trigger ("before_save Patient") → the fields it changed;
+    # the write's own ledger entry names them (``metadata.cloudTriggers``)
+    changed_by: dict[str, list[str]] = field(default_factory=dict)
     _carried: dict[type, object] = field(default_factory=dict)
 
     @property
@@ -107,6 +110,20 @@ class FileEvent:
     stored: str | None = None  # the stored file's name, once saved
 
 
+@dataclass(slots=True)
+class LiveDelivery:
+    """One LiveQuery event for one subscriber, as Cloud Code's ``after_live_query_event`` sees it:
+    ``object``/``original`` are what the read guard decided to send (Parse JSON); a hook may change
+    them or clear ``send`` (the hub then filters what it left, live/reshape.py)."""
+
+    ctx: RequestContext  # the subscriber, as its session reads at event time
+    class_name: str
+    event: str  # create, enter, update, leave, delete
+    object: dict[str, Any]
+    original: dict[str, Any] | None
+    send: bool = True
+
+
 Hook = Callable[[C, WriteEvent], Awaitable[None]]
 Function = Callable[[C, RequestContext, dict[str, Any]], Awaitable[Any]]
 # user Cloud Code only: a query's parameters before it runs, its results after; a login or logout
@@ -117,6 +134,7 @@ AccountKind = Literal["before_login", "after_login", "after_logout"]
 FileHook = Callable[[C, FileEvent], Awaitable[None]]
 FunctionSource = Callable[[C, str], Awaitable["Function[C] | None"]]  # a function not defined in code (a webhook)
 LiveHook = Callable[[C, RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]  # LiveQuery connect/subscribe
+LiveEventHook = Callable[[C, LiveDelivery], Awaitable[None]]  # LiveQuery: one event for one subscriber
 FileKind = Literal["before_save_file", "after_save_file"]
 RoleSource = Callable[[C, Conn, str, RoleSet], Awaitable[None]]
 
@@ -150,6 +168,7 @@ class Hooks(Generic[C]):
     files: dict[FileKind, list[FileHook[C]]] = field(default_factory=dict)
     live_connect: list[LiveHook[C]] = field(default_factory=list)
     live_subscribe: dict[str, list[LiveHook[C]]] = field(default_factory=dict)
+    live_event: dict[str, list[LiveEventHook[C]]] = field(default_factory=dict)  # by class; absent: no cost
 
     def add(self, kind: Kind, class_name: str, hook: Hook[C], *, builtin: bool = True) -> None:
         self.tables[kind].add(class_name, hook, builtin)
@@ -184,7 +203,7 @@ class Hooks(Generic[C]):
             self.functions.pop(name, None)
         self.user_functions.clear()
         for user_only in (self.jobs, self.before_find, self.after_find, self.account, self.files,
-                          self.live_subscribe):
+                          self.live_subscribe, self.live_event):
             user_only.clear()
         self.live_connect.clear()
 
@@ -214,6 +233,13 @@ class Hooks(Generic[C]):
         for hook in self.live_subscribe.get(class_name, ()):
             query = {**await hook(core, ctx, query), "className": class_name}
         return query
+
+    async def run_live_event(self, core: C, delivery: LiveDelivery) -> None:
+        """The class's ``after_live_query_event`` hooks, in order, until one drops the delivery."""
+        for hook in self.live_event.get(delivery.class_name, ()):
+            await hook(core, delivery)
+            if not delivery.send:
+                return
 
     async def run_before_find(self, core: C, ctx: RequestContext, class_name: str,
                               params: dict[str, Any]) -> dict[str, Any]:

@@ -90,10 +90,12 @@ def write_event_type(class_name: str, action: str, body: dict[str, Any], values:
 
 def stage_write(conn: Conn, ctx: RequestContext, class_name: str, object_id: str, action: str,
                 body: dict[str, Any], values: dict[str, Any], current: dict[str, Any] | None,
-                why: str | None = None) -> None:
+                why: str | None = None, changed_by: dict[str, list[str]] | None = None) -> None:
     """The entry of one stored row (records/commit.py). A client's write names the fields it sent;
     the server's own write says why it was made (``why``: the entry's details) and names the
-    fields it set in ``metadata`` (``{"server": true, "fields": [...]}``)."""
+    fields it set in ``metadata`` (``{"server": true, "fields": [...]}``). User Cloud Code that
+    changed the object before it was stored is named with the fields it changed
+    (``metadata.cloudTriggers``: ``{"before_save Patient": ["fullName"]}``)."""
     if class_name in NOT_AUDITED:
         return
     chart = patient_of(class_name, {"objectId": object_id, **(current or {}), **values})
@@ -104,6 +106,8 @@ def stage_write(conn: Conn, ctx: RequestContext, class_name: str, object_id: str
               details=details if why is None else why)
     if why is not None:
         e.metadata = {**(e.metadata or {}), "server": True, "fields": fields}
+    if changed_by:
+        e.metadata = {**(e.metadata or {}), "cloudTriggers": {who: sorted(f) for who, f in changed_by.items()}}
     stage(conn, e)
 
 

@@ -9,6 +9,12 @@ per (identity, operation); each event is decided and encoded once per subscriber
 whose links are signed for each subscriber — once per principal and base URL); a subscriber then costs one
 byte concatenation and its connection's ``send``, which frames the message and writes it to the
 socket at once (``api/live/outlet.py``): sending never waits on a client.
+
+A class with Cloud Code's ``after_live_query_event`` hooks is the exception: each subscriber's
+event is handed to them (concurrently for the subscribers of one shape, each within
+``cloud_timeout``), may be reshaped — within what the read guard decided (``reshape``) — or
+dropped, and is encoded for that subscriber alone. A class without such a hook pays one dict
+lookup per change.
 """
 
 from __future__ import annotations
@@ -17,12 +23,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from chartkeep.auth.file_links import principal_of, signer
 from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
-from chartkeep.live import messages
+from chartkeep.core.hooks import LiveDelivery
+from chartkeep.errors import Code, ParseError
+from chartkeep.live import messages, reshape
 from chartkeep.live.decide import decide
 from chartkeep.live.disclosures import Disclosures
 from chartkeep.live.render import Body, FileLinks
@@ -138,6 +149,7 @@ class Hub:
         bodies: dict[bool, Body] = {}
         grants: dict[tuple[str, str], FileLinks] = {}
         now = time.time()
+        hooked = change.class_name in self.core.hooks.live_event  # Cloud Code's after_live_query_event
 
         def body(from_original: bool) -> Body:
             found = bodies.get(from_original)
@@ -176,6 +188,9 @@ class Hub:
                 op, obj, before, shown = found
                 chart = self.disclosures.chart_of(change.class_name, shown)  # once per shape, not per subscriber
                 shown_id = str(shown.get("objectId"))
+                if hooked:  # Cloud Code's after_live_query_event: each subscriber's event on its own
+                    await self._send_hooked(seq, change, subs, only, view, schema, op, obj, before, chart, shown_id)
+                    continue
                 tail = messages.event_tail(obj, before, change.event_id)
                 chunk = self.core.settings.live_query_fanout_chunk
                 sent = 0
@@ -190,6 +205,57 @@ class Hub:
                     sent += 1
                     if sent % chunk == 0:
                         await asyncio.sleep(0)  # let REST requests on this event loop run between chunks
+
+    async def _send_hooked(self, seq: int, change: Change, subs: set[Subscription], only: Subscription | None,
+                           view: Access, schema: Any, op: str, obj: bytes, before: bytes | None,
+                           chart: Any, shown_id: str) -> None:
+        """One shape's subscribers, each event through the class's hooks (run concurrently)."""
+        targets = []
+        for sub in list(subs):
+            if sub.last_seq < seq:
+                sub.last_seq = seq
+            elif only is None:
+                continue  # already offered (it subscribed after this change)
+            targets.append(sub)
+        messages_ = await asyncio.gather(
+            *(self._after_event(sub, view, schema, op, obj, before, change.event_id) for sub in targets))
+        for sub, message in zip(targets, messages_, strict=True):
+            if message is None:
+                continue  # dropped by the hook, or the hook failed
+            sub.send(message)
+            if chart is not None:
+                self.disclosures.note(sub, view.ctx, chart, change.class_name, shown_id)
+
+    async def _after_event(self, sub: Subscription, view: Access, schema: Any, op: str, obj: bytes,
+                           before: bytes | None, event_id: str) -> bytes | None:
+        """One subscriber's event message after the class's ``after_live_query_event`` hooks; None
+        when a hook drops it or fails (logged: the event is not delivered)."""
+        decided = orjson.loads(obj)
+        decided_before = orjson.loads(before) if before is not None else None
+        ctx = replace(view.ctx, client_ip=sub.client_ip, installation_id=sub.envelope.installation_id,
+                      extra=dict(view.ctx.extra))
+        delivery = LiveDelivery(ctx, schema.name, op, orjson.loads(obj),
+                                orjson.loads(before) if before is not None else None)
+        try:
+            await self.core.hooks.run_live_event(self.core, delivery)
+            if not delivery.send:
+                return None
+            if not isinstance(delivery.object, dict) or not isinstance(delivery.original, dict | None):
+                raise ParseError(Code.SCRIPT_FAILED, f"after_live_query_event of {schema.name}: req.object must stay a dict")
+            owned = self.core.hooks.owned_fields(schema.name)
+            out = orjson.dumps(reshape.within(schema, owned, decided, delivery.object))
+            out_before = None
+            if decided_before is not None and delivery.original is not None:
+                out_before = orjson.dumps(reshape.within(schema, owned, decided_before, delivery.original))
+        except ParseError as exc:
+            log.error("cloud after_live_query_event %s: %s (%s); event not delivered", schema.name, exc.message,
+                      exc.code)
+            return None
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            log.error("cloud after_live_query_event %s: the object is not JSON (%s); event not delivered",
+                      schema.name, exc)
+            return None
+        return sub.head(op) + messages.event_tail(out, out_before, event_id)
 
     @staticmethod
     def _event_for(

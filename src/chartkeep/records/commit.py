@@ -6,7 +6,9 @@ its versions and signatures, a care team's ACL, a crisis log's history, a grant,
 change reaches a class's table without the ledger naming it, and LiveQuery hears of it once the
 transaction commits (a rollback publishes nothing and leaves no entry).
 
-A client write's entry names the fields the client sent; a server write passes ``why`` — what
+A client write's entry names the fields the client sent — and, when user Cloud Code's
+``before_save`` changed the object, that trigger and the fields it changed (``changed_by``); a
+server write passes ``why`` — what
 made the server write — and its entry says so (``metadata.server``). The actor is the request's
 user in both cases: the server writes on behalf of the request that caused it.
 """
@@ -29,11 +31,12 @@ from chartkeep.storage.database import Conn
 
 
 async def insert(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchema, row: dict[str, Any], *,
-                 body: dict[str, Any] | None = None, event: str = "create", why: str | None = None) -> None:
+                 body: dict[str, Any] | None = None, event: str = "create", why: str | None = None,
+                 changed_by: dict[str, list[str]] | None = None) -> None:
     """Store a new row (``objectId``, times and values, internal form)."""
     await rows.insert(conn, schema, row)
     sent = _fields(row) if body is None else body
-    ledger.stage_write(conn, ctx, schema.name, row["objectId"], event, sent, row, None, why)
+    ledger.stage_write(conn, ctx, schema.name, row["objectId"], event, sent, row, None, why, changed_by)
     if live_feed.tracking(core, schema.name):
         await live_feed.after_write(core, conn, schema, row["objectId"], None)
 
@@ -55,7 +58,8 @@ async def insert_many(core: Core, conn: Conn, ctx: RequestContext, schema: Class
 async def update(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchema, object_id: str,
                  changes: dict[str, Any], *, principals: list[str] | None = None,
                  before: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
-                 event: str = "update", why: str | None = None) -> list[str] | None:
+                 event: str = "update", why: str | None = None,
+                 changed_by: dict[str, list[str]] | None = None) -> list[str] | None:
     """Apply ``changes`` (``updatedAt`` included) where ``principals`` may write (None: anyone);
     the row's read permissions after it, or None when no row matched. ``before``: the row as this
     transaction already read it (LiveQuery's ``original``), read here when LiveQuery needs it."""
@@ -67,7 +71,7 @@ async def update(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchem
         return None
     sent = _fields(changes) if body is None else body
     ledger.stage_write(conn, ctx, schema.name, object_id, event, sent, {**changes, "_rperm": perms},
-                       before, why)
+                       before, why, changed_by)
     if live and before is not None:
         await live_feed.after_write(core, conn, schema, object_id, live_feed.clean(schema, dict(before)))
     return perms

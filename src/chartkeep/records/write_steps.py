@@ -224,13 +224,15 @@ async def store(core: Core, w: Write, conn: Conn, event: WriteEvent) -> None:
         if w.object_id is None:
             w.object_id = w.assign_id or new_object_id()
             row = {"objectId": w.object_id, "createdAt": w.now, "updatedAt": w.now, **w.values}
-            await commit.insert(core, conn, w.ctx, w.schema, row, body=w.body, event=event.ledger_event or "create")
+            await commit.insert(core, conn, w.ctx, w.schema, row, body=w.body, event=event.ledger_event or "create",
+                                changed_by=event.changed_by)
             w.stored_perms = w.values.get("_rperm")
         else:
             changes = {**w.values, "updatedAt": w.now}
             w.stored_perms = await commit.update(core, conn, w.ctx, w.schema, w.object_id, changes,
                                                  principals=write_principals(w.ctx), before=event.current,
-                                                 body=w.body, event=event.ledger_event or "update")
+                                                 body=w.body, event=event.ledger_event or "update",
+                                                 changed_by=event.changed_by)
             if w.stored_perms is None:
                 raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
     except IntegrityError:
