@@ -221,7 +221,7 @@ async def test_patient_scope_narrows_a_clinician_to_the_launch_patient(api: Api)
     issue(await get(api, "/Encounter?_include=Encounter:patient", at), 403, "forbidden")
 
 
-async def test_scopes_never_widen_what_the_user_may_read(api: Api) -> None:
+async def test_scopes_never_widen_what_the_user_may_read(api: Api, core: Any) -> None:
     w = await build_world(api)
     app = await register(api.client)
     outsider = (await launch(api.client, app, "outsider1", READ_ALL))["access_token"]
@@ -230,7 +230,24 @@ async def test_scopes_never_widen_what_the_user_may_read(api: Api) -> None:
     page = await sign_in(api.client, authorize_params(app, PATIENT, "v" * 43, "http://testserver"), "outsider1",
                          patient=w.ids["Patient"])
     assert page.status_code == 400 and "No patient with that id that you may read." in page.text
+    refusal = (await events(core, "smart_refused"))[-1]
+    assert refusal["actor"] == w.users["outsider"]["objectId"] and "launch patient" in refusal["details"]
     mine = await launch(api.client, app, "patient1", PATIENT)
     assert mine["patient"] == f"bh-{w.ids['PatientProfile']}"
     issue(await get(api, f"/Patient/{w.ids['Patient']}", mine["access_token"]), 404, "not-found")
     assert ids((await get(api, "/Patient", mine["access_token"])).json()) == [mine["patient"]]
+
+
+async def test_an_expired_access_token_reads_nothing(api: Api, core: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = await build_world(api)
+    app = await register(api.client)
+    monkeypatch.setattr(smart_tokens, "ACCESS_SECONDS", -1)
+    answer = await launch(api.client, app, "physician1", READ_ALL)
+    issue(await get(api, f"/Patient/{w.ids['Patient']}", answer["access_token"]), 401, "login", "expired")
+    issue(await get(api, f"/Encounter?patient={w.ids['Patient']}", answer["access_token"]), 401, "login")
+    failed = [e for e in await audit_entries(core) if e["eventType"] == "auth_failed"]
+    assert len(failed) == 2 and all(e["outcome"] == "failure" for e in failed)
+    preflight = await api.client.options("/fhir/R4/auth/token", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization"})
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"

@@ -34,6 +34,9 @@ from chartkeep.fhir.smart.clients import Client
 from chartkeep.fhir.smart.tokens import OAuthError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# the token and revocation endpoints answer a browser app (a public client) of any origin
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type"}
 AUTH = BASE + "/auth"
 
 
@@ -55,11 +58,11 @@ def configuration(base: str) -> dict[str, object]:
 
 
 def _json(body: object, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status, media_type="application/json", headers=NO_STORE)
+    return Response(orjson.dumps(body), status, media_type="application/json", headers={**NO_STORE, **CORS})
 
 
 def _oauth_error(error: OAuthError) -> Response:
-    headers = {**NO_STORE, **({"WWW-Authenticate": 'Basic realm="chartkeep"'} if error.status == 401 else {})}
+    headers = {**NO_STORE, **CORS, **({"WWW-Authenticate": 'Basic realm="chartkeep"'} if error.status == 401 else {})}
     return Response(orjson.dumps({"error": error.error, "error_description": error.description}), error.status,
                     media_type="application/json", headers=headers)
 
@@ -171,6 +174,8 @@ def smart_routes(core: Core) -> list[Route]:
         return RedirectResponse(target, 302, headers=NO_STORE)
 
     async def oauth(request: Request, work: Callable[[Client, dict[str, str]], Awaitable[Response]]) -> Response:
+        if request.method == "OPTIONS":  # a browser app's preflight
+            return Response(b"", 204, headers=CORS)
         form = await _form(request, core)
         client_id: str | None = form.get("client_id")
         try:
@@ -199,13 +204,13 @@ def smart_routes(core: Core) -> list[Route]:
     async def revoke(request: Request) -> Response:
         async def work(client: Client, form: dict[str, str]) -> Response:
             await tokens.revoke(core, client, form.get("token"), ip(request))
-            return Response(b"", 200, headers=NO_STORE)
+            return Response(b"", 200, headers={**NO_STORE, **CORS})
         return await oauth(request, work)
 
     return [
         Route(BASE + "/.well-known/smart-configuration", well_known, methods=["GET"]),
         Route(AUTH + "/register", register, methods=["POST"]),
         Route(AUTH + "/authorize", authorize_page, methods=["GET", "POST"]),
-        Route(AUTH + "/token", token, methods=["POST"]),
-        Route(AUTH + "/revoke", revoke, methods=["POST"]),
+        Route(AUTH + "/token", token, methods=["POST", "OPTIONS"]),
+        Route(AUTH + "/revoke", revoke, methods=["POST", "OPTIONS"]),
     ]

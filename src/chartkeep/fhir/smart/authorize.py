@@ -107,7 +107,12 @@ async def approve(core: Core, request: AuthRequest, form: dict[str, Any], ip: st
     ctx.roles, ctx.read_roles = roles.names, roles.read_names
     patient = None
     if scopes.needs_patient(request.granted):
-        patient = await _launch_patient(core, ctx, str(form.get("patient") or "").strip())
+        try:
+            patient = await _launch_patient(core, ctx, str(form.get("patient") or "").strip())
+        except LoginFailed as exc:
+            await refused(core, ctx, OAuthError("access_denied", str(exc)), request.client.client_id,
+                          "launch patient")
+            raise
     code = await issue_code(core, ctx, request.client, request.params["redirect_uri"], request.granted, patient,
                             request.params["code_challenge"])
     return request.redirect(code=code)
