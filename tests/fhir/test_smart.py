@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from chartkeep.fhir.smart import tokens as smart_tokens
+from tests.api.accounts import SECRET, totp
 from tests.conftest import Api
 from tests.fhir.helpers import get, ids, issue
 from tests.fhir.smart_helpers import (
+    FORM,
     REDIRECT,
     App,
     audit_entries,
@@ -251,3 +254,21 @@ async def test_an_expired_access_token_reads_nothing(api: Api, core: Any, monkey
         "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization"})
     assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+
+
+async def test_an_account_with_mfa_signs_in_with_its_one_time_code(api: Api, core: Any) -> None:
+    w = await build_world(api)
+    r = await api.put(f"/users/{w.users['physician']['objectId']}",
+                      {"authData": {"mfa": {"secret": SECRET, "token": totp()}}}, session=w.token("physician"))
+    assert r.status_code == 200, r.text
+    app = await register(api.client)
+    params = authorize_params(app, READ_ALL, "v" * 43, "http://testserver")
+    missing = await sign_in(api.client, params, "physician1")
+    assert missing.status_code == 400 and "Missing additional authData mfa" in missing.text
+    page = await api.client.get("/fhir/R4/auth/authorize", params=params)
+    form = {**params, "username": "physician1", "password": "Long-enough-pw-1", "mfa": totp(steps_ahead=1),
+            "decision": "approve"}
+    answer = redirected(await api.client.post("/fhir/R4/auth/authorize", content=urlencode(form), headers=FORM))
+    assert page.status_code == 200 and answer["code"] and answer["state"] == "st-1"
+    logins = [e["eventType"] for e in await audit_entries(core) if e["eventType"].startswith("login")]
+    assert logins[-2:] == ["login_failed", "login"]

@@ -98,7 +98,9 @@ def _consent(request: authorize.AuthRequest, error: str | None = None, status: i
             f'<form method="post" action="{AUTH}/authorize">{hidden}'
             '<p><label>Username <input name="username" autocomplete="username" required></label></p>'
             '<p><label>Password <input name="password" type="password" autocomplete="current-password" required>'
-            f"</label></p>{patient}"
+            "</label></p><p><label>One-time code (accounts with two-factor sign-in) "
+            '<input name="mfa" inputmode="numeric" autocomplete="one-time-code"></label></p>'
+            f"{patient}"
             '<p><button name="decision" value="approve">Sign in and allow</button> '
             '<button name="decision" value="deny" formnovalidate>Deny</button></p></form>')
     return _page("Allow access to your chart", body, status, request.params.get("redirect_uri"))

@@ -96,9 +96,12 @@ async def _launch_patient(core: Core, ctx: RequestContext, chosen: str) -> str:
 async def approve(core: Core, request: AuthRequest, form: dict[str, Any], ip: str | None) -> str:
     """Sign in, pick the launch patient, issue the code: the redirect URL with ``code``."""
     ctx = acting(core, None, ip)
+    signed: dict[str, Any] = {"username": form.get("username"), "password": form.get("password"),
+                              "purpose": f"SMART sign-in for {request.client.name!r}"}
+    if form.get("mfa"):  # the one-time code of an account with MFA, as /login's authData.mfa.token
+        signed["authData"] = {"mfa": {"token": str(form["mfa"]).strip()}}
     try:
-        user = await check_credentials(core, ctx, {"username": form.get("username"), "password": form.get("password"),
-                                                   "purpose": f"SMART sign-in for {request.client.name!r}"})
+        user = await check_credentials(core, ctx, signed)
     except ParseError as exc:
         raise LoginFailed(exc.message) from None
     ctx.user = user
