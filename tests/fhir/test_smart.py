@@ -272,3 +272,16 @@ async def test_an_account_with_mfa_signs_in_with_its_one_time_code(api: Api, cor
     assert page.status_code == 200 and answer["code"] and answer["state"] == "st-1"
     logins = [e["eventType"] for e in await audit_entries(core) if e["eventType"].startswith("login")]
     assert logins[-2:] == ["login_failed", "login"]
+
+
+async def test_a_password_change_revokes_the_users_smart_tokens(api: Api, core: Any) -> None:
+    w = await build_world(api)
+    app = await register(api.client)
+    answer = await launch(api.client, app, "physician1", READ_ALL)
+    assert (await get(api, f"/Patient/{w.ids['Patient']}", answer["access_token"])).status_code == 200
+    r = await api.put(f"/users/{w.users['physician']['objectId']}", {"password": "Another-long-pw-2"},
+                      session=w.token("physician"))
+    assert r.status_code == 200, r.text
+    issue(await get(api, f"/Patient/{w.ids['Patient']}", answer["access_token"]), 401, "login", "revoked")
+    again = await token(api.client, app, grant_type="refresh_token", refresh_token=answer["refresh_token"])
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

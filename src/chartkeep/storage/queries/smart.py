@@ -71,3 +71,10 @@ async def revoke_family(conn: Conn, family: str, now: float) -> int:
     p = conn.dialect.placeholder
     return await conn.execute(
         f'UPDATE {TOKENS} SET "revokedAt" = {p(1)} WHERE "family" = {p(2)} AND "revokedAt" IS NULL', [now, family])
+
+
+async def revoke_user(conn: Conn, user_id: str, now: float) -> int:
+    """Every live code and token of the user (their sessions ended: a password change, a deletion)."""
+    p = conn.dialect.placeholder
+    return await conn.execute(
+        f'UPDATE {TOKENS} SET "revokedAt" = {p(1)} WHERE "user" = {p(2)} AND "revokedAt" IS NULL', [now, user_id])
