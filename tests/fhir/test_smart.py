@@ -198,7 +198,7 @@ async def _second_patient(w: World) -> str:
                                     "primaryClinician": w.user("physician")})
 
 
-async def test_patient_scope_narrows_a_clinician_to_the_launch_patient(api: Api) -> None:
+async def test_patient_scope_narrows_a_clinician_to_the_launch_patient(api: Api, core: Any) -> None:
     w = await build_world(api)
     pid, other = w.ids["Patient"], await _second_patient(w)
     await w.make("Encounter", {**w.body("Encounter", "physician"), "patient": {"__type": "Pointer",
@@ -209,6 +209,10 @@ async def test_patient_scope_narrows_a_clinician_to_the_launch_patient(api: Api)
     assert (await get(api, f"/Patient/{other}", wide)).status_code == 200  # the user may read both
     narrow = await launch(api.client, app, "physician1", PATIENT, patient=pid)
     assert narrow["patient"] == pid
+    async with core.db.read() as conn:  # the consent is on the launch patient's chart in the ledger
+        found = await conn.fetch('SELECT "patient", "patientClass" FROM "_Audit" WHERE "eventType" = '
+                                 + ("$1" if core.db.dialect.name == "postgresql" else "?"), ["smart_grant"])
+    assert [tuple(r) for r in found][-1] == (pid, "Patient")
     at = narrow["access_token"]
     assert (await get(api, f"/Patient/{pid}", at)).status_code == 200
     issue(await get(api, f"/Patient/{other}", at), 404, "not-found")

@@ -24,6 +24,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.fhir.smart import scopes
 from chartkeep.fhir.smart.clients import Client
+from chartkeep.fhir.values import parse_patient
 from chartkeep.ledger import entries as ledger
 from chartkeep.schema.ids import new_object_id, token_digest
 from chartkeep.storage.database import Conn
@@ -68,7 +69,9 @@ def acting(core: Core, user_id: str | None, ip: str | None) -> RequestContext:
 
 def _entry(ctx: RequestContext, event: str, row_id: str, details: str, client_id: str,
            patient: str | None = None) -> Entry:
-    e = ledger.entry(ctx, event, target_class="_SmartToken", target_id=row_id, details=details)
+    chart = parse_patient(patient) if patient else None  # the launch patient's chart names the entry too
+    e = ledger.entry(ctx, event, target_class="_SmartToken", target_id=row_id, details=details,
+                     patient_class=chart[0] if chart else None, patient=chart[1] if chart else None)
     e.metadata = {**(e.metadata or {}), "client": client_id, **({"launchPatient": patient} if patient else {})}
     return e
 
