@@ -226,6 +226,12 @@ async def test_patient_scope_narrows_a_clinician_to_the_launch_patient(api: Api,
     assert (await get(api, f"/Patient/{pid}/$everything", at)).status_code == 200
     issue(await get(api, "/Practitioner", at), 403, "forbidden", "outside the launch patient")
     issue(await get(api, "/Encounter?_include=Encounter:patient", at), 403, "forbidden")
+    posted = await api.client.post("/fhir/R4/Encounter/_search", content="_revinclude=Provenance:target", headers={
+        "Authorization": f"Bearer {at}", "Content-Type": "application/x-www-form-urlencoded"})
+    issue(posted, 403, "forbidden", "_include and _revinclude")
+    posted = await api.client.post("/fhir/R4/Patient/_search", content=f"_id={other}", headers={
+        "Authorization": f"Bearer {at}", "Content-Type": "application/x-www-form-urlencoded"})
+    assert posted.status_code == 200 and ids(posted.json()) == []
 
 
 async def test_scopes_never_widen_what_the_user_may_read(api: Api, core: Any) -> None:

@@ -154,6 +154,8 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
             raise FhirError(415, "not-supported", "POST _search takes application/x-www-form-urlencoded")
         raw = await read_body(request, core.settings.max_body_bytes)
         merged = [*query, *parse_qsl(raw.decode(errors="replace"), keep_blank_values=True)]
+        if grant is not None:  # the body's parameters are held to the token's scopes as the URL's are
+            narrow.check_interaction(grant, method, path, merged)
         return _reply(await service.find(core, ctx, type_name, merged, base, scoped))
     elif method in ("POST", "PUT") and len(path) == (1 if method == "POST" else 2):
         body = decode_body(await read_body(request, core.settings.max_body_bytes))
