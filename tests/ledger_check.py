@@ -15,7 +15,7 @@ each HTTP request it
 What names a row: an entry whose ``targetClass``/``targetId`` is the row's class and
 ``objectId``; for a relation's join row, an entry on the object that owns the relation; for the
 account tables, an entry on the user the row belongs to (``_Session``, ``_AccountToken``,
-``_MFA``, ``_Lockout``), or — a lockout counter of a name no user has — the request's
+``_MFA``, ``_Lockout``, and a SMART token revoked with the user's sessions, ``_SmartToken``), or — a lockout counter of a name no user has — the request's
 ``login_failed`` entry. Files (``_File``/``_FileBlob``, named by the ``Attachment`` or message
 that holds them), the account-email outbox and the sessions' last-use times are not clinical or account
 state and are left out.
@@ -39,7 +39,7 @@ LEDGER_TABLES = frozenset({"_Audit", "_AuditChain", "_AuditCheckpoint", "_SCHEMA
 # by any request with a session token at most once a minute: not clinical or account state
 NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox", "_SessionActivity"})
 SECRET_COLUMNS = frozenset({"_hashed_password", "sessionToken", "digest", "secret", "recovery"})
-USER_OWNED = {"_Session": "user", "_AccountToken": "user", "_MFA": "user"}
+USER_OWNED = {"_Session": "user", "_AccountToken": "user", "_MFA": "user", "_SmartToken": "user"}
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

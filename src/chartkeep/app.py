@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from chartkeep.accounts import role_applications, role_decisions, run_time_roles, sessions, user_roles
 from chartkeep.api.fhir.app import fhir_routes
+from chartkeep.api.fhir.smart import smart_routes
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
@@ -117,7 +118,7 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             await core.db.close()
 
     app = Starlette(
-        routes=[*graphql_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live)],
+        routes=[*graphql_routes(core), *smart_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live)],
         # security headers and origins outermost; LiveQuery frames go straight to the transport
         middleware=[Middleware(SecurityHeaders, settings=settings), Middleware(LiveTransport)],
         lifespan=lifespan,

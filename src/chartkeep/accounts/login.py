@@ -150,3 +150,28 @@ async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]
         raise
     await core.hooks.run_account("after_login", core, ctx, a.user)  # failures are logged, never undo it
     return reply(core, ctx, a, token)
+
+
+async def check_credentials(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The same checks as a login (lockout, password, verified email, MFA: ``authData.mfa.token``)
+    without opening a session — for a sign-in that grants something else (a SMART app's
+    authorization). The internal ``_User`` row; a ``login`` / ``login_failed`` entry either way."""
+    a = read_credentials(params)
+    try:
+        async with core.db.read() as conn:
+            await find_user(core, conn, a)
+        a.ip = ctx.client_ip
+        await lockout.ensure_not_locked(core, a.key, a.ip)
+        await check_password(core, a)
+        email_verified(core, a)
+        assert a.user is not None
+        async with core.db.transaction() as tx:
+            await second_factor(core, tx, a)
+            await lockout.reset(core, a.key, tx, a.ip or "?")
+            entry = audit.login_entry(ctx, a.user["objectId"], True, reason=params.get("purpose"))
+            await audit.record(core, tx, [entry])
+    except ParseError as exc:
+        user_id = a.user["objectId"] if a.user else None
+        await core.ledger.append([audit.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
+        raise
+    return a.user

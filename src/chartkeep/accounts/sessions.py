@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
 from chartkeep.storage import rows
 from chartkeep.storage.database import Conn, use
 from chartkeep.storage.queries import sessions as table
+from chartkeep.storage.queries import smart as smart_tokens
 
 
 async def create_session(
@@ -50,9 +52,13 @@ async def create_session(
 
 
 async def revoke_user_sessions(core: Core, conn: Conn, user_id: str, installation_id: str | None = None) -> None:
-    """End every session of a user (or only those of one installation); forget them at once."""
+    """End every session of a user (or only those of one installation); forget them at once. Ending
+    every session (a password changed or reset, the user deleted) also revokes the user's SMART on
+    FHIR codes and tokens: the entry of the write that caused it, on the user, names them."""
     forget_user(core, conn, user_id)
     await table.delete_of_user(conn, user_id, installation_id)
+    if installation_id is None:
+        await smart_tokens.revoke_user(conn, user_id, time.time())
 
 
 def forget_user(core: Core, conn: Conn, user_id: str) -> None:

@@ -53,9 +53,16 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
             "mode": "server",
             "security": {
                 "cors": True,
+                "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                         "code": "SMART-on-FHIR"}]}],
+                "extension": [{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                               "extension": [{"url": "authorize", "valueUri": f"{base}/auth/authorize"},
+                                             {"url": "token", "valueUri": f"{base}/auth/token"},
+                                             {"url": "revoke", "valueUri": f"{base}/auth/revoke"}]}],
                 "description": "A Chartkeep session token as 'Authorization: Bearer <token>' or "
-                               "X-Parse-Session-Token; the master key (X-Parse-Master-Key) only from the "
-                               "master-key IP allow-list.",
+                               "X-Parse-Session-Token; a SMART on FHIR access token as 'Authorization: Bearer' "
+                               "(/.well-known/smart-configuration); the master key (X-Parse-Master-Key) only "
+                               "from the master-key IP allow-list.",
             },
             "resource": resources,
             "operation": [{"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],

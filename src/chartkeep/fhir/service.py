@@ -86,11 +86,12 @@ async def history(core: Core, ctx: RequestContext, type_name: str, fhir_id: str,
     }
 
 
-async def find(core: Core, ctx: RequestContext, type_name: str, query: list[tuple[str, str]], base: str
-               ) -> dict[str, Any]:
+async def find(core: Core, ctx: RequestContext, type_name: str, query: list[tuple[str, str]], base: str,
+               base_filters: list[tuple[str, str | None, str]] | None = None) -> dict[str, Any]:
+    """``base_filters``: filters the caller cannot lift (a SMART token's patient compartment)."""
     rtype = resource_type(type_name)
     p = search.plan(rtype, query)
-    resources, total, included = await search.run(core, ctx, rtype, p)
+    resources, total, included = await search.run(core, ctx, rtype, p, base_filters=base_filters)
     return search.bundle(resources, total, base, type_name, query, p, included)
 
 

@@ -10,7 +10,8 @@ Event types: ``login``, ``login_failed``, ``logout``, ``read``, ``create``, ``up
 ``delete``, ``signature_request``, ``sign``, ``decline``, ``amend``, ``file_download``,
 ``permission_change``, ``break_glass``, ``export``, ``audit_read``, ``publish``, ``unpublish``,
 ``acknowledge``, ``crisis_flag``, ``submit`` (assessment_functions, crisis_rules, crisis_flag,
-self_report_rules); clients append their own.
+self_report_rules); ``smart_client``, ``smart_grant``, ``smart_token``, ``smart_refresh``,
+``smart_revoke``, ``smart_refused`` (SMART on FHIR, fhir/smart/); clients append their own.
 """
 
 from __future__ import annotations

@@ -14,7 +14,10 @@ so both dialects store and compare them the same way.
   (storage/queries/mail_outbox.py);
 * ``_SessionActivity`` when each session (by token digest) was last used, for the idle timeout
   (storage/queries/session_activity.py; written at most once a minute per session);
-* ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py).
+* ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py);
+* ``_SmartClient`` SMART on FHIR apps an admin registered (a confidential one's secret as a SHA-256
+  digest), and ``_SmartToken`` their authorization codes, access and refresh tokens, each as a
+  SHA-256 digest with its scope, launch patient and expiry (storage/queries/smart.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ MFA = "_MFA"
 ACCOUNT_TOKEN = "_AccountToken"
 OUTBOX = "_Outbox"
 SESSION_ACTIVITY = "_SessionActivity"
+SMART_CLIENT = "_SmartClient"
+SMART_TOKEN = "_SmartToken"
 
 
 async def ensure_internal_tables(conn: Conn) -> None:
@@ -44,6 +49,13 @@ async def ensure_internal_tables(conn: Conn) -> None:
         f'CREATE TABLE IF NOT EXISTS {quote(OUTBOX)} ("id" TEXT PRIMARY KEY, "to" TEXT NOT NULL, '
         f'"subject" TEXT NOT NULL, "text" TEXT NOT NULL, "createdAt" {number} NOT NULL)',
         f'CREATE TABLE IF NOT EXISTS {quote(SESSION_ACTIVITY)} ("session" TEXT PRIMARY KEY, "seenAt" {number} NOT NULL)',
+        f'CREATE TABLE IF NOT EXISTS {quote(SMART_CLIENT)} ("objectId" TEXT PRIMARY KEY, "name" TEXT NOT NULL, '
+        f'"secret" TEXT, "redirectUris" TEXT NOT NULL, "scope" TEXT NOT NULL, "createdAt" {number} NOT NULL)',
+        f'CREATE TABLE IF NOT EXISTS {quote(SMART_TOKEN)} ("objectId" TEXT PRIMARY KEY, "digest" TEXT NOT NULL UNIQUE, '
+        f'"kind" TEXT NOT NULL, "client" TEXT NOT NULL, "user" TEXT NOT NULL, "scope" TEXT NOT NULL, '
+        f'"patient" TEXT, "challenge" TEXT, "redirectUri" TEXT, "family" TEXT NOT NULL, '
+        f'"expiresAt" {number} NOT NULL, "usedAt" {number}, "revokedAt" {number})',
+        f"CREATE INDEX IF NOT EXISTS {quote('_SmartToken_family_idx')} ON {quote(SMART_TOKEN)} (\"family\")",
     ]
     for sql in statements:
         await conn.execute(sql)

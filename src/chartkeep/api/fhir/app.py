@@ -22,10 +22,14 @@ from chartkeep.api.rest.wire import decode_body, read_body
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
 from chartkeep.fhir.search import FhirFormat
+from chartkeep.fhir.smart import bearer, narrow
+from chartkeep.fhir.smart.tokens import ACCESS_PREFIX, OAuthError
+from chartkeep.ledger.entries import record_refusal
 
 BASE = "/fhir/R4"
 MEDIA = "application/fhir+json; charset=utf-8"
@@ -76,6 +80,16 @@ async def authenticate(core: Core, request: Request) -> RequestContext:
     creds = credentials(core, request)
     if not creds.session_token and not creds.master_key:
         raise FhirError(401, "login", "Authentication required: Authorization: Bearer <session token>")
+    if creds.session_token and creds.session_token.startswith(ACCESS_PREFIX) and not creds.master_key:
+        token, creds.session_token = creds.session_token, None
+        ctx = await resolve(core, creds)
+        try:
+            await bearer.sign_in(core, ctx, token)
+        except OAuthError as exc:  # recorded like a session token that names no live session
+            await record_refusal(core, ctx, "auth_failed", None, None, ParseError(Code.INVALID_SESSION_TOKEN,
+                                 exc.description), metadata={"credential": "smartAccessToken"})
+            raise FhirError(401, "login", f"SMART access token refused: {exc.description}") from None
+        return ctx
     return await resolve(core, creds)
 
 
@@ -113,11 +127,18 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
     if not path:
         raise FhirError(404, "not-supported", "Name a resource type: /fhir/R4/{type}")
     type_name = path[0]
+    grant = narrow.grant_of(ctx)
+    if grant is not None:
+        narrow.check_interaction(grant, method, path, query)
     if path[-1] == "$export" or path[0] in ("$export-status", "$export-file"):
         return await _bulk(core, ctx, request, path, query, base)
+    scoped = [] if grant is None else narrow.compartment(grant, service.resource_type(type_name))
+    if scoped and len(path) >= 2 and not (len(path) == 2 and path[1] == "_search"):
+        assert grant is not None
+        await narrow.ensure_visible(core, ctx, grant, service.resource_type(type_name), path[1])
     if method == "GET":
         if len(path) == 1:
-            return _reply(await service.find(core, ctx, type_name, query, base))
+            return _reply(await service.find(core, ctx, type_name, query, base, scoped))
         if len(path) == 3 and type_name == "Patient" and path[2] == "$everything":
             return _reply(await service.everything(core, ctx, path[1], query, base))
         if query:
@@ -133,7 +154,9 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
             raise FhirError(415, "not-supported", "POST _search takes application/x-www-form-urlencoded")
         raw = await read_body(request, core.settings.max_body_bytes)
         merged = [*query, *parse_qsl(raw.decode(errors="replace"), keep_blank_values=True)]
-        return _reply(await service.find(core, ctx, type_name, merged, base))
+        if grant is not None:  # the body's parameters are held to the token's scopes as the URL's are
+            narrow.check_interaction(grant, method, path, merged)
+        return _reply(await service.find(core, ctx, type_name, merged, base, scoped))
     elif method in ("POST", "PUT") and len(path) == (1 if method == "POST" else 2):
         body = decode_body(await read_body(request, core.settings.max_body_bytes))
         if method == "POST":
