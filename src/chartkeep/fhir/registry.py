@@ -11,13 +11,14 @@ from chartkeep.fhir.resources.communication import COMMUNICATION
 from chartkeep.fhir.resources.document import DOCUMENT_REFERENCE
 from chartkeep.fhir.resources.encounter import ENCOUNTER
 from chartkeep.fhir.resources.flag import FLAG
+from chartkeep.fhir.resources.group import GROUP
 from chartkeep.fhir.resources.patient import PATIENT
 from chartkeep.fhir.resources.practitioner import PRACTITIONER, STAFF_ROLES
 from chartkeep.fhir.resources.provenance import PROVENANCE
 
 RESOURCES: dict[str, ResourceType] = {r.name: r for r in (
     PATIENT, PRACTITIONER, ENCOUNTER, DOCUMENT_REFERENCE, OBSERVATION, QUESTIONNAIRE_RESPONSE, APPOINTMENT,
-    COMMUNICATION, FLAG, PROVENANCE,
+    COMMUNICATION, FLAG, PROVENANCE, GROUP,
 )}
 # What Patient/{id}/$everything returns besides the patient, per chart root
 EVERYTHING: dict[str, tuple[str, ...]] = {

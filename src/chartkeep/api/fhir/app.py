@@ -25,6 +25,7 @@ from chartkeep.core.handles import Core
 from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
+from chartkeep.fhir.resources.group import member_ids
 from chartkeep.fhir.search import FhirFormat
 
 BASE = "/fhir/R4"
@@ -156,6 +157,12 @@ async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[st
         wanted = export.parse_kickoff(level, query, request.headers.get("prefer"), str(request.url))
         job = await export.start(core, ctx, wanted)
         return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
+    if len(path) == 3 and path[0] == "Group" and path[2] == "$export" and method == "GET":
+        wanted = export.parse_kickoff("group", query, request.headers.get("prefer"), str(request.url))
+        group = await service.read(core, ctx, "Group", path[1])  # 404 for a group the caller may not read
+        wanted.members = tuple(member_ids(group))
+        job = await export.start(core, ctx, wanted)
+        return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
     if len(path) == 2 and path[0] == "$export-status" and method in ("GET", "DELETE"):
         if method == "DELETE":
             export.cancel(core, ctx, path[1])
@@ -167,6 +174,4 @@ async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[st
     if len(path) == 3 and path[0] == "$export-file" and method == "GET":
         data = await export.download(core, ctx, path[1], path[2])
         return Response(data, 200, media_type="application/fhir+ndjson", headers=CORS)
-    if len(path) == 3 and path[0] == "Group":
-        raise FhirError(404, "not-supported", "Group/{id}/$export is not served: Chartkeep has no Group resource")
     raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")
