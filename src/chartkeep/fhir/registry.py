@@ -14,11 +14,12 @@ from chartkeep.fhir.resources.flag import FLAG
 from chartkeep.fhir.resources.group import GROUP
 from chartkeep.fhir.resources.patient import PATIENT
 from chartkeep.fhir.resources.practitioner import PRACTITIONER, STAFF_ROLES
+from chartkeep.fhir.resources.practitioner_role import PRACTITIONER_ROLE
 from chartkeep.fhir.resources.provenance import PROVENANCE
 
 RESOURCES: dict[str, ResourceType] = {r.name: r for r in (
     PATIENT, PRACTITIONER, ENCOUNTER, DOCUMENT_REFERENCE, OBSERVATION, QUESTIONNAIRE_RESPONSE, APPOINTMENT,
-    COMMUNICATION, FLAG, PROVENANCE, GROUP,
+    COMMUNICATION, FLAG, PROVENANCE, GROUP, PRACTITIONER_ROLE,
 )}
 # What Patient/{id}/$everything returns besides the patient, per chart root
 EVERYTHING: dict[str, tuple[str, ...]] = {
