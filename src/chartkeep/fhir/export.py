@@ -25,6 +25,7 @@ import orjson
 
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import search
 from chartkeep.fhir.outcome import FhirError, invalid, not_supported
 from chartkeep.fhir.params import date_range
@@ -35,8 +36,8 @@ PAGE = search.MAX_COUNT
 FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 JOB_RE = re.compile(r"^[a-f0-9]{32}$")
 # Patient/$export and Group/{id}/$export: the types of a patient's compartment (everything but the
-# staff directory, its roles and its panels)
-PATIENT_TYPES = tuple(name for name in RESOURCES if name not in ("Practitioner", "PractitionerRole", "Group"))
+# staff directory, its roles and its panels, and the audit ledger)
+PATIENT_TYPES = tuple(name for name in RESOURCES if name not in ("Practitioner", "PractitionerRole", "Group", "AuditEvent"))
 
 
 @dataclass
@@ -124,7 +125,13 @@ async def _run(core: Core, ctx: RequestContext, request: Request, folder: Path, 
             compartment = _compartment(type_name, request.members)
             while compartment is not None:
                 p = search.Plan(count=PAGE, offset=offset)
-                found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p, base_filters=[*base, *compartment])
+                try:
+                    found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p,
+                                                       base_filters=[*base, *compartment])
+                except ParseError as exc:
+                    if exc.code != Code.OPERATION_FORBIDDEN:
+                        raise
+                    break  # a class closed to the caller's role (the ledger to a clinician): no file
                 lines += [orjson.dumps(r) for r in found]
                 offset += p.count
                 if offset >= total or not found:
