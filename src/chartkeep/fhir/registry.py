@@ -8,6 +8,7 @@ from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.resources.appointment import APPOINTMENT
 from chartkeep.fhir.resources.assessment import OBSERVATION, QUESTIONNAIRE_RESPONSE
 from chartkeep.fhir.resources.audit_event import AUDIT_EVENT
+from chartkeep.fhir.resources.binary import BINARY
 from chartkeep.fhir.resources.communication import COMMUNICATION
 from chartkeep.fhir.resources.document import DOCUMENT_REFERENCE
 from chartkeep.fhir.resources.encounter import ENCOUNTER
@@ -20,7 +21,7 @@ from chartkeep.fhir.resources.provenance import PROVENANCE
 
 RESOURCES: dict[str, ResourceType] = {r.name: r for r in (
     PATIENT, PRACTITIONER, ENCOUNTER, DOCUMENT_REFERENCE, OBSERVATION, QUESTIONNAIRE_RESPONSE, APPOINTMENT,
-    COMMUNICATION, FLAG, PROVENANCE, GROUP, PRACTITIONER_ROLE, AUDIT_EVENT,
+    COMMUNICATION, FLAG, PROVENANCE, GROUP, PRACTITIONER_ROLE, AUDIT_EVENT, BINARY,
 )}
 # What Patient/{id}/$everything returns besides the patient, per chart root
 EVERYTHING: dict[str, tuple[str, ...]] = {

@@ -25,6 +25,7 @@ from chartkeep.core.handles import Core
 from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
+from chartkeep.fhir.resources import binary
 from chartkeep.fhir.resources.group import member_ids
 from chartkeep.fhir.search import FhirFormat
 
@@ -123,6 +124,9 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
             return _reply(await service.everything(core, ctx, path[1], query, base))
         if query:
             raise FhirError(400, "invalid", f"{method} {'/'.join(path)} takes no parameters")
+        if len(path) == 2 and type_name == "Binary" and binary.wants_content(request.headers.get("accept")):
+            url = await binary.download_url(core, ctx, path[1])  # the reader's signed link, as REST gives it
+            return Response(b"", 303, headers={**CORS, "Location": url, "Cache-Control": "no-store"})
         if len(path) == 2:
             return _reply(await service.read(core, ctx, type_name, path[1]))
         if len(path) == 3 and path[2] == "_history":
