@@ -18,7 +18,7 @@ async def test_metadata_lists_exactly_what_is_served(api: Api) -> None:
     served = {res["type"]: res for res in body["rest"][0]["resource"]}
     assert set(served) == set(RESOURCES) == {
         "Patient", "Practitioner", "Encounter", "DocumentReference", "Observation", "QuestionnaireResponse",
-        "Appointment", "Communication", "Flag", "Provenance", "Group", "PractitionerRole", "AuditEvent", "Binary"}
+        "Appointment", "Communication", "Flag", "Provenance", "Group", "PractitionerRole", "AuditEvent", "Binary", "Consent"}
     assert {i["code"] for i in served["Patient"]["interaction"]} == {
         "read", "vread", "history-instance", "search-type", "create", "update"}
     assert {i["code"] for i in served["Flag"]["interaction"]} == {"read", "vread", "history-instance", "search-type"}

@@ -36,8 +36,9 @@ PAGE = search.MAX_COUNT
 FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 JOB_RE = re.compile(r"^[a-f0-9]{32}$")
 # Patient/$export and Group/{id}/$export: the types of a patient's compartment (everything but the
-# staff directory, its roles and its panels, the audit ledger, and files)
-PATIENT_TYPES = tuple(name for name in RESOURCES if name not in ("Practitioner", "PractitionerRole", "Group", "AuditEvent", "Binary"))
+# staff directory, its roles and its panels, the audit ledger, files, and record grants)
+PATIENT_TYPES = tuple(name for name in RESOURCES if name not in (
+    "Practitioner", "PractitionerRole", "Group", "AuditEvent", "Binary", "Consent"))
 
 
 @dataclass
