@@ -9,6 +9,7 @@ from typing import Any
 from tests.audit.helpers import entries_after, head
 from tests.conftest import Api
 from tests.fhir.helpers import get, ids, issue
+from tests.fhir.test_export import lines, run_export
 from tests.policy.world import build_world
 
 
@@ -62,3 +63,14 @@ async def test_nobody_else_reads_the_ledger_through_fhir(api: Api) -> None:
         issue(await get(api, f"/AuditEvent/{some}", w.token(who)), 403, "forbidden")
         issue(await get(api, f"/AuditEvent?patient=Patient/{w.ids['Patient']}", w.token(who)), 403, "forbidden")
     issue(await get(api, "/AuditEvent"), 401, "login")
+
+
+async def test_the_system_export_has_the_ledger_for_auditors_only(api: Api) -> None:
+    w = await build_world(api)
+    _, audited = await run_export(api, w.token("auditor"), _type="AuditEvent,Patient")
+    [ledger] = audited["output"]  # the auditor reads the ledger, not the charts
+    assert ledger["type"] == "AuditEvent" and ledger["count"] > 10
+    assert {e["resourceType"] for e in await lines(api, w.token("auditor"), ledger["url"])} == {"AuditEvent"}
+    # a clinician's export completes without the ledger (the class is closed to her), charts included
+    _, clinician = await run_export(api, w.token("physician"), _type="AuditEvent,Patient")
+    assert [o["type"] for o in clinician["output"]] == ["Patient"]
