@@ -74,3 +74,12 @@ async def test_the_system_export_has_the_ledger_for_auditors_only(api: Api) -> N
     # a clinician's export completes without the ledger (the class is closed to her), charts included
     _, clinician = await run_export(api, w.token("physician"), _type="AuditEvent,Patient")
     assert [o["type"] for o in clinician["output"]] == ["Patient"]
+
+
+async def test_a_revinclude_of_the_ledger_adds_nothing_for_a_clinician(api: Api) -> None:
+    w = await build_world(api)
+    pid = w.ids["Patient"]
+    bundle = (await get(api, f"/Patient?_id={pid}&_revinclude=AuditEvent:patient&_revinclude=Encounter:patient",
+                        w.token("physician"))).json()
+    assert ids(bundle, "Patient") == [pid] and ids(bundle, "Encounter") == [w.ids["Encounter"]]
+    assert ids(bundle, "AuditEvent") == []
