@@ -37,11 +37,15 @@ async def test_a_record_grant_is_a_consent_for_its_own_readers(api: Api) -> None
     assert provision["actor"][0]["reference"] == {"reference": f"Practitioner/{nurse}"}
     assert provision["data"] == [{"meaning": "instance", "reference": {"reference": f"DocumentReference/{note}"}}]
     assert provision["securityLabel"] == [PSYTHPN]
-    for query in (f"actor=Practitioner/{nurse}", f"data=DocumentReference/{note}", "status=active", f"_id={grant}"):
+    for query in (f"actor=Practitioner/{nurse}", f"data=DocumentReference/{note}", "status=active", f"_id={grant}",
+                  f"patient=Patient/{pid}", f"patient={pid}"):
         assert ids((await get(api, f"/Consent?{query}", w.token("physician"))).json()) == [grant], query
-    for query in (f"actor={physician}", "data=Flag/x", "status=inactive"):
+    for query in (f"actor={physician}", "data=Flag/x", "status=inactive", f"patient=Patient/bh-{w.ids['PatientProfile']}"):
         assert (await get(api, f"/Consent?{query}", w.token("physician"))).json()["total"] == 0, query
     issue(await get(api, "/Consent?status=draft", w.token("physician")), 400, "invalid")
+    assert ids((await get(api, f"/Consent?patient=Patient/{pid}", w.token("nurse"))).json()) == [grant]
+    # the patient search reads the patient's records as the caller: the notes are closed to an auditor
+    issue(await get(api, f"/Consent?patient=Patient/{pid}", w.token("auditor")), 403, "forbidden", "MedicalNote")
     # the auditor reads the grant but not the note: no patient, no labels from it
     audited = (await get(api, f"/Consent/{grant}", w.token("auditor"))).json()
     assert audited["id"] == grant and "patient" not in audited and "securityLabel" not in audited["provision"]

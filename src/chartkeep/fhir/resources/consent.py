@@ -24,7 +24,10 @@ from chartkeep.fhir.values import (
     drop_empty,
     iso,
     meta,
+    parse_patient,
+    parse_reference,
     patient_ref,
+    pointer,
     pointer_id,
     security_labels,
     user_ref,
@@ -72,6 +75,26 @@ def _data(value: str, modifier: str | None) -> Clause:
         type_name, _, object_id = ref.partition("/")
         if type_name in by_type and object_id and "/" not in object_id:
             alternatives.append({"recordClass": by_type[type_name], "recordId": object_id})
+    if not alternatives:
+        return NOTHING
+    return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+
+
+# the grantable classes of each chart root
+_BY_ROOT = {"Patient": ("MedicalNote", "Attachment"), "PatientProfile": ("IntakeAssessment", "CrisisInterventionLog")}
+
+
+def _patient(value: str, modifier: str | None) -> Clause:
+    """The grants of the patient's records: the record ids as a ``$select`` subquery on each record
+    class, under the caller's guard (a record it may not read selects no grant)."""
+    if modifier not in (None, "Patient"):
+        raise not_supported(f"The modifier :{modifier} is not supported on patient")
+    alternatives: list[Clause] = []
+    for ref in split(value):
+        root, object_id = parse_patient(parse_reference(ref, "Patient"))
+        for class_name in _BY_ROOT.get(root, ()):
+            alternatives.append({"recordClass": class_name, "recordId": {"$select": {"query": {
+                "className": class_name, "where": {"patient": pointer(root, object_id)}}, "key": "objectId"}}})
     if not alternatives:
         return NOTHING
     return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
@@ -132,6 +155,8 @@ CONSENT = ResourceType(
         Source(
             GRANTS, consent, related=records,
             params=(
+                Param("patient", "reference", _patient, "The patient whose record is disclosed (records the "
+                                                        "caller may read)"),
                 user_param("actor", ("grantee",), "Who the record is disclosed to (Practitioner/{id})"),
                 Param("data", "reference", _data, "The record disclosed (DocumentReference/{id}, Observation/{id}, "
                                                   "Flag/{id}, Binary/{id})"),
