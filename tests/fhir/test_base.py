@@ -18,14 +18,15 @@ async def test_metadata_lists_exactly_what_is_served(api: Api) -> None:
     served = {res["type"]: res for res in body["rest"][0]["resource"]}
     assert set(served) == set(RESOURCES) == {
         "Patient", "Practitioner", "Encounter", "DocumentReference", "Observation", "QuestionnaireResponse",
-        "Appointment", "Communication", "Flag", "Provenance"}
+        "Appointment", "Communication", "Flag", "Provenance", "Group", "PractitionerRole", "AuditEvent", "Binary", "Consent"}
     assert {i["code"] for i in served["Patient"]["interaction"]} == {
         "read", "vread", "history-instance", "search-type", "create", "update"}
     assert {i["code"] for i in served["Flag"]["interaction"]} == {"read", "vread", "history-instance", "search-type"}
     names = {p["name"] for p in served["Encounter"]["searchParam"]}
     assert names == {"_id", "_lastUpdated", "patient", "subject", "date", "status", "identifier"}
     assert [o["name"] for o in served["Patient"]["operation"]] == ["everything", "export"]
-    assert [o["name"] for o in body["rest"][0]["operation"]] == ["export"]  # system level; no Group
+    assert [o["name"] for o in body["rest"][0]["operation"]] == ["export"]  # system level
+    assert [o["name"] for o in served["Group"]["operation"]] == ["export"]  # Group/{id}/$export
 
 
 async def test_no_credentials_bad_token_revoked_token_get_401(api: Api) -> None:

@@ -39,6 +39,10 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
                 {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
                 {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
             ]
+        if rtype.name == "Group":
+            entry["operation"] = [
+                {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
+            ]
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",

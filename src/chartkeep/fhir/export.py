@@ -25,6 +25,7 @@ import orjson
 
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import search
 from chartkeep.fhir.outcome import FhirError, invalid, not_supported
 from chartkeep.fhir.params import date_range
@@ -34,14 +35,17 @@ from chartkeep.storage.file_crypto import Keyring
 PAGE = search.MAX_COUNT
 FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 JOB_RE = re.compile(r"^[a-f0-9]{32}$")
-# Patient/$export: the types of a patient's compartment (everything but the staff directory)
-PATIENT_TYPES = tuple(name for name in RESOURCES if name != "Practitioner")
+# Patient/$export and Group/{id}/$export: the types of a patient's compartment (everything but the
+# staff directory, its roles and its panels, the audit ledger, files, and record grants)
+PATIENT_TYPES = tuple(name for name in RESOURCES if name not in (
+    "Practitioner", "PractitionerRole", "Group", "AuditEvent", "Binary", "Consent"))
 
 
 @dataclass
 class Request:
-    level: str  # "system" or "patient"
+    level: str  # "system", "patient" or "group"
     types: tuple[str, ...]
+    members: tuple[str, ...] | None = None  # a group export: the patient FHIR ids the caller may read
     since: str | None = None
     url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -50,7 +54,7 @@ class Request:
 def parse_kickoff(level: str, query: list[tuple[str, str]], prefer: str | None, url: str) -> Request:
     if "respond-async" not in (prefer or ""):
         raise invalid("$export needs the header Prefer: respond-async")
-    allowed = PATIENT_TYPES if level == "patient" else tuple(RESOURCES)
+    allowed = tuple(RESOURCES) if level == "system" else PATIENT_TYPES
     out = Request(level, allowed, url=url)
     for key, value in query:
         if key == "_type":
@@ -119,9 +123,16 @@ async def _run(core: Core, ctx: RequestContext, request: Request, folder: Path, 
         for type_name in request.types:
             lines: list[bytes] = []
             offset = 0
-            while True:
+            compartment = _compartment(type_name, request.members)
+            while compartment is not None:
                 p = search.Plan(count=PAGE, offset=offset)
-                found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p, base_filters=base)
+                try:
+                    found, total, _ = await search.run(core, ctx, RESOURCES[type_name], p,
+                                                       base_filters=[*base, *compartment])
+                except ParseError as exc:
+                    if exc.code != Code.OPERATION_FORBIDDEN:
+                        raise
+                    break  # a class closed to the caller's role (the ledger to a clinician): no file
                 lines += [orjson.dumps(r) for r in found]
                 offset += p.count
                 if offset >= total or not found:
@@ -141,6 +152,18 @@ async def _run(core: Core, ctx: RequestContext, request: Request, folder: Path, 
         manifest["status"], manifest["error"] = "failed", str(getattr(exc, "diagnostics", None) or exc)
     if folder.exists():
         _write_manifest(folder, manifest)
+
+
+def _compartment(type_name: str, members: tuple[str, ...] | None) -> list[tuple[str, str | None, str]] | None:
+    """The filters that keep a group export to its members' compartments ([] for any other export;
+    None when a group has no member, so nothing is read)."""
+    if members is None:
+        return []
+    if not members:
+        return None
+    if type_name == "Patient":
+        return [("_id", None, ",".join(members))]
+    return [("patient", None, ",".join(f"Patient/{m}" for m in members))]
 
 
 def _mine(core: Core, ctx: RequestContext, job: str) -> tuple[Path, dict[str, Any]]:

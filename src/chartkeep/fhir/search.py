@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
+from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
@@ -206,7 +207,13 @@ async def run(
     page = await render(core, ctx, picked)
     refs = ",".join(f"{rtype.name}/{r['id']}" for r in page)
     for other, param in p.revincludes if refs else []:
-        found, _, _ = await run(core, ctx, RESOURCES[other], Plan(count=MAX_COUNT), base_filters=[(param, None, refs)])
+        try:
+            found, _, _ = await run(core, ctx, RESOURCES[other], Plan(count=MAX_COUNT),
+                                    base_filters=[(param, None, refs)])
+        except ParseError as exc:
+            if exc.code != Code.OPERATION_FORBIDDEN:
+                raise
+            continue  # a class closed to the caller (the ledger to a clinician) adds nothing, as _include
         included += found
     return page, total, included
 

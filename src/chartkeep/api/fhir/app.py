@@ -26,6 +26,8 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
+from chartkeep.fhir.resources import binary
+from chartkeep.fhir.resources.group import member_ids
 from chartkeep.fhir.search import FhirFormat
 from chartkeep.fhir.smart import bearer, narrow
 from chartkeep.fhir.smart.tokens import ACCESS_PREFIX, OAuthError
@@ -143,6 +145,9 @@ async def _route(core: Core, ctx: RequestContext, request: Request, path: list[s
             return _reply(await service.everything(core, ctx, path[1], query, base))
         if query:
             raise FhirError(400, "invalid", f"{method} {'/'.join(path)} takes no parameters")
+        if len(path) == 2 and type_name == "Binary" and binary.wants_content(request.headers.get("accept")):
+            url = await binary.download_url(core, ctx, path[1])  # the reader's signed link, as REST gives it
+            return Response(b"", 303, headers={**CORS, "Location": url, "Cache-Control": "no-store"})
         if len(path) == 2:
             return _reply(await service.read(core, ctx, type_name, path[1]))
         if len(path) == 3 and path[2] == "_history":
@@ -179,6 +184,12 @@ async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[st
         wanted = export.parse_kickoff(level, query, request.headers.get("prefer"), str(request.url))
         job = await export.start(core, ctx, wanted)
         return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
+    if len(path) == 3 and path[0] == "Group" and path[2] == "$export" and method == "GET":
+        wanted = export.parse_kickoff("group", query, request.headers.get("prefer"), str(request.url))
+        group = await service.read(core, ctx, "Group", path[1])  # 404 for a group the caller may not read
+        wanted.members = tuple(member_ids(group))
+        job = await export.start(core, ctx, wanted)
+        return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
     if len(path) == 2 and path[0] == "$export-status" and method in ("GET", "DELETE"):
         if method == "DELETE":
             export.cancel(core, ctx, path[1])
@@ -190,6 +201,4 @@ async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[st
     if len(path) == 3 and path[0] == "$export-file" and method == "GET":
         data = await export.download(core, ctx, path[1], path[2])
         return Response(data, 200, media_type="application/fhir+ndjson", headers=CORS)
-    if len(path) == 3 and path[0] == "Group":
-        raise FhirError(404, "not-supported", "Group/{id}/$export is not served: Chartkeep has no Group resource")
     raise FhirError(405, "not-supported", f"{method} /{'/'.join(path)} is not supported")

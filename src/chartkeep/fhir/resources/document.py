@@ -51,6 +51,25 @@ def _authenticator(signatures: list[dict[str, Any]]) -> dict[str, str] | None:
     return user_ref(signed[-1].get("signer")) if signed else None
 
 
+def is_amendment(note: dict[str, Any], version: dict[str, Any], current: bool) -> bool:
+    """A version saved on a signed note: it carries an amendment reason or is an addendum; the current
+    version of an ``amended`` note always is one (every version after the first amendment is)."""
+    if not isinstance(version.get("versionNumber"), (int, float)) or version["versionNumber"] < 2:
+        return False
+    reason = version.get("amendmentReason")
+    return bool(version.get("isAddendum")) or bool(isinstance(reason, str) and reason.strip()) \
+        or (current and note.get("status") == "amended")
+
+
+def relates_to(note: dict[str, Any], version: dict[str, Any] | None, current: bool) -> list[dict[str, Any]]:
+    """``relatesTo`` of an amendment: ``replaces`` (an addendum: ``appends``) the version before it."""
+    if version is None or not is_amendment(note, version, current):
+        return []
+    earlier = int(version["versionNumber"]) - 1
+    return [{"code": "appends" if version.get("isAddendum") else "replaces",
+             "target": {"reference": f"DocumentReference/{note['objectId']}/_history/{earlier}"}}]
+
+
 def render(note: dict[str, Any], version: dict[str, Any] | None, signatures: list[dict[str, Any]],
            current: bool = True) -> dict[str, Any]:
     code, display = _TYPES.get(str(note.get("noteType") or "").lower(), _NOTE)
@@ -74,7 +93,8 @@ def render(note: dict[str, Any], version: dict[str, Any] | None, signatures: lis
         "date": iso(note.get("createdAt")),
         "author": [user_ref(note.get("author")), user_ref(version.get("editor")) if version else None],
         "authenticator": _authenticator(signatures),
-        "description": version.get("changeSummary") if version else None,
+        "relatesTo": relates_to(note, version, current),
+        "description": (version.get("changeSummary") or version.get("amendmentReason")) if version else None,
         "content": [{"attachment": {k: v for k, v in attachment.items() if v is not None}}],
         "context": {"encounter": [{"reference": f"Encounter/{encounter}"}]} if encounter else None,
     })

@@ -73,3 +73,19 @@ async def names_of(conn: Conn, ids: list[str]) -> dict[str, str]:
     marks = ", ".join(conn.dialect.placeholder(i + 1) for i in range(len(ids)))
     found = await conn.fetch(f'SELECT "objectId", "name" FROM {quote("_Role")} WHERE "objectId" IN ({marks})', ids)
     return {r[0]: r[1] for r in found}
+
+
+async def named_roles_of_users(conn: Conn, user_ids: list[str], prefix: str) -> list[tuple[str, str]]:
+    """(user, role name) for every role whose name starts with ``prefix`` and whose ``users`` relation
+    names one of ``user_ids`` directly — one query for a whole page of users."""
+    if not user_ids:
+        return []
+    d = conn.dialect
+    marks = ", ".join(d.placeholder(i + 1) for i in range(len(user_ids)))
+    found = await conn.fetch(
+        f'SELECT j."relatedId", r."name" FROM {USERS} j JOIN {quote("_Role")} r ON r."objectId" = j."owningId" '
+        f'WHERE j."relatedId" IN ({marks}) AND substr(r."name", 1, {len(prefix):d}) = '
+        f'{d.placeholder(len(user_ids) + 1)}',
+        [*user_ids, prefix],
+    )
+    return sorted((r[0], r[1]) for r in found if r[1])
