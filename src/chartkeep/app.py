@@ -16,6 +16,7 @@ from chartkeep.api.fhir.app import fhir_routes
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
+from chartkeep.api.rest import body as request_bodies
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.api.rest.origins import SecurityHeaders
 from chartkeep.audit.schedule import run_periodically
@@ -88,6 +89,7 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
     only the class registry is loaded. ``checkpoints``: this process takes the ledger's periodic
     signed checkpoints (with ``--workers``, worker 0 only)."""
     core = core or build_core(settings)
+    request_bodies.configure(settings)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
     live = core.live

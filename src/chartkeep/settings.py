@@ -378,6 +378,13 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds a client has to send a request's complete headers, from connecting or "
         "from the first byte of a request on a kept-alive connection; then the connection is closed."
     )
+    http_body_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has, once a request's headers are in, to start and send its body, "
+        "plus one second per http_body_min_rate bytes received; past it 408, code 124, and the connection is closed."
+    )
+    http_body_min_rate: int = Field(
+        1024, ge=1, description="Bytes per second a request body must average once http_body_timeout has passed."
+    )
     http_keep_alive_timeout: float = Field(
         5.0, gt=0, description="Seconds an idle kept-alive HTTP connection stays open between requests."
     )
