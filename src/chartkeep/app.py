@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from chartkeep import metrics
 from chartkeep.accounts import role_applications, role_decisions, run_time_roles, sessions, user_roles
 from chartkeep.api.fhir.app import fhir_routes
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
+from chartkeep.api.monitoring import RequestMetrics, metrics_routes
 from chartkeep.api.rest import body as request_bodies
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.api.rest.origins import SecurityHeaders
@@ -83,6 +85,14 @@ def build_core(settings: Settings) -> Core:
     return core
 
 
+def watch_pool(core: Core) -> None:
+    """The database pool gauges of /metrics read this process's pool (docs/operations.md)."""
+    usage = getattr(core.db, "pool_usage", None)
+    if usage is not None:
+        metrics.DB_IN_USE.set_function(lambda: usage()[0])
+        metrics.DB_SIZE.set_function(lambda: usage()[1])
+
+
 def create_app(settings: Settings, core: Core | None = None, initialized: bool = False,
                checkpoints: bool = True) -> Starlette:
     """The ASGI app. ``initialized``: the start-up work was done before (``serve --workers``), so
@@ -90,6 +100,7 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
     signed checkpoints (with ``--workers``, worker 0 only)."""
     core = core or build_core(settings)
     request_bodies.configure(settings)
+    watch_pool(core)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
     live = core.live
@@ -119,9 +130,11 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             await core.db.close()
 
     app = Starlette(
-        routes=[*graphql_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live)],
+        routes=[*graphql_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live),
+                *metrics_routes(core)],
         # security headers and origins outermost; LiveQuery frames go straight to the transport
-        middleware=[Middleware(SecurityHeaders, settings=settings), Middleware(LiveTransport)],
+        middleware=[Middleware(RequestMetrics, mount=settings.mount_path), Middleware(SecurityHeaders, settings=settings),
+                    Middleware(LiveTransport)],
         lifespan=lifespan,
     )
     app.state.core = core

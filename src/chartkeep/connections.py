@@ -29,6 +29,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from chartkeep import metrics
 from chartkeep.settings import Settings
 
 log = logging.getLogger("chartkeep.connections")
@@ -77,6 +78,7 @@ class Admission:
 
 
 ADMISSION = Admission()
+metrics.OPEN_CONNECTIONS.set_function(lambda: ADMISSION.total)
 
 
 def configure(settings: Settings) -> None:

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     ledger_checkpoint_webhook: str | None = Field(
         None, description="Webhook sink: each checkpoint is POSTed to this URL as JSON."
     )
+    metrics_token: str | None = Field(
+        None, description="A token a Prometheus scraper sends as 'Authorization: Bearer <token>' to read GET /metrics "
+        "(the master key from master_key_ips is accepted too)."
+    )
     master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",

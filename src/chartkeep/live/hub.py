@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from chartkeep import metrics
 from chartkeep.auth.file_links import principal_of, signer
 from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
@@ -106,6 +107,8 @@ class Hub:
         by_key = self.groups.setdefault(group.class_name, {})
         group = by_key.setdefault(group.key, group)
         group.add(sub)
+        if sub.group is None:
+            metrics.LIVE_SUBSCRIBERS.inc()
         sub.group = group
         sub.last_seq = self.seq
 
@@ -114,6 +117,7 @@ class Hub:
         group, sub.group = sub.group, None
         if group is None:
             return
+        metrics.LIVE_SUBSCRIBERS.dec()
         group.discard(sub)
         if not group.shapes:
             by_key = self.groups.get(group.class_name, {})

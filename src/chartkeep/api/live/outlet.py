@@ -32,6 +32,8 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from chartkeep import metrics
+
 try:  # the only WebSocket implementation whose transport the direct path knows how to share
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 except ImportError:  # pragma: no cover - another server: the ASGI path
@@ -66,6 +68,7 @@ class Backlog:
 
 
 BACKLOG = Backlog()
+metrics.LIVE_SEND_BUFFER.set_function(lambda: BACKLOG.total)
 
 
 class LiveTransport:
