@@ -319,6 +319,11 @@ class Settings(BaseSettings):
         description="Interval of WebSocket pings to LiveQuery clients; a client that does not answer within "
         "the same time is disconnected (0 turns pings off).",
     )
+    live_query_session_check_seconds: float = Field(
+        30.0, gt=0, description="How often a LiveQuery socket's sessions are checked; a socket whose session has "
+        "ended (expired, idle, logged out) is sent error 209 'Invalid session token' and closed, and the ledger "
+        "names it (live_session_closed)."
+    )
     live_query_connect_timeout: float = Field(
         10.0, description="Seconds a new LiveQuery connection has to send its connect message."
     )
