@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from chartkeep import connections
+from chartkeep import connections, metrics
 from chartkeep.app import build_core, create_app
 from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.serving import uvicorn_options
@@ -105,3 +105,16 @@ async def test_the_master_key_from_master_key_ips_reads_metrics(base: str) -> No
     async with httpx.AsyncClient(base_url=base) as http:
         answer = await http.get("/metrics", headers=MASTER)
     assert answer.status_code == 200 and "chartkeep_http_requests_total" in answer.text
+
+
+def test_each_worker_labels_its_own_series_whenever_the_module_was_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a spawned worker imports chartkeep before the supervisor sets its index (serve --workers N)
+    monkeypatch.setenv("CHARTKEEP_WORKER_INDEX", "3")
+    metrics.login_failed()
+    metrics.probe("chartkeep_open_connections", "test", lambda: 7)
+    text = metrics.exposition().decode()
+    assert 'chartkeep_login_failures_total{worker="3"} ' in text
+    assert 'chartkeep_open_connections{worker="3"} 7.0' in text
+    connections.ADMISSION.reset()
+    metrics.probe("chartkeep_open_connections", "Open HTTP and WebSocket connections of this process.",
+                  lambda: connections.ADMISSION.total)

@@ -89,8 +89,10 @@ def watch_pool(core: Core) -> None:
     """The database pool gauges of /metrics read this process's pool (docs/operations.md)."""
     usage = getattr(core.db, "pool_usage", None)
     if usage is not None:
-        metrics.DB_IN_USE.set_function(lambda: usage()[0])
-        metrics.DB_SIZE.set_function(lambda: usage()[1])
+        metrics.probe("chartkeep_db_connections_in_use", "Database connections lent out now (SQLite: readers).",
+                      lambda: usage()[0])
+        metrics.probe("chartkeep_db_connections", "Database connections of the pool (SQLite: readers).",
+                      lambda: usage()[1])
 
 
 def create_app(settings: Settings, core: Core | None = None, initialized: bool = False,

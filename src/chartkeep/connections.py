@@ -78,7 +78,8 @@ class Admission:
 
 
 ADMISSION = Admission()
-metrics.OPEN_CONNECTIONS.set_function(lambda: ADMISSION.total)
+metrics.probe("chartkeep_open_connections", "Open HTTP and WebSocket connections of this process.",
+              lambda: ADMISSION.total)
 
 
 def configure(settings: Settings) -> None:

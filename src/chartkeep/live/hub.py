@@ -108,7 +108,7 @@ class Hub:
         group = by_key.setdefault(group.key, group)
         group.add(sub)
         if sub.group is None:
-            metrics.LIVE_SUBSCRIBERS.inc()
+            metrics.subscribed(1)
         sub.group = group
         sub.last_seq = self.seq
 
@@ -117,7 +117,7 @@ class Hub:
         group, sub.group = sub.group, None
         if group is None:
             return
-        metrics.LIVE_SUBSCRIBERS.dec()
+        metrics.subscribed(-1)
         group.discard(sub)
         if not group.shapes:
             by_key = self.groups.get(group.class_name, {})

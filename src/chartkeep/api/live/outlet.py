@@ -68,7 +68,8 @@ class Backlog:
 
 
 BACKLOG = Backlog()
-metrics.LIVE_SEND_BUFFER.set_function(lambda: BACKLOG.total)
+metrics.probe("chartkeep_livequery_send_buffer_bytes",
+              "Bytes this process's lagging LiveQuery clients hold unsent, together.", lambda: BACKLOG.total)
 
 
 class LiveTransport:
