@@ -132,8 +132,8 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             await core.db.close()
 
     app = Starlette(
-        routes=[*graphql_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live),
-                *metrics_routes(core)],
+        routes=[*metrics_routes(core), *graphql_routes(core), *fhir_routes(core), *rest_routes(core),
+                *live_routes(core, live)],  # /metrics first: a mount_path of / must not take it
         # security headers and origins outermost; LiveQuery frames go straight to the transport
         middleware=[Middleware(RequestMetrics, mount=settings.mount_path), Middleware(SecurityHeaders, settings=settings),
                     Middleware(LiveTransport)],
