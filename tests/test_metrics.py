@@ -65,6 +65,9 @@ async def test_metrics_count_requests_refusals_and_failed_logins_without_naming_
         refused = await http.get("/parse/classes/Note", headers=MASTER,
                                  params={"where": '{"title": {"$regex": "(a)\\\\1"}}'})
         assert refused.status_code == 400 and refused.json()["code"] == 102
+        flood = "{ " + " ".join(f"a{i}: health" for i in range(301)) + " }"
+        gql = await http.post("/graphql", headers={"X-Parse-Application-Id": APP_ID}, json={"query": flood})
+        assert "exceeds the limit" in gql.text, gql.text
         login = await http.post("/parse/login", headers={"X-Parse-Application-Id": APP_ID},
                                 json={"username": "jane.roe@example.org", "password": "wrong"})
         assert login.json() == {"code": 101, "error": "Invalid username/password."}
@@ -78,6 +81,8 @@ async def test_metrics_count_requests_refusals_and_failed_logins_without_naming_
     assert value(text, "chartkeep_http_request_seconds_count", group="login") >= 1
     assert value(text, "chartkeep_refusals_total", kind="regex") - value(before, "chartkeep_refusals_total",
                                                                           kind="regex") == 1
+    assert value(text, "chartkeep_refusals_total", kind="graphql") - value(before, "chartkeep_refusals_total",
+                                                                            kind="graphql") == 1
     assert value(text, "chartkeep_login_failures_total") - value(before, "chartkeep_login_failures_total") == 1
     assert value(text, "chartkeep_open_connections", worker="0") >= 1
     assert value(text, "chartkeep_ledger_append_seconds_count") >= 1
