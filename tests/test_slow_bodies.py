@@ -112,3 +112,13 @@ async def test_a_slow_body_does_not_hold_the_loop_and_a_paced_one_is_taken(port:
     status, _, reply = await answer(reader)
     assert status == 201 and "objectId" in json.loads(reply)
     assert (await answer(slow_reader))[0] == 408
+
+
+async def test_fhir_answers_a_slow_body_with_a_timeout_outcome(port: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head("/fhir/R4/Patient", 1000, "application/fhir+json") + b'{"resourceType": "Pat')
+    status, headers, body = await answer(reader)
+    assert (status, headers["connection"]) == (408, "close")
+    assert json.loads(body)["issue"] == [{"severity": "error", "code": "timeout",
+                                         "diagnostics": f"{SLOW} (Parse code 124)"}]
+    writer.close()
