@@ -71,7 +71,11 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
                     conn.send(messages.error(1, f"No connect message within {timeout:g} seconds", False))
                     return POLICY
                 next_check = loop.time() + settings.live_query_session_check_seconds
-                ended = await conn.ended_session()
+                try:
+                    ended = await conn.ended_session()
+                except Exception:  # noqa: BLE001 - the database unreachable: check again next time
+                    log.exception("LiveQuery: could not check a socket's sessions")
+                    continue
                 if ended is not None:
                     await conn.end_for_session(*ended)
                     return POLICY
