@@ -11,12 +11,15 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from chartkeep import metrics
 from chartkeep.accounts import role_applications, role_decisions, run_time_roles, sessions, user_roles
 from chartkeep.api.fhir.app import fhir_routes
 from chartkeep.api.fhir.smart import smart_routes
 from chartkeep.api.graphql.app import graphql_routes
 from chartkeep.api.live.outlet import LiveTransport
 from chartkeep.api.live.socket import live_routes
+from chartkeep.api.monitoring import RequestMetrics, metrics_routes
+from chartkeep.api.rest import body as request_bodies
 from chartkeep.api.rest.app import rest_routes
 from chartkeep.api.rest.origins import SecurityHeaders
 from chartkeep.audit.schedule import run_periodically
@@ -83,12 +86,24 @@ def build_core(settings: Settings) -> Core:
     return core
 
 
+def watch_pool(core: Core) -> None:
+    """The database pool gauges of /metrics read this process's pool (docs/operations.md)."""
+    usage = getattr(core.db, "pool_usage", None)
+    if usage is not None:
+        metrics.probe("chartkeep_db_connections_in_use", "Database connections lent out now (SQLite: readers).",
+                      lambda: usage()[0])
+        metrics.probe("chartkeep_db_connections", "Database connections of the pool (SQLite: readers).",
+                      lambda: usage()[1])
+
+
 def create_app(settings: Settings, core: Core | None = None, initialized: bool = False,
                checkpoints: bool = True) -> Starlette:
     """The ASGI app. ``initialized``: the start-up work was done before (``serve --workers``), so
     only the class registry is loaded. ``checkpoints``: this process takes the ledger's periodic
     signed checkpoints (with ``--workers``, worker 0 only)."""
     core = core or build_core(settings)
+    request_bodies.configure(settings)
+    watch_pool(core)
     if not isinstance(core.live, LiveQuery):
         core.live = LiveQuery(core)
     live = core.live
@@ -118,9 +133,11 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             await core.db.close()
 
     app = Starlette(
-        routes=[*graphql_routes(core), *smart_routes(core), *fhir_routes(core), *rest_routes(core), *live_routes(core, live)],
+        routes=[*metrics_routes(core), *graphql_routes(core), *smart_routes(core), *fhir_routes(core),
+                *rest_routes(core), *live_routes(core, live)],  # /metrics first: a mount_path of / must not take it
         # security headers and origins outermost; LiveQuery frames go straight to the transport
-        middleware=[Middleware(SecurityHeaders, settings=settings), Middleware(LiveTransport)],
+        middleware=[Middleware(RequestMetrics, mount=settings.mount_path), Middleware(SecurityHeaders, settings=settings),
+                    Middleware(LiveTransport)],
         lifespan=lifespan,
     )
     app.state.core = core

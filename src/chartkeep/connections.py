@@ -29,6 +29,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from chartkeep import metrics
 from chartkeep.settings import Settings
 
 log = logging.getLogger("chartkeep.connections")
@@ -77,6 +78,8 @@ class Admission:
 
 
 ADMISSION = Admission()
+metrics.probe("chartkeep_open_connections", "Open HTTP and WebSocket connections of this process.",
+              lambda: ADMISSION.total)
 
 
 def configure(settings: Settings) -> None:

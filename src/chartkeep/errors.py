@@ -93,3 +93,12 @@ class TooManyRequests(ParseError):
     def __init__(self, retry_after: int, message: str = "Too many requests.") -> None:
         super().__init__(Code.CONNECTION_FAILED, message)
         self.retry_after = retry_after
+
+
+class BodyTooSlow(ParseError):
+    """A request body came slower than ``http_body_timeout`` / ``http_body_min_rate`` allow: HTTP 408, code 124,
+    and the connection is closed (what is still on its way is never read)."""
+
+    def __init__(self, timeout: float, min_rate: int) -> None:
+        super().__init__(Code.TIMEOUT, f"The request body came too slowly: it may take {timeout:g} s plus 1 s per "
+                         f"{min_rate} bytes (http_body_timeout, http_body_min_rate).")

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     ledger_checkpoint_webhook: str | None = Field(
         None, description="Webhook sink: each checkpoint is POSTed to this URL as JSON."
     )
+    metrics_token: str | None = Field(
+        None, description="A token a Prometheus scraper sends as 'Authorization: Bearer <token>' to read GET /metrics "
+        "(the master key from master_key_ips is accepted too)."
+    )
     master_key_ips: CommaList = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client IPs (or CIDR ranges) allowed to use the master key.",
@@ -315,6 +319,11 @@ class Settings(BaseSettings):
         description="Interval of WebSocket pings to LiveQuery clients; a client that does not answer within "
         "the same time is disconnected (0 turns pings off).",
     )
+    live_query_session_check_seconds: float = Field(
+        30.0, gt=0, description="How often a LiveQuery socket's sessions are checked; a socket whose session has "
+        "ended (expired, idle, logged out) is sent error 209 'Invalid session token' and closed, and the ledger "
+        "names it (live_session_closed)."
+    )
     live_query_connect_timeout: float = Field(
         10.0, description="Seconds a new LiveQuery connection has to send its connect message."
     )
@@ -377,6 +386,13 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(
         10.0, gt=0, description="Seconds a client has to send a request's complete headers, from connecting or "
         "from the first byte of a request on a kept-alive connection; then the connection is closed."
+    )
+    http_body_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has, once a request's headers are in, to start and send its body, "
+        "plus one second per http_body_min_rate bytes received; past it 408, code 124, and the connection is closed."
+    )
+    http_body_min_rate: int = Field(
+        1024, ge=1, description="Bytes per second a request body must average once http_body_timeout has passed."
     )
     http_keep_alive_timeout: float = Field(
         5.0, gt=0, description="Seconds an idle kept-alive HTTP connection stays open between requests."

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chartkeep import metrics
 from chartkeep.accounts import email_verification, lockout, mfa
 from chartkeep.accounts.passwords import hash_password, needs_rehash, verify_password
 from chartkeep.accounts.sessions import create_session, revoke_user_sessions
@@ -123,6 +124,7 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
     try:
         return await _log_in(core, ctx, a)
     except ParseError as exc:
+        metrics.login_failed()
         user_id = a.user["objectId"] if a.user else None
         await core.ledger.append([audit.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
         raise

@@ -9,9 +9,11 @@ an entry outlive the data it describes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from chartkeep import metrics
 from chartkeep.audit.chains import key_hash, key_of
 from chartkeep.audit.entry import Entry, seal
 from chartkeep.audit.table import CHAINS, COLUMNS, LEDGER
@@ -46,6 +48,14 @@ async def append(conn: Conn, entries: Iterable[Entry]) -> list[Entry]:
     entries = list(entries)
     if not entries:
         return entries
+    started = time.perf_counter()
+    try:
+        return await _append(conn, entries)
+    finally:
+        metrics.ledger_appended(time.perf_counter() - started)
+
+
+async def _append(conn: Conn, entries: list[Entry]) -> list[Entry]:
     now = now_ms()
     keys = []
     for entry in entries:

@@ -41,6 +41,7 @@ _PARSE: dict[int, tuple[int, str]] = {
     Code.REQUEST_LIMIT_EXCEEDED: (429, "throttled"),
     Code.CONNECTION_FAILED: (429, "throttled"),
     Code.OBJECT_TOO_LARGE: (413, "too-costly"),
+    Code.TIMEOUT: (408, "timeout"),
 }
 
 

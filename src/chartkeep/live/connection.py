@@ -16,10 +16,12 @@ from typing import Any
 
 from chartkeep.access.guards import read_guard
 from chartkeep.access.protected import deny_protected_query
+from chartkeep.audit.entry import FAILURE
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.auth.sessions import user_for_token
+from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError, Unauthorized
-from chartkeep.ledger.entries import record_refusal
+from chartkeep.ledger.entries import entry, record_refusal
 from chartkeep.live import messages
 from chartkeep.live.frames import FrameError, parse_frame
 from chartkeep.live.hub import Hub
@@ -28,6 +30,7 @@ from chartkeep.live.viewer import Identity, context_for, needs_other_rows
 from chartkeep.query.parse import parse_where
 
 NOT_CONNECTED = "Can not find this client, make sure you connect to server before {}"
+SESSION_ENDED = "Invalid session token"  # Parse LiveQuery's message for code 209
 UNSUPPORTED = "LiveQuery cannot match $inQuery, $notInQuery, $select, $dontSelect, $relatedTo or Relation fields"
 
 
@@ -44,6 +47,7 @@ class LiveConnection:
         self.envelope: messages.Envelope | None = None
         self.identity: Identity | None = None
         self.subs: dict[int | float, Subscription] = {}
+        self.users: dict[str, str] = {}  # session token -> its user's objectId, for the ledger when it ends
 
     @property
     def connected(self) -> bool:
@@ -94,6 +98,8 @@ class LiveConnection:
                 return
         self.close()  # a second connect starts over, as a new client
         self.identity = Identity(self.core.settings.app_id, creds.session_token if ctx.user else None, ctx.is_master)
+        if ctx.user and creds.session_token:
+            self.users[creds.session_token] = ctx.user["objectId"]
         self.envelope = messages.Envelope(str(uuid.uuid4()), creds.installation_id)
         self.send(self.envelope.simple("connected"))
 
@@ -156,7 +162,8 @@ class LiveConnection:
         identity = self.identity
         token = message.get("sessionToken")
         if token is not None and not identity.is_master:
-            await user_for_token(self.core, token)  # 209 unless a live session
+            user = await user_for_token(self.core, token)  # 209 unless a live session
+            self.users[token] = user["objectId"]
             identity = Identity(identity.app_id, token, False)
         ctx = await context_for(self.core, identity)
         if class_name in self.core.hooks.live_subscribe:  # Cloud Code's before_subscribe: may change the query
@@ -189,6 +196,35 @@ class LiveConnection:
             client_ip=self.client_ip,
         )
         return sub, node, group_key(class_name, where)
+
+    # ---- the sessions it reads with ----------------------------------------------------------
+
+    async def ended_session(self) -> tuple[str, ParseError] | None:
+        """A session this socket reads with (its connect's, or a subscription's own) that has ended —
+        expired, idle past its timeout, logged out or revoked — and why; None while all are live.
+        Asking is not a use of the session (``touch=False``)."""
+        tokens = {sub.identity.session_token for sub in self.subs.values() if not sub.identity.is_master}
+        if self.identity is not None and not self.identity.is_master:
+            tokens.add(self.identity.session_token)
+        for token in sorted(t for t in tokens if t):
+            try:
+                await user_for_token(self.core, token, touch=False)
+            except ParseError as exc:
+                if exc.code == Code.INVALID_SESSION_TOKEN:
+                    return token, exc
+        return None
+
+    async def end_for_session(self, token: str, why: ParseError) -> None:
+        """Tell the client (Parse's error frame: 209, no reconnect), drop its subscriptions and name
+        the closing in the ledger: ``live_session_closed``, outcome ``failure``, the session's user."""
+        self.send(messages.error(Code.INVALID_SESSION_TOKEN, SESSION_ENDED, False))
+        subscriptions = len(self.subs)
+        self.close()
+        ctx = RequestContext(app_id=self.core.settings.app_id, client_ip=self.client_ip)
+        e = entry(ctx, "live_session_closed", outcome=FAILURE, details=f"{why.code}: {why.message}")
+        e.actor = self.users.get(token)
+        e.metadata = {"liveQuery": True, "subscriptions": subscriptions}
+        await self.core.ledger.append([e])
 
     # ---- unsubscribe / close ----------------------------------------------------------------
 

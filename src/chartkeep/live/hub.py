@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from chartkeep import metrics
 from chartkeep.auth.file_links import principal_of, signer
 from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
@@ -117,6 +118,8 @@ class Hub:
         by_key = self.groups.setdefault(group.class_name, {})
         group = by_key.setdefault(group.key, group)
         group.add(sub)
+        if sub.group is None:
+            metrics.subscribed(1)
         sub.group = group
         sub.last_seq = self.seq
 
@@ -125,6 +128,7 @@ class Hub:
         group, sub.group = sub.group, None
         if group is None:
             return
+        metrics.subscribed(-1)
         group.discard(sub)
         if not group.shapes:
             by_key = self.groups.get(group.class_name, {})

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from chartkeep import metrics
 from chartkeep.errors import Code, ParseError
 from chartkeep.storage import regexp
 
@@ -78,6 +79,7 @@ def prepare(pattern: str, options: str) -> tuple[str, str]:
         raise ParseError(Code.INVALID_QUERY, f"Invalid regular expression: {exc}") from None
     problem = regexp.problem(re2_pattern(pattern, flag_text))
     if problem:
+        metrics.refused("regex")
         raise ParseError(
             Code.INVALID_QUERY,
             f"Invalid regular expression: {problem} ($regex runs on a linear-time engine: no "

@@ -105,6 +105,12 @@ class PostgresDatabase:
             connection_class=_PooledConnection,
         )
 
+    def pool_usage(self) -> tuple[int, int]:
+        """(connections lent out, connections open) of the pool."""
+        if self._pool is None:
+            return 0, 0
+        return self._pool.get_size() - self._pool.get_idle_size(), self._pool.get_size()
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -91,6 +91,11 @@ class SqliteDatabase:
         for _ in range(READERS):
             await self._readers.put(await self._open())
 
+    def pool_usage(self) -> tuple[int, int]:
+        """(readers lent out, readers): the reader pool (the one writer is always held)."""
+        size = 0 if self.path == ":memory:" or not self._all else READERS
+        return size - self._readers.qsize() if size else 0, size
+
     async def close(self) -> None:
         for raw in self._all:
             await raw.close()

@@ -22,7 +22,7 @@ from chartkeep.api.rest.wire import decode_body, read_body
 from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.errors import Code, ParseError
+from chartkeep.errors import BodyTooSlow, Code, ParseError
 from chartkeep.fhir import export, service, writes
 from chartkeep.fhir.capability import capability_statement
 from chartkeep.fhir.outcome import FhirError, from_exception, outcome
@@ -117,7 +117,10 @@ def fhir_routes(core: Core) -> list[Route]:
             if error is None:
                 log.exception("FHIR request failed")
                 error = FhirError(500, "exception", "Internal server error")
-            return _error(error)
+            response = _error(error)
+            if isinstance(exc, BodyTooSlow):  # the rest of the body is never read: close the connection
+                response.headers["Connection"] = "close"
+            return response
 
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
     return [Route(BASE + "/{path:path}", dispatch, methods=methods), Route(BASE, dispatch, methods=methods)]

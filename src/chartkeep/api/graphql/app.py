@@ -24,7 +24,7 @@ from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.wire import base_url, decode_body, header_credentials, public_headers, read_body
 from chartkeep.auth.resolve import resolve
 from chartkeep.core.handles import Core
-from chartkeep.errors import Code, ParseError, Unauthorized
+from chartkeep.errors import BodyTooSlow, Code, ParseError, Unauthorized
 
 
 def _wants_explorer(request: Request) -> bool:
@@ -74,7 +74,7 @@ def graphql_routes(core: Core) -> list[Route]:
             creds = header_credentials(request, base_url(request, mount, settings.public_url))
             ctx = await resolve(core, creds)
             ctx.headers = public_headers(request)  # Cloud Code's req.headers, credentials removed
-        except Unauthorized as exc:  # wrong app id/keys: the same 403 as REST
+        except (Unauthorized, BodyTooSlow) as exc:  # wrong app id/keys: the same 403 as REST; a slow body: 408
             response = error_response(exc)
             response.headers.update(cors)
             return response

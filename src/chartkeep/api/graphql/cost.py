@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from graphql import DocumentNode, FieldNode, SelectionSetNode
 
+from chartkeep import metrics
 from chartkeep.context import RequestContext
 from chartkeep.errors import Code, ParseError
 from chartkeep.settings import Settings
@@ -102,5 +103,6 @@ def check_shape(found: Shape, limits: DocumentLimits) -> None:
 
 def _refuse(what: str, found: int, limit: int, setting: str) -> None:
     anonymous = setting.replace("graphql_", "graphql_anonymous_")
+    metrics.refused("graphql")
     raise ParseError(Code.INVALID_QUERY,
                      f"GraphQL document {what} {found} exceeds the limit of {limit} ({setting}; anonymous: {anonymous}).")

@@ -24,6 +24,7 @@ from graphql import (
     validate,
 )
 
+from chartkeep import metrics
 from chartkeep.api.graphql.cost import (
     DocumentLimits,
     Shape,
@@ -124,11 +125,13 @@ class Executor:
                 return request_error("Only queries can be sent with GET; use POST for mutations.", status=405)
             size = measure(document, operation, variables or {})
             if size.depth > limits.depth:
+                metrics.refused("graphql")
                 return request_error(
                     f"Query depth {size.depth} exceeds the limit of {limits.depth}.",
                     Code.INVALID_QUERY,
                 )
             if size.cost > self.settings.graphql_max_complexity:
+                metrics.refused("graphql")
                 return request_error(
                     f"Query cost {size.cost} exceeds the limit of {self.settings.graphql_max_complexity}.",
                     Code.INVALID_QUERY,

@@ -32,6 +32,8 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from chartkeep import metrics
+
 try:  # the only WebSocket implementation whose transport the direct path knows how to share
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 except ImportError:  # pragma: no cover - another server: the ASGI path
@@ -66,6 +68,8 @@ class Backlog:
 
 
 BACKLOG = Backlog()
+metrics.probe("chartkeep_livequery_send_buffer_bytes",
+              "Bytes this process's lagging LiveQuery clients hold unsent, together.", lambda: BACKLOG.total)
 
 
 class LiveTransport:

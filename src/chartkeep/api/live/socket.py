@@ -57,13 +57,29 @@ def live_routes(core: Core, live: LiveQuery) -> list[WebSocketRoute]:
     async def _read(ws: WebSocket, conn: LiveConnection) -> int:
         """Handle frames until the client leaves (NORMAL) or must be closed (the code)."""
         max_bytes = settings.live_query_max_frame_bytes
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + settings.live_query_session_check_seconds
         while True:
-            timeout = None if conn.connected else settings.live_query_connect_timeout
+            if conn.connected:  # however chatty the client, its sessions are checked on time
+                timeout = max(0.0, next_check - loop.time())
+            else:
+                timeout = settings.live_query_connect_timeout
             try:
                 message = await asyncio.wait_for(ws.receive(), timeout)
             except TimeoutError:
-                conn.send(messages.error(1, f"No connect message within {timeout:g} seconds", False))
-                return POLICY
+                if not conn.connected:
+                    conn.send(messages.error(1, f"No connect message within {timeout:g} seconds", False))
+                    return POLICY
+                next_check = loop.time() + settings.live_query_session_check_seconds
+                try:
+                    ended = await conn.ended_session()
+                except Exception:  # noqa: BLE001 - the database unreachable: check again next time
+                    log.exception("LiveQuery: could not check a socket's sessions")
+                    continue
+                if ended is not None:
+                    await conn.end_for_session(*ended)
+                    return POLICY
+                continue
             except (WebSocketDisconnect, RuntimeError):
                 return NORMAL
             if message["type"] == "websocket.disconnect":

@@ -6,7 +6,7 @@ import logging
 
 from starlette.responses import Response
 
-from chartkeep.errors import Code, ParseError, TooManyRequests, Unauthorized
+from chartkeep.errors import BodyTooSlow, Code, ParseError, TooManyRequests, Unauthorized
 
 log = logging.getLogger("chartkeep.api")
 
@@ -25,6 +25,9 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, TooManyRequests):
         body = f'{{"code":{exc.code},"error":{_text(exc.message)}}}'
         return json_response(body.encode(), 429, {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, BodyTooSlow):  # the rest of the body is never read: the connection is closed
+        body = f'{{"code":{exc.code},"error":{_text(exc.message)}}}'
+        return json_response(body.encode(), 408, {"Connection": "close"})
     if isinstance(exc, ParseError):
         status = 404 if exc.code == Code.OBJECT_NOT_FOUND else 500 if exc.code == Code.INTERNAL_SERVER_ERROR else 400
         body = f'{{"code":{exc.code},"error":{_text(exc.message)}}}'

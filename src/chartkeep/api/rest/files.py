@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from chartkeep.api.rest.body import read_paced
 from chartkeep.api.rest.errors import error_response, json_response
 from chartkeep.api.rest.wire import BODY_AUTH_KEYS, base_url, header_credentials
 from chartkeep.auth.file_links import Link, LinkRefused
@@ -50,13 +51,7 @@ async def _read_capped(request: Request, cap: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap:
         raise FileTooLarge(0)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise FileTooLarge(0)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_paced(request, cap, lambda: FileTooLarge(0))
 
 
 def _json_upload(raw: bytes, creds: Credentials) -> tuple[bytes, str | None]:
