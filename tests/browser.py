@@ -28,6 +28,7 @@ import httpx
 import websockets
 
 from tests.conftest import require_service
+from tests.processes import stop
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = (
@@ -169,10 +170,5 @@ async def chromium(tmp: Path, allowed_origin: str | tuple[str, ...]) -> AsyncIte
             finally:
                 await page.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop(proc)
         log.close()

@@ -76,14 +76,20 @@ def serve(tmp: Path, name: str, *flags: str, app_id: str, redis_url: str | None 
     try:
         yield Served(f"127.0.0.1:{port}", proc, log_path)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        stop(proc, 20)
         log.close()
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within ``grace`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 async def healthy(served: Served, seconds: float = 30) -> None:

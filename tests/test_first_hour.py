@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ import asyncpg
 import httpx
 
 from tests.conftest import PG_URL, private_pg_schema
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, stop
 
 DEMO_PASSWORD = "Demo-pass-2026"
 STARTUP_SECONDS = 300  # pip's check, the npm packages if missing, seeding the demo clinic
@@ -45,13 +44,7 @@ def serve_script(tmp: Path, *args: str, env: dict[str, str]) -> Iterator[tuple[s
         try:
             yield proc, log_path
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+            stop(proc, 30)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], log: Path, port: int) -> None:

@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +24,7 @@ import httpx
 from chartkeep.migration.importer import run
 from chartkeep.migration.parse_postgres import read_database
 from tests.conftest import PG_URL, Api, pg_available, require_service
-from tests.processes import free_port
+from tests.processes import free_port, stop
 
 HERE = Path(__file__).resolve().parent
 APP, MASTER = "parse-source", "parse-source-master"  # also the round trip's (test_export_to_parse.py)
@@ -68,12 +67,7 @@ async def parse_server(tmp: Path, custom_ids: bool = False) -> AsyncIterator[tup
                 await asyncio.sleep(0.1)
         yield base, db_url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop(proc)
         log.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
