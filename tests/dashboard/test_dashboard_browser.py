@@ -11,7 +11,7 @@ A second dashboard, on a server with ``dashboard_cloud.py`` loaded, drives the a
 added to ``Patient`` and deleted again, the CLP editor letting signed-in users read ``Patient`` (seen
 over ``GET /schemas``), a role's users and another role's child roles, a Config parameter created
 and edited, the Cloud Code job run from the Jobs page with its ``_JobStatus`` on Job Status, and the
-API console's GET with the master key and a PUT the clinical rule refuses.
+API console's GET with the master key and a PUT the clinical rule refuses, and a GraphQL console query.
 Screenshots land in tests/dashboard/screenshots/ (ignored by git) or $CHARTKEEP_TEST_SCREENSHOTS.
 """
 
@@ -124,8 +124,8 @@ async def _dashboard(tmp_path: Path, *flags: str) -> AsyncIterator[Dashboard]:
         api = http_api(served, app_id)
         config = tmp_path / "dashboard-config.json"
         config.write_text(json.dumps({
-            "apps": [{"serverURL": f"http://{served.host}/parse", "appId": app_id, "masterKey": MASTER,
-                      "appName": "Chartkeep"}],
+            "apps": [{"serverURL": f"http://{served.host}/parse", "graphQLServerURL": f"http://{served.host}/graphql",
+                      "appId": app_id, "masterKey": MASTER, "appName": "Chartkeep"}],
             "users": [{"user": DASHBOARD_USER, "pass": DASHBOARD_PASS}],
         }))
         log = open(tmp_path / "dashboard.log", "wb")  # noqa: SIM115 - closed below
@@ -297,8 +297,9 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
     async with _dashboard(tmp_path, "--cloud", str(CLOUD_FILE)) as dash:
         page, api = dash.page, dash.api
         patients = (await api.get("/classes/Patient", master=True)).json()["results"]
-        signed = (await api.get("/classes/MedicalNote", master=True,
-                                params={"where": json.dumps({"status": "signed"})})).json()["results"][0]
+        signed_notes = (await api.get("/classes/MedicalNote", master=True,
+                                      params={"where": json.dumps({"status": "signed"})})).json()["results"]
+        signed = signed_notes[0]
         roles = (await api.get("/classes/_Role", master=True, params={"limit": 1000})).json()["results"]
         members = {r["objectId"]: await _related(api, "_User", r["objectId"], "users") for r in roles}
         children = {r["objectId"]: await _related(api, "_Role", r["objectId"], "roles") for r in roles}
@@ -436,6 +437,21 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
         await _click(page, _button("Send Query"))
         await page.wait_for(_text('"code": 142') + " && " + _text(json.dumps(RULE)))
         await page.screenshot(SHOTS / "13-console-refused.png")
+
+        # the GraphQL console (the app's graphQLServerURL): a query typed into GraphiQL and run
+        await page.goto(f"{dash.app}/api_console/graphql")
+        await page.wait_for("!!document.querySelector('.CodeMirror') && !!document.querySelector('.graphiql-execute-button')")
+        await _click(page, "document.querySelector('.CodeMirror')")
+        for kind in ("keyDown", "keyUp"):  # Ctrl+A: the editor's welcome text is replaced
+            await page.send("Input.dispatchKeyEvent", {"type": kind, "modifiers": 2, "key": "a", "code": "KeyA",
+                                                       "windowsVirtualKeyCode": 65,
+                                                       "commands": ["selectAll"] if kind == "keyDown" else []})
+        await _type(page, '{ medicalNotes(where: {status: {equalTo: "signed"}}) { count } }')
+        editors = "[...document.querySelectorAll('.CodeMirror')].map(c => c.CodeMirror.getValue())"
+        await page.wait_for(f"{editors}[0].startsWith('{{ medicalNotes')")
+        await _click(page, "document.querySelector('.graphiql-execute-button')")
+        await page.wait_for(f"{editors}.some(v => v.includes('\"count\": {len(signed_notes)}'))")
+        await page.screenshot(SHOTS / "14-graphql-console.png")
 
         # only the web fonts were blocked; the one failed request is the refused write
         assert all(url.startswith(GOOGLE_FONTS) for url in page.blocked), page.blocked
