@@ -36,3 +36,26 @@ async def test_jobs_need_the_master_key_and_a_known_name(api: Api, core: Any) ->
     assert (r.status_code, r.json()) == (400, {"code": 141, "error": 'Invalid job: "nope"'})
     r = await api.get("/classes/_JobStatus")
     assert r.json()["code"] == 119
+
+
+async def test_parse_dashboard_runs_a_job_named_in_the_body(api: Api, core: Any) -> None:
+    """Parse Dashboard's Run button: POST /jobs with jobName in the body; the whole body is the params."""
+    body = {"description": "Executing from job schedule web console.", "input": {}, "jobName": "remind", "when": 0}
+    r = await api.post("/jobs", body, master=True)
+    assert (r.status_code, r.json()) == (200, {})
+    status_id = r.headers["X-Parse-Job-Status-Id"]
+    done = await finished(core, status_id)
+    assert (done["status"], done["message"], done["jobName"]) == ("succeeded", "0 patients", "remind")
+    got = (await api.get(f"/classes/_JobStatus/{status_id}", master=True)).json()
+    assert (got["jobName"], got["params"], got["source"]) == ("remind", body, "api")
+
+
+async def test_post_jobs_needs_the_master_key_and_a_job_name(api: Api, core: Any) -> None:
+    r = await api.post("/jobs", {"jobName": "remind"})
+    assert (r.status_code, r.json()) == (403, {"error": "Permission denied"})
+    for body in ({}, {"jobName": ""}, {"jobName": ["remind"]}):
+        r = await api.post("/jobs", body, master=True)
+        assert (r.status_code, r.json()) == (400, {"code": 141, "error": "Invalid job: POST /jobs needs a jobName"})
+    r = await api.post("/jobs", {"jobName": "nope"}, master=True)
+    assert (r.status_code, r.json()) == (400, {"code": 141, "error": 'Invalid job: "nope"'})
+    assert (await api.get("/classes/_JobStatus", master=True)).json()["results"] == []

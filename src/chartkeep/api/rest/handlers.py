@@ -158,8 +158,13 @@ async def function(core: Core, ctx: RequestContext, call: Call, conn: Conn | Non
 
 
 async def job(core: Core, ctx: RequestContext, call: Call, conn: Conn | None) -> Reply:
+    """``POST /jobs/<name>``, or ``POST /jobs`` naming the job in the body as Parse Dashboard's Run does
+    (``{"jobName", "input", "when", "description"}``); as in Parse, the whole body is the job's params."""
     params = call.body if isinstance(call.body, dict) else {}
-    status_id = await cloud_jobs.start(core, ctx, call.path_params["jobName"], params)
+    name = call.path_params.get("jobName", params.get("jobName"))
+    if not isinstance(name, str) or not name:
+        raise ParseError(Code.SCRIPT_FAILED, "Invalid job: POST /jobs needs a jobName")
+    status_id = await cloud_jobs.start(core, ctx, name, params)
     return Reply({}, headers={"X-Parse-Job-Status-Id": status_id})
 
 
@@ -183,6 +188,7 @@ def build_router() -> Router:
     r.add("/roles", {"GET": _with_class(ROLE, find), "POST": _with_class(ROLE, create)})
     r.add("/roles/{objectId}", {m: _with_class(ROLE, h) for m, h in (("GET", get), ("PUT", update), ("DELETE", delete))})
     r.add("/functions/{functionName}", {"POST": function})
+    r.add("/jobs", {"POST": job}, master_only=True)
     r.add("/jobs/{jobName}", {"POST": job}, master_only=True)
     r.add("/login", {"GET": limited(login_limiter, log_in), "POST": limited(login_limiter, log_in)})
     r.add("/requestPasswordReset", {"POST": request_password_reset})
