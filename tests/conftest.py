@@ -22,6 +22,7 @@ from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
 from tests.ledger_check import LedgerCheck
 
+os.environ.setdefault("CHARTKEEP_STRICT_POOL", "1")  # a nested pool acquire fails the test (storage/database.py)
 PG_URL = os.environ.get("CHARTKEEP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 APP_ID = "test-app"
 MASTER_KEY = "test-master"

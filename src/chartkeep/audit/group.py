@@ -8,6 +8,7 @@ request is answered only after that commit: no read is acknowledged whose audit 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 from chartkeep.audit.append import append
@@ -27,7 +28,9 @@ class GroupAppender:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((entries, future))
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain())
+            # its own context: the drain is not the request that happened to start it (and holds
+            # no connection of that request's: storage.database.holding)
+            self._task = asyncio.create_task(self._drain(), context=contextvars.Context())
         await future
 
     async def _drain(self) -> None:

@@ -30,6 +30,7 @@ from chartkeep.core.hooks import Function, Hooks, Kind, WriteEvent
 from chartkeep.errors import Code, ParseError
 from chartkeep.records import reads, writes
 from chartkeep.storage import rows
+from chartkeep.storage.database import Conn
 
 HOOKS = "_Hooks"
 WEBHOOK_ERROR = 143  # Parse.Error.WEBHOOK_ERROR
@@ -54,8 +55,9 @@ def _url(body: dict[str, Any]) -> str:
     return url
 
 
-async def _rows(core: Core, ctx: RequestContext, where: dict[str, Any]) -> list[dict[str, Any]]:
-    found = await reads.find(core, _master(ctx), HOOKS, {"where": where, "limit": 1000})
+async def _rows(core: Core, ctx: RequestContext, where: dict[str, Any],
+                conn: Conn | None = None) -> list[dict[str, Any]]:
+    found = await reads.find(core, _master(ctx), HOOKS, {"where": where, "limit": 1000}, conn)
     results: list[dict[str, Any]] = found["results"]
     return results
 
@@ -202,12 +204,21 @@ class TriggerCache:
     def drop(self) -> None:
         self.read_at = -1e9
 
-    async def url(self, core: Core, class_name: str, trigger: str) -> str | None:
-        if time.monotonic() - self.read_at > TRIGGER_CACHE_SECONDS:
+    async def url(self, core: Core, conn: Conn, class_name: str, trigger: str) -> str | None:
+        """The trigger's URL. Read through ``conn``, the write's own connection: a write that
+        holds a pool connection and waits for a second one deadlocks once every connection is
+        held by such a write (the pool's size in concurrent writes). While one write re-reads the
+        table, the others go on with the URLs read before (at most one refresh old)."""
+        stale_at = self.read_at
+        if time.monotonic() - stale_at > TRIGGER_CACHE_SECONDS:
+            self.read_at = time.monotonic()  # the others keep the current URLs meanwhile
             master = RequestContext(core.settings.app_id, is_master=True)
-            self.urls = {(r["className"], r["triggerName"]): r["url"]
-                         for r in await _rows(core, master, {"triggerName": {"$exists": True}})}
-            self.read_at = time.monotonic()
+            try:
+                found = await _rows(core, master, {"triggerName": {"$exists": True}}, conn)
+            except BaseException:
+                self.read_at = stale_at
+                raise
+            self.urls = {(r["className"], r["triggerName"]): r["url"] for r in found}
         return self.urls.get((class_name, trigger))
 
 
@@ -224,7 +235,7 @@ def _trigger_hook(trigger: str) -> Any:
     async def hook(core: Core, event: WriteEvent) -> None:
         if event.class_name == HOOKS:
             return
-        url = await cache_of(core).url(core, event.class_name, trigger)
+        url = await cache_of(core).url(core, event.conn, event.class_name, trigger)
         if url is None:
             return
         what = f"{trigger} {event.class_name}"

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from chartkeep.access.principals import chart_of_principal
-from chartkeep.audit.append import stage
+from chartkeep.audit.append import append, stage
 from chartkeep.audit.entry import FAILURE, SUCCESS, Entry
 from chartkeep.audit.table import is_ledger_class
 from chartkeep.context import RequestContext
@@ -60,12 +60,20 @@ def patient_of(class_name: str, obj: dict[str, Any]) -> tuple[str, str] | None:
 
 
 async def record(core: Core, conn: Conn | None, entries: list[Entry]) -> None:
-    """Inside a transaction: staged on it. Otherwise: group-committed before returning."""
+    """Inside a transaction: staged on it. Otherwise: group-committed before returning — unless
+    the caller holds a pooled read connection, where the entries are appended in a short
+    transaction on that connection: the group commit needs a connection of its own, and callers
+    that hold one while they wait for it would deadlock once they hold the whole pool."""
     if not entries:
         return
     if conn is not None and conn.in_transaction:
         for e in entries:
             stage(conn, e)
+        return
+    own = None if conn is None else conn.own_transaction()
+    if own is not None:
+        async with own as tx:
+            await append(tx, entries)
         return
     await core.ledger.append(entries)
 

@@ -7,8 +7,10 @@ after a successful COMMIT, so live events and caches never see a rolled-back wri
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from chartkeep.storage.dialect import Dialect
@@ -27,6 +29,32 @@ class Row(Protocol):
     def __len__(self) -> int: ...
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+
+_HOLDING: ContextVar[bool] = ContextVar("chartkeep_db_holding", default=False)
+STRICT_POOL_ENV = "CHARTKEEP_STRICT_POOL"
+
+
+class NestedAcquire(RuntimeError):
+    """A task that holds a pooled connection asked the pool for another (``CHARTKEEP_STRICT_POOL``)."""
+
+
+@contextmanager
+def holding() -> Iterator[None]:
+    """Mark the current task as holding a pooled connection for the block.
+
+    A task that holds a connection and waits for a second one deadlocks the server once as many
+    such tasks as the pool has connections run at the same time: each holds one and waits for
+    another that never comes. Code under a connection passes that connection down (``use``). With
+    ``CHARTKEEP_STRICT_POOL=1`` (the test suite sets it) asking for a second one raises at once, so
+    the pattern fails a test instead of stalling a server under load."""
+    if _HOLDING.get() and os.environ.get(STRICT_POOL_ENV) == "1":
+        raise NestedAcquire("this task already holds a database connection: pass it down (storage.database.use) "
+                            "instead of asking the pool for another")
+    token = _HOLDING.set(True)
+    try:
+        yield
+    finally:
+        _HOLDING.reset(token)
 
 
 class IntegrityError(Exception):
@@ -54,6 +82,11 @@ class Conn(Protocol):
         ...
 
     def on_commit(self, callback: AfterCommit) -> None: ...
+
+    def own_transaction(self) -> AbstractAsyncContextManager[Conn] | None:
+        """A short transaction on this (read) connection itself, or None where the back-end has
+        no such thing (SQLite's readers: its one writer is elsewhere)."""
+        ...
 
     before_commit: list[Callable[[Any], Awaitable[None]]]
     tx_values: dict[str, Any]

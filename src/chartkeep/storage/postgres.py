@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
 import orjson
 
 from chartkeep.errors import Code, ParseError
-from chartkeep.storage.database import IntegrityError, Row, TxState
+from chartkeep.storage.database import IntegrityError, Row, TxState, holding
 from chartkeep.storage.dialect import PostgresDialect
 
 POOL_MIN, POOL_MAX = 2, 16
@@ -73,6 +73,17 @@ class PgConn(TxState):
         except asyncpg.CharacterNotInRepertoireError:
             raise _unstorable() from None
 
+    def own_transaction(self) -> AbstractAsyncContextManager[PgConn] | None:
+        return None if self.in_transaction else self._own_transaction()
+
+    @asynccontextmanager
+    async def _own_transaction(self) -> AsyncIterator[PgConn]:
+        conn = PgConn(self._raw, cast("PostgresDialect", self.dialect), in_tx=True)
+        async with self._raw.transaction():
+            yield conn
+            await conn.run_before_commit()
+        await conn.commit_queue.run()
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
             status = await self._raw.execute(sql, *params)
@@ -119,15 +130,17 @@ class PostgresDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PgConn]:
         assert self._pool is not None, "database not connected"
-        async with self._pool.acquire() as raw:
-            yield PgConn(raw, self.dialect, in_tx=False)
+        with holding():
+            async with self._pool.acquire() as raw:
+                yield PgConn(raw, self.dialect, in_tx=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConn]:
         assert self._pool is not None, "database not connected"
-        async with self._pool.acquire() as raw:
-            conn = PgConn(raw, self.dialect, in_tx=True)
-            async with raw.transaction():
-                yield conn
-                await conn.run_before_commit()
+        with holding():
+            async with self._pool.acquire() as raw:
+                conn = PgConn(raw, self.dialect, in_tx=True)
+                async with raw.transaction():
+                    yield conn
+                    await conn.run_before_commit()
         await conn.commit_queue.run()

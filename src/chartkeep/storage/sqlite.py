@@ -31,6 +31,9 @@ class SqliteConn(TxState):
         super().__init__(dialect, in_tx)
         self._raw = raw
 
+    def own_transaction(self) -> None:
+        return None  # a reader never writes: the one writer is Database.transaction()
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             return list(await self._raw.execute_fetchall(sql, tuple(params)))  # one thread hop
