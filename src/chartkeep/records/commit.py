@@ -34,11 +34,16 @@ async def insert(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchem
                  body: dict[str, Any] | None = None, event: str = "create", why: str | None = None,
                  changed_by: dict[str, list[str]] | None = None) -> None:
     """Store a new row (``objectId``, times and values, internal form)."""
-    await rows.insert(conn, schema, row)
+    live = live_feed.tracking(core, schema.name)
+    stored = None
+    if live:  # the row as stored comes back from the INSERT itself: LiveQuery's ``object``
+        stored = await rows.insert_returning(conn, schema, row)
+    else:
+        await rows.insert(conn, schema, row)
     sent = _fields(row) if body is None else body
     ledger.stage_write(conn, ctx, schema.name, row["objectId"], event, sent, row, None, why, changed_by)
-    if live_feed.tracking(core, schema.name):
-        await live_feed.after_write(core, conn, schema, row["objectId"], None)
+    if stored is not None:
+        live_feed.after_write(core, conn, schema, stored, None)
 
 
 async def insert_many(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchema,
@@ -66,14 +71,18 @@ async def update(core: Core, conn: Conn, ctx: RequestContext, schema: ClassSchem
     live = live_feed.tracking(core, schema.name)
     if live and before is None:
         before = await rows.fetch_for_write(conn, schema, object_id, None)
-    perms = await rows.update(conn, schema, object_id, changes, principals)
+    if live:
+        stored = await rows.update_returning(conn, schema, object_id, changes, principals)
+        perms = None if stored is None else (stored.get("_rperm") or [])
+    else:
+        stored, perms = None, await rows.update(conn, schema, object_id, changes, principals)
     if perms is None:
         return None
     sent = _fields(changes) if body is None else body
     ledger.stage_write(conn, ctx, schema.name, object_id, event, sent, {**changes, "_rperm": perms},
                        before, why, changed_by)
-    if live and before is not None:
-        await live_feed.after_write(core, conn, schema, object_id, live_feed.clean(schema, dict(before)))
+    if stored is not None and before is not None:
+        live_feed.after_write(core, conn, schema, stored, live_feed.clean(schema, dict(before)))
     return perms
 
 

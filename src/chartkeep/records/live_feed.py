@@ -1,11 +1,12 @@
 """What LiveQuery learns from the write pipeline: one ``Change`` per committed write.
 
 The one write primitive (records/commit.py) reads the row before an update or a delete (the
-``original``) and calls :func:`after_write` / :func:`after_delete` once the row is written, all
-inside the write's transaction. The change is handed to the feed by the transaction's on-commit queue, so a
-rolled-back write publishes nothing. Rows are internal values (the matcher's input) read back
-from the database inside the transaction, so what subscribers see is exactly what was stored —
-hooks' changes included — minus hidden columns such as password hashes.
+``original``) and, once the row is written, calls :func:`after_write` with the row as the INSERT
+or UPDATE returned it (``RETURNING``: no read-back) or :func:`after_delete`, all inside the write's
+transaction. The change is handed to the feed by the transaction's on-commit queue, so a
+rolled-back write publishes nothing. Rows are internal values (the matcher's input) as the
+database returned them inside the transaction, so what subscribers see is exactly what was
+stored — hooks' changes included — minus hidden columns such as password hashes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 from chartkeep.core.feed import Change
 from chartkeep.core.handles import Core
 from chartkeep.schema.model import ClassSchema
-from chartkeep.storage import rows
 from chartkeep.storage.database import Conn
 from chartkeep.storage.ddl import HIDDEN_COLUMNS
 
@@ -35,12 +35,13 @@ def clean(schema: ClassSchema, row: dict[str, Any] | None) -> dict[str, Any] | N
     return row
 
 
-async def after_write(core: Core, conn: Conn, schema: ClassSchema, object_id: str,
-                      original: dict[str, Any] | None) -> None:
-    """The row as stored now (read back in the transaction), published once it commits."""
-    current = clean(schema, await rows.fetch_for_write(conn, schema, object_id, None))
+def after_write(core: Core, conn: Conn, schema: ClassSchema, stored: dict[str, Any],
+                original: dict[str, Any] | None) -> None:
+    """``stored``: the row as the INSERT or UPDATE left it (its ``RETURNING``, in the
+    transaction), published once it commits."""
+    current = clean(schema, stored)
     if current is not None:
-        _publish(core, conn, Change(schema.name, object_id, original, current))
+        _publish(core, conn, Change(schema.name, current["objectId"], original, current))
 
 
 def after_insert(core: Core, conn: Conn, schema: ClassSchema, row: dict[str, Any]) -> None:
