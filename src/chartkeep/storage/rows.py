@@ -6,6 +6,7 @@ each declared field by name, and (for system classes) hidden columns such as ``_
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +16,39 @@ from chartkeep.storage.ddl import HIDDEN_COLUMNS
 from chartkeep.storage.dialect import Params, join_table, quote
 
 PERM_COLUMNS = ("_rperm", "_wperm")
+_LOCKED = "rows.locked"
+
+
+# ---- rows this transaction holds locked ----------------------------------------------------------
+# A row read ``FOR UPDATE`` (or written) in a transaction cannot change until it ends except by
+# that transaction, whose writes all come through this module: so the rules of one write that need
+# the same row again (a note locked by its workflow, then read by the label and care-team rules)
+# get it from here instead of another SELECT. Copies in and out: callers may change what they get.
+
+
+def _held(conn: Conn) -> dict[tuple[str, str], dict[str, Any]] | None:
+    if not conn.in_transaction:
+        return None
+    held: dict[tuple[str, str], dict[str, Any]] = conn.tx_values.setdefault(_LOCKED, {})
+    return held
+
+
+def _remember(conn: Conn, class_name: str, row: dict[str, Any] | None) -> None:
+    held = _held(conn)
+    if held is not None and row is not None:
+        held[(class_name, row["objectId"])] = copy.deepcopy(row)
+
+
+def _forget(conn: Conn, class_name: str, object_id: str) -> None:
+    held = _held(conn)
+    if held is not None:
+        held.pop((class_name, object_id), None)
+
+
+def _recall(conn: Conn, class_name: str, object_id: str) -> dict[str, Any] | None:
+    held = _held(conn)
+    found = None if held is None else held.get((class_name, object_id))
+    return None if found is None else copy.deepcopy(found)
 
 
 def _column_types(schema: ClassSchema) -> dict[str, str]:
@@ -68,7 +102,9 @@ async def insert_returning(conn: Conn, schema: ClassSchema, obj: dict[str, Any])
     sql, values = _insert_sql(conn, schema, obj)
     row = await conn.fetchrow(f"{sql} RETURNING {select_list(schema)}", values)
     assert row is not None  # an INSERT of one row returns it
-    return decode_row(schema, row, conn)
+    stored = decode_row(schema, row, conn)
+    _remember(conn, schema.name, stored)
+    return stored
 
 
 def _insert_sql(conn: Conn, schema: ClassSchema, obj: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -111,6 +147,7 @@ async def update(
     """Apply ``changes``; the row's read permissions after it (``[]`` when public), or None when no
     row matched (missing, or the ACL refused the write)."""
     sql, values = _update_sql(conn, schema, object_id, changes, write_principals)
+    _forget(conn, schema.name, object_id)
     row = await conn.fetchrow(f'{sql} RETURNING "_rperm"', values)
     return None if row is None else (conn.dialect.perm_from_db(row[0]) or [])
 
@@ -125,8 +162,13 @@ async def update_returning(
     """Apply ``changes`` and return the whole row as it is now, in the same statement (``RETURNING``),
     or None when no row matched (missing, or the ACL refused the write)."""
     sql, values = _update_sql(conn, schema, object_id, changes, write_principals)
+    _forget(conn, schema.name, object_id)
     row = await conn.fetchrow(f"{sql} RETURNING {select_list(schema)}", values)
-    return None if row is None else decode_row(schema, row, conn)
+    if row is None:
+        return None
+    stored = decode_row(schema, row, conn)
+    _remember(conn, schema.name, stored)
+    return stored
 
 
 def _update_sql(conn: Conn, schema: ClassSchema, object_id: str, changes: dict[str, Any],
@@ -143,6 +185,7 @@ async def delete(
     """Delete the row; its read permissions (``[]`` when public), or None when no row matched."""
     params = Params(conn.dialect)
     where = _guard(conn, params, object_id, write_principals)
+    _forget(conn, schema.name, object_id)
     row = await conn.fetchrow(f"DELETE FROM {quote(schema.name)} WHERE {where} RETURNING \"_rperm\"", params.values)
     if row is not None:
         for name, spec in schema.fields.items():
@@ -159,18 +202,29 @@ async def fetch_for_write(
     conn: Conn, schema: ClassSchema, object_id: str, write_principals: list[str] | None
 ) -> dict[str, Any] | None:
     """The current row, locked for the rest of the transaction on PostgreSQL."""
+    if write_principals is None:
+        held = _recall(conn, schema.name, object_id)
+        if held is not None:
+            return held
     params = Params(conn.dialect)
     where = _guard(conn, params, object_id, write_principals)
     lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
     row = await conn.fetchrow(
         f"SELECT {select_list(schema)} FROM {quote(schema.name)} WHERE {where}{lock}", params.values
     )
-    return None if row is None else decode_row(schema, row, conn)
+    if row is None:
+        return None
+    found = decode_row(schema, row, conn)
+    _remember(conn, schema.name, found)
+    return found
 
 
 async def fetch(conn: Conn, schema: ClassSchema, object_id: str) -> dict[str, Any] | None:
     """The stored object, unlocked, whatever its ACL (the caller decides what may be seen); None
-    when it does not exist."""
+    when it does not exist (a row this transaction holds locked: as the transaction sees it)."""
+    held = _recall(conn, schema.name, object_id)
+    if held is not None:
+        return held
     row = await conn.fetchrow(
         f"SELECT {select_list(schema)} FROM {quote(schema.name)} "
         f'WHERE "objectId" = {conn.dialect.placeholder(1)}',
