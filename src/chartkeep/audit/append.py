@@ -25,6 +25,7 @@ from chartkeep.storage.dialect import quote
 READERS = ["role:admin", "role:auditor"]
 _STAGED = "audit.staged"
 CHUNK = 500  # rows per INSERT: well under both back-ends' bound-parameter limits
+_KNOWN = "audit.known_heads"  # conn.shared: {"count": chains, "heads": {chain: (position, hash)}}
 
 
 def stage(conn: Conn, entry: Entry) -> None:
@@ -62,6 +63,9 @@ async def _append(conn: Conn, entries: list[Entry]) -> list[Entry]:
         entry.object_id = entry.object_id or new_object_id()
         entry.time = entry.time or now
         keys.append(key_hash(key_of(entry)))
+    if conn.dialect.name == "postgresql" and len(entries) <= CHUNK and await _append_after_known_head(conn, entries,
+                                                                                                      keys):
+        return entries
     heads = await _lock_heads(conn, keys)
     count = len(heads) if conn.dialect.name == "sqlite" else int(next(iter(heads.values()))[2])
     moved: dict[int, tuple[int, str]] = {}
@@ -70,6 +74,10 @@ async def _append(conn: Conn, entries: list[Entry]) -> list[Entry]:
         position, prev = moved.get(chain) or heads[chain][:2]
         moved[chain] = (position + 1, seal(entry, chain, position + 1, prev))
     chains = sorted(moved)
+    if conn.dialect.name == "postgresql":
+        known = conn.shared.setdefault(_KNOWN, {"count": count, "heads": {}})
+        known["count"] = count
+        known["heads"].update(moved)
     if conn.dialect.name == "postgresql" and len(entries) <= CHUNK:
         # one round trip: the rows and the new heads together
         sql, params = _insert_sql(conn, entries)
@@ -85,6 +93,44 @@ async def _append(conn: Conn, entries: list[Entry]) -> list[Entry]:
         await conn.execute(f'UPDATE {quote(CHAINS)} SET "position" = {_p(conn, 1)}, "hash" = {_p(conn, 2)} '
                            f'WHERE "chain" = {_p(conn, 3)}', [*moved[chain], chain])
     return entries
+
+
+async def _append_after_known_head(conn: Conn, entries: list[Entry], keys: list[int]) -> bool:
+    """PostgreSQL, entries of one chain whose head this process saw last: chain them after that
+    head and, in ONE statement, move the head only if it is still there (``WHERE position = … AND
+    hash = …``, re-checked by PostgreSQL after waiting for any transaction that holds the head row)
+    and insert the rows only if the head moved. False, with nothing written, when the head has
+    moved on meanwhile (another process, a rolled-back transaction): the caller then locks the
+    heads and reads them. A stale hint costs a round trip; it can never fork a chain."""
+    known = conn.shared.get(_KNOWN)
+    if known is None:
+        return False
+    chains = {key % known["count"] + 1 for key in keys}
+    if len(chains) != 1:
+        return False  # several chains: locked in chain order by _lock_heads (no deadlock)
+    chain = chains.pop()
+    head = known["heads"].get(chain)
+    if head is None:
+        return False
+    position, prev = head
+    for entry in entries:
+        position += 1
+        prev = seal(entry, chain, position, prev)
+    columns, groups, params = _values_sql(conn, entries, typed=True)
+    n = len(params)
+    moved, inserted = await conn.fetchrow(
+        f'WITH moved AS (UPDATE {quote(CHAINS)} SET "position" = ${n + 1}, "hash" = ${n + 2} '
+        f'WHERE "chain" = ${n + 3} AND "position" = ${n + 4} AND "hash" = ${n + 5} RETURNING 1), '
+        f"ins AS (INSERT INTO {quote(LEDGER)} ({columns}) SELECT * FROM (VALUES {groups}) AS v "
+        "WHERE EXISTS (SELECT 1 FROM moved) RETURNING 1) "
+        "SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM ins)",
+        [*params, position, prev, chain, head[0], head[1]]) or (0, 0)
+    if not moved:
+        known["heads"].pop(chain, None)
+        return False
+    assert inserted == len(entries), "ledger rows not inserted after their head moved"
+    known["heads"][chain] = (position, prev)
+    return True
 
 
 async def _lock_heads(conn: Conn, keys: list[int]) -> dict[int, tuple[int, str, int]]:
@@ -132,16 +178,26 @@ async def _insert_chunk(conn: Conn, entries: list[Entry]) -> None:
 
 
 def _insert_sql(conn: Conn, entries: list[Entry]) -> tuple[str, list[Any]]:
+    columns, groups, params = _values_sql(conn, entries)
+    return f"INSERT INTO {quote(LEDGER)} ({columns}) VALUES {groups}", params
+
+
+def _values_sql(conn: Conn, entries: list[Entry], typed: bool = False) -> tuple[str, str, list[Any]]:
+    """The ledger's column list, the VALUES rows of ``entries`` and their parameters. ``typed``
+    (PostgreSQL): every parameter cast to its column's type, for VALUES read by a SELECT, where
+    PostgreSQL cannot take the types from the INSERT's columns."""
+    d = conn.dialect
     names = ["chain", "position", *(n for n, _ in COLUMNS), "_rperm", "_wperm"]
+    types = ["integer", "bigint", *(d.column_type(t) for _, t in COLUMNS), d.perm_type, d.perm_type]
     width = len(names)
     params: list[Any] = []
     groups = []
     for entry in entries:
         start = len(params)
         params += row_values(conn, entry)
-        if conn.dialect.name == "postgresql":
-            groups.append("(" + ", ".join(f"${start + i + 1}" for i in range(width)) + ")")
+        if d.name == "postgresql":
+            groups.append("(" + ", ".join(f"${start + i + 1}" + (f"::{types[i]}" if typed else "")
+                                          for i in range(width)) + ")")
         else:
             groups.append("(" + ", ".join("?" * width) + ")")
-    columns = ", ".join(quote(n) for n in names)
-    return f"INSERT INTO {quote(LEDGER)} ({columns}) VALUES {', '.join(groups)}", params
+    return ", ".join(quote(n) for n in names), ", ".join(groups), params

@@ -90,6 +90,7 @@ class Conn(Protocol):
 
     before_commit: list[Callable[[Any], Awaitable[None]]]
     tx_values: dict[str, Any]
+    shared: dict[str, Any]
 
 
 class Database(Protocol):
@@ -128,9 +129,12 @@ class TxState:
     """What both connection types share: the dialect, the on-commit queue of a transaction, and
     values kept for the transaction's lifetime (e.g. audit entries waiting for the commit)."""
 
-    def __init__(self, dialect: Dialect, in_tx: bool) -> None:
+    def __init__(self, dialect: Dialect, in_tx: bool, shared: dict[str, Any] | None = None) -> None:
         self.dialect = dialect
         self.in_transaction = in_tx
+        # values kept for the database's lifetime in this process, shared by all its connections
+        # (hints only: e.g. the ledger's last known chain heads, always checked by the database)
+        self.shared: dict[str, Any] = {} if shared is None else shared
         self.commit_queue = CommitQueue()
         self.before_commit: list[Callable[[Any], Awaitable[None]]] = []
         self.tx_values: dict[str, Any] = {}

@@ -45,8 +45,9 @@ def _unstorable() -> ParseError:
 
 
 class PgConn(TxState):
-    def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool) -> None:
-        super().__init__(dialect, in_tx)
+    def __init__(self, raw: asyncpg.Connection, dialect: PostgresDialect, in_tx: bool,
+                 shared: dict[str, Any] | None = None) -> None:
+        super().__init__(dialect, in_tx, shared)
         self._raw = raw
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -78,7 +79,7 @@ class PgConn(TxState):
 
     @asynccontextmanager
     async def _own_transaction(self) -> AsyncIterator[PgConn]:
-        conn = PgConn(self._raw, cast("PostgresDialect", self.dialect), in_tx=True)
+        conn = PgConn(self._raw, cast("PostgresDialect", self.dialect), in_tx=True, shared=self.shared)
         async with self._raw.transaction():
             yield conn
             await conn.run_before_commit()
@@ -106,6 +107,7 @@ class PostgresDatabase:
         self.url = url
         self.dialect = PostgresDialect()
         self._pool: asyncpg.Pool | None = None
+        self._shared: dict[str, Any] = {}
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -132,14 +134,14 @@ class PostgresDatabase:
         assert self._pool is not None, "database not connected"
         with holding():
             async with self._pool.acquire() as raw:
-                yield PgConn(raw, self.dialect, in_tx=False)
+                yield PgConn(raw, self.dialect, in_tx=False, shared=self._shared)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConn]:
         assert self._pool is not None, "database not connected"
         with holding():
             async with self._pool.acquire() as raw:
-                conn = PgConn(raw, self.dialect, in_tx=True)
+                conn = PgConn(raw, self.dialect, in_tx=True, shared=self._shared)
                 async with raw.transaction():
                     yield conn
                     await conn.run_before_commit()
