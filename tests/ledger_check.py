@@ -17,7 +17,9 @@ What names a row: an entry whose ``targetClass``/``targetId`` is the row's class
 account tables, an entry on the user the row belongs to (``_Session``, ``_AccountToken``,
 ``_MFA``, ``_Lockout``, and a SMART token revoked with the user's sessions, ``_SmartToken``), or — a lockout counter of a name no user has — the request's
 ``login_failed`` entry. Files (``_File``/``_FileBlob``, named by the ``Attachment`` or message
-that holds them), the account-email outbox and the sessions' last-use times are not clinical or account
+that holds them), the account-email outbox, the sessions' last-use times and the Bulk Data export
+jobs' bookkeeping (``_FhirExport``: progress and lease, updated by the job in the background while
+other requests run; what a job reads is named by its ``read`` entries) are not clinical or account
 state and are left out.
 """
 
@@ -37,7 +39,7 @@ from chartkeep.storage.sqlite import sqlite_path
 LEDGER_TABLES = frozenset({"_Audit", "_AuditChain", "_AuditCheckpoint", "_SCHEMA"})
 # _SessionActivity: when a session was last used (the idle timeout's clock, keyed by token digest), written
 # by any request with a session token at most once a minute: not clinical or account state
-NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox", "_SessionActivity"})
+NOT_CHECKED = frozenset({"_File", "_FileBlob", "_Outbox", "_SessionActivity", "_FhirExport"})
 SECRET_COLUMNS = frozenset({"_hashed_password", "sessionToken", "digest", "secret", "recovery"})
 USER_OWNED = {"_Session": "user", "_AccountToken": "user", "_MFA": "user", "_SmartToken": "user"}
 

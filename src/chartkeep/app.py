@@ -40,6 +40,7 @@ from chartkeep.core.handles import Core
 from chartkeep.core.role_cache import RoleCache
 from chartkeep.core.session_cache import SessionCache
 from chartkeep.devices import installations
+from chartkeep.fhir import export_run
 from chartkeep.files import attachment_url, refs
 from chartkeep.live import LiveQuery
 from chartkeep.messaging import appointment_rules, threads
@@ -118,16 +119,20 @@ def create_app(settings: Settings, core: Core | None = None, initialized: bool =
             periodic = None
             if checkpoints and settings.ledger_checkpoint_seconds > 0:
                 periodic = asyncio.create_task(run_periodically(core.db, settings), name="ledger checkpoints")
+            exports = asyncio.create_task(export_run.watch(core), name="FHIR exports to take over")
             try:
                 yield
             finally:
                 if reloading is not None:
                     reloading.cancel()
+                exports.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await exports
                 if periodic is not None:
                     periodic.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await periodic
-                await core.background.close(settings.push_shutdown_grace_seconds)  # pushes being delivered
+                await core.background.close(settings.push_shutdown_grace_seconds)  # pushes; exports hand themselves back
                 await live.close()
         finally:
             await core.db.close()

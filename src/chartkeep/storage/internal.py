@@ -17,7 +17,9 @@ so both dialects store and compare them the same way.
 * ``_File``/``_FileBlob``  uploaded files, encrypted (storage/file_store.py);
 * ``_SmartClient`` SMART on FHIR apps an admin registered (a confidential one's secret as a SHA-256
   digest), and ``_SmartToken`` their authorization codes, access and refresh tokens, each as a
-  SHA-256 digest with its scope, launch patient and expiry (storage/queries/smart.py).
+  SHA-256 digest with its scope, launch patient and expiry (storage/queries/smart.py);
+* ``_FhirExport``   Bulk Data ``$export`` jobs: who asked for what, progress, the encrypted files'
+  names, and the lease of the process running the job (storage/queries/fhir_exports.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ OUTBOX = "_Outbox"
 SESSION_ACTIVITY = "_SessionActivity"
 SMART_CLIENT = "_SmartClient"
 SMART_TOKEN = "_SmartToken"
+FHIR_EXPORT = "_FhirExport"
 
 
 async def ensure_internal_tables(conn: Conn) -> None:
@@ -56,6 +59,13 @@ async def ensure_internal_tables(conn: Conn) -> None:
         f'"patient" TEXT, "challenge" TEXT, "redirectUri" TEXT, "family" TEXT NOT NULL, '
         f'"expiresAt" {number} NOT NULL, "usedAt" {number}, "revokedAt" {number})',
         f"CREATE INDEX IF NOT EXISTS {quote('_SmartToken_family_idx')} ON {quote(SMART_TOKEN)} (\"family\")",
+        f'CREATE TABLE IF NOT EXISTS {quote(FHIR_EXPORT)} ("objectId" TEXT PRIMARY KEY, "owner" TEXT NOT NULL, '
+        f'"request" TEXT NOT NULL, "status" TEXT NOT NULL, "transactionTime" TEXT NOT NULL, '
+        f'"done" INTEGER NOT NULL, "resources" INTEGER NOT NULL, "output" TEXT NOT NULL, "error" TEXT, '
+        f'"lease" TEXT, "leaseUntil" {number}, "attempts" INTEGER NOT NULL, "createdAt" {number} NOT NULL, '
+        f'"updatedAt" {number} NOT NULL)',
+        f"CREATE INDEX IF NOT EXISTS {quote('_FhirExport_status_idx')} ON {quote(FHIR_EXPORT)} "
+        f'("status", "leaseUntil")',
     ]
     for sql in statements:
         await conn.execute(sql)

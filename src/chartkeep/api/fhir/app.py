@@ -195,9 +195,9 @@ async def _bulk(core: Core, ctx: RequestContext, request: Request, path: list[st
         return Response(b"", 202, headers={**CORS, "Content-Location": f"{base}/$export-status/{job}"})
     if len(path) == 2 and path[0] == "$export-status" and method in ("GET", "DELETE"):
         if method == "DELETE":
-            export.cancel(core, ctx, path[1])
+            await export.cancel(core, ctx, path[1])
             return Response(b"", 202, headers=CORS)
-        status, body, progress = export.status(core, ctx, path[1], base)
+        status, body, progress = await export.status(core, ctx, path[1], base)
         if body is None:
             return Response(b"", status, headers={**CORS, "X-Progress": progress or "", "Retry-After": "2"})
         return Response(orjson.dumps(body), status, media_type="application/json", headers=CORS)
