@@ -1,6 +1,11 @@
-"""Real ``chartkeep serve`` processes for multi-process tests (workers, Redis scale-out, the ledger).
+"""Real servers on real sockets, for the tests that need more than the in-process ASGI client.
 
-``serve`` starts one with the given flags on a free port and stops it (SIGTERM) afterwards;
+``uvicorn_server`` runs an ASGI app under uvicorn inside the test's own event loop, on a free port;
+``chartkeep_in_loop`` so runs a fresh Chartkeep with the options ``chartkeep serve`` gives uvicorn
+(the connection guards included) — for tests of sockets, deadlines and scraping.
+
+For multi-process tests (workers, Redis scale-out, the ledger), ``serve`` starts a real
+``chartkeep serve`` process with the given flags on a free port and stops it (SIGTERM) afterwards;
 ``healthy`` waits for ``/parse/health``; ``HttpApi`` is the tests' ``Api`` over real HTTP with the
 process's application id and master key. Redis tests are skipped locally when Redis is missing and
 fail under ``CI=true`` (``require_service``).
@@ -15,15 +20,22 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis.asyncio as redis
+import uvicorn
 
-from tests.conftest import Api, require_service
+from chartkeep import connections
+from chartkeep.app import build_core, create_app
+from chartkeep.schema_admin.bootstrap import initialize
+from chartkeep.serving import uvicorn_options
+from chartkeep.settings import Settings
+from tests.conftest import APP_ID, MASTER_KEY, Api, require_service
 
 REDIS_URL = os.environ.get("CHARTKEEP_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +62,44 @@ def free_port() -> int:
 
 def unique_app_id() -> str:
     return "proc-" + secrets.token_hex(4)  # its own Redis channel: parallel runs never mix
+
+
+@asynccontextmanager
+async def uvicorn_server(app: Any, **config: Any) -> AsyncIterator[int]:
+    """``app`` served by uvicorn in this event loop (``config``: uvicorn's options): the port it
+    listens on. The server is told to exit, and awaited, afterwards."""
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", **config))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():  # it could not start: its error, or why not
+            task.result()
+            raise AssertionError("uvicorn stopped before it started")
+        await asyncio.sleep(0.01)
+    try:
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def chartkeep_in_loop(data_dir: Path, **settings: Any) -> AsyncIterator[int]:
+    """A fresh Chartkeep (``settings`` on top of the tests' app id and master key, a free port) served
+    as ``chartkeep serve`` serves it — uvicorn with ``uvicorn_options`` and the connection admission
+    configured — in this event loop: its port. Afterwards the database is closed and the admission
+    counts reset for the next test."""
+    config = Settings(app_id=APP_ID, master_key=MASTER_KEY, data_dir=data_dir, port=0, log_level="warning",
+                      **settings)
+    core = build_core(config)
+    await core.db.connect()
+    await initialize(core)
+    connections.configure(config)
+    try:
+        async with uvicorn_server(create_app(config, core), **uvicorn_options(config)) as port:
+            yield port
+    finally:
+        await core.db.close()
+        connections.ADMISSION.reset()
 
 
 @dataclass
