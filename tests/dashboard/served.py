@@ -4,11 +4,9 @@ two origins. ``dashboard(tmp_path, *flags)`` starts all three and stops them aft
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -16,11 +14,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from tests.browser import Page, chromium
 from tests.conftest import require_service
-from tests.processes import MASTER, ROOT, HttpApi, free_port, healthy, http_api, serve, unique_app_id
+from tests.processes import (
+    MASTER,
+    ROOT,
+    HttpApi,
+    answering,
+    free_port,
+    healthy,
+    http_api,
+    serve,
+    stop,
+    unique_app_id,
+)
 
 HERE = Path(__file__).resolve().parent
 DASHBOARD = HERE / "node_modules" / "parse-dashboard" / "bin" / "parse-dashboard"
@@ -83,22 +90,10 @@ async def dashboard(tmp_path: Path, *flags: str) -> AsyncIterator[Dashboard]:
         proc = subprocess.Popen(["node", str(DASHBOARD), "--config", str(config), "--host", "127.0.0.1",
                                  "--port", str(port)], cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
         try:
-            async with httpx.AsyncClient(trust_env=False) as http:
-                for _ in range(300):
-                    try:
-                        if (await http.get(f"{origin}/login")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.1)
+            await answering(f"{origin}/login", proc, tmp_path / "dashboard.log", name="Parse Dashboard")
             async with chromium(tmp_path, (origin, f"http://{served.host}")) as page:
                 yield Dashboard(page, api, origin)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            stop(proc)
             log.close()
             await api.client.aclose()
