@@ -110,9 +110,10 @@ class Api:
         return r.json()
 
 
-@pytest.fixture
-async def core(database_url: str, tmp_path: Any) -> AsyncIterator[Any]:
-    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=database_url, data_dir=tmp_path)
+@asynccontextmanager
+async def running_core(settings: Settings) -> AsyncIterator[Any]:
+    """A core for ``settings``, connected and initialized (tables, templates, roles); its database
+    is closed afterwards."""
     core = build_core(settings)
     await core.db.connect()
     await initialize(core)
@@ -122,10 +123,10 @@ async def core(database_url: str, tmp_path: Any) -> AsyncIterator[Any]:
         await core.db.close()
 
 
-@pytest.fixture
-async def api(core: Any) -> AsyncIterator[Api]:
-    """Every request through this client is checked: the rows it changes must be named by the ledger
-    entries it appended (tests/ledger_check.py)."""
+@asynccontextmanager
+async def checked_api(core: Any) -> AsyncIterator[Api]:
+    """An ``Api`` over ``core``'s app in process, every request checked against the ledger
+    (tests/ledger_check.py)."""
     app = LedgerCheck(create_app(core.settings, core), core.settings.resolved_database_url())
     transport = httpx.ASGITransport(app=app)
     try:
@@ -133,6 +134,22 @@ async def api(core: Any) -> AsyncIterator[Api]:
             yield Api(client)
     finally:
         await app.db.close()
+
+
+@pytest.fixture
+async def core(database_url: str, tmp_path: Any) -> AsyncIterator[Any]:
+    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=database_url, data_dir=tmp_path)
+    async with running_core(settings) as core:
+        yield core
+
+
+@pytest.fixture
+async def api(core: Any) -> AsyncIterator[Api]:
+    """Every request through this client is checked: the rows it changes must be named by the ledger
+    entries it appended (tests/ledger_check.py). A folder's own ``core`` fixture (tests/cloud/) gets
+    this client too."""
+    async with checked_api(core) as api:
+        yield api
 
 
 async def row_count(core: Any, class_name: str) -> int:

@@ -1,9 +1,16 @@
-"""Real ``chartkeep serve`` processes for multi-process tests (workers, Redis scale-out, the ledger).
+"""Real servers on real sockets, for the tests that need more than the in-process ASGI client.
 
-``serve`` starts one with the given flags on a free port and stops it (SIGTERM) afterwards;
+``uvicorn_server`` runs an ASGI app under uvicorn inside the test's own event loop, on a free port;
+``chartkeep_in_loop`` so runs a fresh Chartkeep with the options ``chartkeep serve`` gives uvicorn
+(the connection guards included) — for tests of sockets, deadlines and scraping.
+
+For multi-process tests (workers, Redis scale-out, the ledger), ``serve`` starts a real
+``chartkeep serve`` process with the given flags on a free port and stops it (SIGTERM) afterwards;
 ``healthy`` waits for ``/parse/health``; ``HttpApi`` is the tests' ``Api`` over real HTTP with the
 process's application id and master key. Redis tests are skipped locally when Redis is missing and
-fail under ``CI=true`` (``require_service``).
+fail under ``CI=true`` (``require_service``). Other servers a test starts (Parse Dashboard, Parse
+Server, Chromium) use ``free_port``, ``answering`` (a URL answers 200 while the process runs) and
+``stop`` (SIGTERM, then SIGKILL) the same way.
 """
 
 from __future__ import annotations
@@ -15,15 +22,21 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis.asyncio as redis
+import uvicorn
 
-from tests.conftest import Api, require_service
+from chartkeep import connections
+from chartkeep.app import create_app
+from chartkeep.serving import uvicorn_options
+from chartkeep.settings import Settings
+from tests.conftest import APP_ID, MASTER_KEY, Api, require_service, running_core
 
 REDIS_URL = os.environ.get("CHARTKEEP_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +63,41 @@ def free_port() -> int:
 
 def unique_app_id() -> str:
     return "proc-" + secrets.token_hex(4)  # its own Redis channel: parallel runs never mix
+
+
+@asynccontextmanager
+async def uvicorn_server(app: Any, **config: Any) -> AsyncIterator[int]:
+    """``app`` served by uvicorn in this event loop (``config``: uvicorn's options): the port it
+    listens on. The server is told to exit, and awaited, afterwards."""
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", **config))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():  # it could not start: its error, or why not
+            task.result()
+            raise AssertionError("uvicorn stopped before it started")
+        await asyncio.sleep(0.01)
+    try:
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def chartkeep_in_loop(data_dir: Path, **settings: Any) -> AsyncIterator[int]:
+    """A fresh Chartkeep (``settings`` on top of the tests' app id and master key, a free port) served
+    as ``chartkeep serve`` serves it — uvicorn with ``uvicorn_options`` and the connection admission
+    configured — in this event loop: its port. Afterwards the database is closed and the admission
+    counts reset for the next test."""
+    config = Settings(app_id=APP_ID, master_key=MASTER_KEY, data_dir=data_dir, port=0, log_level="warning",
+                      **settings)
+    async with running_core(config) as core:
+        connections.configure(config)
+        try:
+            async with uvicorn_server(create_app(config, core), **uvicorn_options(config)) as port:
+                yield port
+        finally:
+            connections.ADMISSION.reset()
 
 
 @dataclass
@@ -92,18 +140,29 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10) -> None:
         proc.wait(10)
 
 
-async def healthy(served: Served, seconds: float = 30) -> None:
-    async with httpx.AsyncClient() as http:
+async def answering(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 30,
+                    name: str = "server") -> None:
+    """Waits until ``url`` answers 200 while ``proc`` runs. An AssertionError with the end of its
+    ``log`` when the process ends first, or when ``seconds`` pass."""
+    async with httpx.AsyncClient(trust_env=False) as http:
         for _ in range(int(seconds / 0.1)):
-            if served.proc.poll() is not None:
-                raise AssertionError(f"server exited ({served.proc.returncode}): {served.output()[-3000:]}")
+            if proc.poll() is not None:
+                raise AssertionError(f"{name} exited ({proc.returncode}): {_tail(log)}")
             try:
-                if (await http.get(f"http://{served.host}/parse/health")).status_code == 200:
+                if (await http.get(url)).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
-    raise AssertionError(f"server not healthy: {served.output()[-3000:]}")
+    raise AssertionError(f"{name} did not answer {url} within {seconds} s: {_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
+async def healthy(served: Served, seconds: float = 30) -> None:
+    await answering(f"http://{served.host}/parse/health", served.proc, served.log, seconds)
 
 
 class HttpApi(Api):

@@ -13,39 +13,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 
 from chartkeep import connections
-from chartkeep.app import build_core, create_app
-from chartkeep.schema_admin.bootstrap import initialize
-from chartkeep.serving import uvicorn_options
-from chartkeep.settings import Settings
-from tests.conftest import APP_ID, MASTER_KEY
+from tests.conftest import APP_ID
+from tests.processes import chartkeep_in_loop
 
 HEALTH = b"GET /parse/health HTTP/1.1\r\nHost: t\r\n\r\n"
 
 
 @pytest.fixture
 async def port(tmp_path: Any) -> AsyncIterator[int]:
-    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, data_dir=tmp_path, port=0, log_level="warning",
-                        http_header_timeout=0.6, http_keep_alive_timeout=0.6, http_max_connections=8,
-                        http_max_connections_per_ip=4)
-    core = build_core(settings)
-    await core.db.connect()
-    await initialize(core)
-    connections.configure(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, core), lifespan="off", **uvicorn_options(settings)))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
-        await core.db.close()
-        connections.ADMISSION.reset()
+    async with chartkeep_in_loop(tmp_path, http_header_timeout=0.6, http_keep_alive_timeout=0.6,
+                                 http_max_connections=8, http_max_connections_per_ip=4) as port:
+        yield port
 
 
 async def open_from(port: int, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -4,21 +4,16 @@ counted; no patient data or id ever appears — against a real uvicorn server.""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from chartkeep import connections, metrics
-from chartkeep.app import build_core, create_app
-from chartkeep.schema_admin.bootstrap import initialize
-from chartkeep.serving import uvicorn_options
-from chartkeep.settings import Settings
 from tests.conftest import APP_ID, MASTER_KEY
+from tests.processes import chartkeep_in_loop
 
 TOKEN = "scrape-7f3a9c"
 MASTER = {"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY}
@@ -26,23 +21,8 @@ MASTER = {"X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY}
 
 @pytest.fixture
 async def base(tmp_path: Any, database_url: str) -> AsyncIterator[str]:
-    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, data_dir=tmp_path, port=0, log_level="warning",
-                        metrics_token=TOKEN, database_url=database_url)
-    core = build_core(settings)
-    await core.db.connect()
-    await initialize(core)
-    connections.configure(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, core), lifespan="off", **uvicorn_options(settings)))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        await core.db.close()
-        connections.ADMISSION.reset()
+    async with chartkeep_in_loop(tmp_path, metrics_token=TOKEN, database_url=database_url) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def value(text: str, name: str, **labels: str) -> float:

@@ -11,14 +11,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from chartkeep import connections
-from chartkeep.app import build_core, create_app
-from chartkeep.schema_admin.bootstrap import initialize
-from chartkeep.serving import uvicorn_options
-from chartkeep.settings import Settings
 from tests.conftest import APP_ID, MASTER_KEY
+from tests.processes import chartkeep_in_loop
 
 SLOW = ("The request body came too slowly: it may take 0.5 s plus 1 s per 200 bytes "
         "(http_body_timeout, http_body_min_rate).")
@@ -26,23 +21,8 @@ SLOW = ("The request body came too slowly: it may take 0.5 s plus 1 s per 200 by
 
 @pytest.fixture
 async def port(tmp_path: Any) -> AsyncIterator[int]:
-    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, data_dir=tmp_path, port=0, log_level="warning",
-                        http_body_timeout=0.5, http_body_min_rate=200)
-    core = build_core(settings)
-    await core.db.connect()
-    await initialize(core)
-    connections.configure(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, core), lifespan="off", **uvicorn_options(settings)))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
-        await core.db.close()
-        connections.ADMISSION.reset()
+    async with chartkeep_in_loop(tmp_path, http_body_timeout=0.5, http_body_min_rate=200) as port:
+        yield port
 
 
 def head(path: str, length: int, content_type: str = "application/json") -> bytes:

@@ -1,10 +1,27 @@
-"""Ledger reading for the Cloud Code tests."""
+"""A core with a cloud file loaded, and ledger reading, for the Cloud Code tests."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+
+from chartkeep.settings import Settings
+from tests.conftest import APP_ID, MASTER_KEY, running_core
+
+
+@asynccontextmanager
+async def cloud_core(cloud_file: Path, **settings: Any) -> AsyncIterator[Any]:
+    """A running core (tests/conftest.py ``running_core``) with ``cloud_file`` loaded; the Cloud Code
+    work it started in the background is given 5 s to finish before the database closes."""
+    async with running_core(Settings(app_id=APP_ID, master_key=MASTER_KEY, cloud=str(cloud_file), **settings)) as core:
+        try:
+            yield core
+        finally:
+            await core.background.close(5)
 
 
 async def cloud_entries(core: Any, seq: int = 0) -> list[tuple[str, str, str | None, str]]:

@@ -6,17 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from chartkeep.app import build_core, create_app
-from chartkeep.schema_admin.bootstrap import initialize
-from chartkeep.settings import Settings
 from tests.behavioral.helpers import assessment_body, build_clinic, phq9
 from tests.clinical.helpers import draft, ok
-from tests.cloud.helpers import cloud_entries, finished, head
-from tests.conftest import APP_ID, MASTER_KEY, Api
-from tests.ledger_check import LedgerCheck
+from tests.cloud.helpers import cloud_core, cloud_entries, finished, head
+from tests.conftest import Api
 from tests.policy.world import build_world
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cloud" / "main.py"
@@ -24,24 +19,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cloud" / "main.py"
 
 @pytest.fixture
 async def core(database_url: str, tmp_path: Any) -> AsyncIterator[Any]:
-    settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=database_url, data_dir=tmp_path,
-                        cloud=str(EXAMPLE))
-    core = build_core(settings)
-    await core.db.connect()
-    await initialize(core)
-    try:
+    async with cloud_core(EXAMPLE, database_url=database_url, data_dir=tmp_path) as core:
         yield core
-    finally:
-        await core.background.close(5)
-        await core.db.close()
-
-
-@pytest.fixture
-async def api(core: Any) -> AsyncIterator[Api]:
-    app = LedgerCheck(create_app(core.settings, core), core.settings.resolved_database_url())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield Api(client)
-    await app.db.close()
 
 
 async def test_a_phq9_raising_the_crisis_flag_leaves_an_alert_only_its_care_team_reads(api: Api, core: Any) -> None:

@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from chartkeep.app import build_core, create_app
+from chartkeep.app import create_app
 from chartkeep.cloud.reload import watch
-from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
-from tests.conftest import APP_ID, MASTER_KEY, Api
+from tests.conftest import APP_ID, MASTER_KEY, Api, running_core
 from tests.graphql_api.conftest import Gql
 
 VERSION = '''from chartkeep import cloud
@@ -51,17 +50,14 @@ async def served(database_url: str, tmp_path: Any) -> AsyncIterator[tuple[Api, P
     _write(main, VERSION.format(n=1), 0)
     settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=database_url, data_dir=tmp_path,
                         cloud=str(main), cloud_reload=True)
-    core = build_core(settings)
-    await core.db.connect()
-    await initialize(core)
-    watching = asyncio.create_task(watch(core, interval=0.05))
-    try:
-        app = create_app(settings, core)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            yield Api(client), main
-    finally:
-        watching.cancel()
-        await core.db.close()
+    async with running_core(settings) as core:
+        watching = asyncio.create_task(watch(core, interval=0.05))
+        try:
+            app = create_app(settings, core)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+                yield Api(client), main
+        finally:
+            watching.cancel()
 
 
 async def _result(api: Api, name: str) -> Any:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -15,6 +13,7 @@ from starlette.routing import Route
 
 from tests.cloud.helpers import entries, head
 from tests.conftest import Api, row_count
+from tests.processes import uvicorn_server
 
 RECEIVED: list[dict[str, Any]] = []
 
@@ -40,17 +39,9 @@ async def _receive(request: Request) -> JSONResponse:
 @pytest.fixture
 async def receiver() -> AsyncIterator[str]:
     app = Starlette(routes=[Route("/{path:path}", _receive, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    RECEIVED.clear()
-    try:
+    async with uvicorn_server(app, host="127.0.0.1", port=0, log_level="warning") as port:
+        RECEIVED.clear()
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_a_webhook_function_is_called_with_parses_payload(api: Api, core: Any, receiver: str) -> None:

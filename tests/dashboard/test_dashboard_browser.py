@@ -19,156 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+from tests.dashboard.pages import button, cell, choose, click, enter, leaf, leaves, log_in, shows, type_text
+from tests.dashboard.served import HERE, SHOTS, dashboard
+from tests.processes import HttpApi
 
-from tests.browser import Page, chromium
-from tests.conftest import require_service
-from tests.processes import MASTER, ROOT, HttpApi, free_port, healthy, http_api, serve, unique_app_id
-
-HERE = Path(__file__).resolve().parent
-DASHBOARD = HERE / "node_modules" / "parse-dashboard" / "bin" / "parse-dashboard"
-SHOTS = Path(os.environ.get("CHARTKEEP_TEST_SCREENSHOTS") or HERE / "screenshots")
-DASHBOARD_USER, DASHBOARD_PASS = "admin", "dashboard-pass"
 RULE = "A signed MedicalNote is never edited in place: amend it with a new version (amendNote)."
 GOOGLE_FONTS = "https://fonts.googleapis.com/"  # the dashboard's stylesheet asks for them; refused here
-
-
-def _dashboard_installed() -> None:
-    if shutil.which("node") is None:
-        require_service("node is not installed: Parse Dashboard cannot run")
-    if not DASHBOARD.is_file():
-        if shutil.which("npm") is None:
-            require_service("Parse Dashboard is not installed and npm is missing (cd tests/dashboard && npm ci)")
-        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=600)
-
-
-def _seed(tmp: Path, app_id: str, db_url: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    subprocess.run([sys.executable, "-m", "chartkeep", "seed", "--patients", "3", "--bh-patients", "1",
-                    "--database-url", db_url, "--app-id", app_id, "--master-key", MASTER,
-                    "--data-dir", str(tmp / "dash-data")], cwd=ROOT, env=env, check=True, timeout=120,
-                   capture_output=True)
-
-
-async def _click(page: Page, element: str, clicks: int = 1, scroll: bool = True) -> None:
-    """A real mouse click (``clicks`` 2: a double click) in the middle of ``element`` (a JS expression),
-    scrolled into view first unless ``scroll`` is false (a scroll closes the dashboard's popovers)."""
-    into_view = "e.scrollIntoView({block: 'center', inline: 'center'});" if scroll else ""
-    x, y = await page.evaluate(
-        f"(() => {{ const e = {element}; {into_view}"
-        " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
-    await page.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
-    for n in range(1, clicks + 1):
-        for kind in ("mousePressed", "mouseReleased"):
-            await page.send("Input.dispatchMouseEvent",
-                            {"type": kind, "x": x, "y": y, "button": "left", "clickCount": n})
-
-
-async def _type(page: Page, text: str) -> None:
-    await page.send("Input.insertText", {"text": text})
-
-
-async def _enter(page: Page) -> None:
-    for kind in ("keyDown", "keyUp"):
-        await page.send("Input.dispatchKeyEvent", {"type": kind, "windowsVirtualKeyCode": 13, "key": "Enter",
-                                                   "code": "Enter", **({"text": "\r"} if kind == "keyDown" else {})})
-
-
-def _text(needle: str) -> str:
-    return f"(document.body && document.body.innerText.includes({json.dumps(needle)}))"
-
-
-def _cell(object_id: str, text: str) -> str:
-    """The data browser's cell showing ``text`` in the row of ``object_id``."""
-    row = f"[...document.querySelectorAll('span')].find(e => e.innerText === {json.dumps(object_id)}).parentElement"
-    return f"[...{row}.children].find(c => c.innerText === {json.dumps(text)})"
-
-
-@dataclass
-class Dashboard:
-    """A seeded Chartkeep, Parse Dashboard pointed at it, and Chromium on the dashboard's login page."""
-
-    page: Page
-    api: HttpApi
-    origin: str  # the dashboard's
-
-    @property
-    def app(self) -> str:
-        return f"{self.origin}/apps/Chartkeep"
-
-
-@asynccontextmanager
-async def _dashboard(tmp_path: Path, *flags: str) -> AsyncIterator[Dashboard]:
-    _dashboard_installed()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    app_id = unique_app_id()
-    db_url = f"sqlite:///{tmp_path}/dash.db"
-    _seed(tmp_path, app_id, db_url)
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    # the dashboard's page sends the master key from its own origin: the admin lists it
-    with serve(tmp_path, "dash", "--database-url", db_url, "--master-key-origins", origin, *flags, app_id=app_id,
-               redis_url=None) as served:
-        await healthy(served)
-        api = http_api(served, app_id)
-        config = tmp_path / "dashboard-config.json"
-        config.write_text(json.dumps({
-            "apps": [{"serverURL": f"http://{served.host}/parse", "graphQLServerURL": f"http://{served.host}/graphql",
-                      "appId": app_id, "masterKey": MASTER, "appName": "Chartkeep"}],
-            "users": [{"user": DASHBOARD_USER, "pass": DASHBOARD_PASS}],
-        }))
-        log = open(tmp_path / "dashboard.log", "wb")  # noqa: SIM115 - closed below
-        dashboard = subprocess.Popen(["node", str(DASHBOARD), "--config", str(config), "--host", "127.0.0.1",
-                                      "--port", str(port)], cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            async with httpx.AsyncClient(trust_env=False) as http:
-                for _ in range(300):
-                    try:
-                        if (await http.get(f"{origin}/login")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.1)
-            async with chromium(tmp_path, (origin, f"http://{served.host}")) as page:
-                yield Dashboard(page, api, origin)
-        finally:
-            dashboard.send_signal(signal.SIGTERM)
-            try:
-                dashboard.wait(10)
-            except subprocess.TimeoutExpired:
-                dashboard.kill()
-                dashboard.wait(10)
-            log.close()
-            await api.client.aclose()
-
-
-async def _log_in(dash: Dashboard, path: str, shot: str | None = None) -> None:
-    """The dashboard's own login, typed in, on the way to ``path`` (under the app)."""
-    page = dash.page
-    await page.goto(f"{dash.app}/{path}")
-    await page.wait_for("!!document.querySelector('input[name=password]')")
-    await _click(page, "document.querySelector('input[name=username]')")
-    await _type(page, DASHBOARD_USER)
-    await _click(page, "document.querySelector('input[name=password]')")
-    await _type(page, DASHBOARD_PASS)
-    if shot:
-        await page.screenshot(SHOTS / shot)
-    await _click(page, "document.querySelector('input[type=submit]')")
+CLOUD_FILE = HERE / "dashboard_cloud.py"
 
 
 async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Path) -> None:
-    async with _dashboard(tmp_path) as dash:
+    async with dashboard(tmp_path) as dash:
         page, api, origin = dash.page, dash.api, dash.origin
         patients = (await api.get("/classes/Patient", master=True)).json()["results"]
         signed_notes = (await api.get("/classes/MedicalNote", master=True,
@@ -176,38 +41,38 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
         signed = signed_notes[0]
         assert (await api.put("/config", {"params": {"clinicName": "Riverside Clinic"}}, master=True)).json() == {
             "result": True}
-        await _log_in(dash, "browser/Patient", "1-login.png")
+        await log_in(dash, "browser/Patient", "1-login.png")
         # Patient: every seeded row, read through /schemas and /classes with the master key
         for patient in patients:
-            await page.wait_for(_text(patient["mrn"]))
-        assert await page.evaluate(_text(f"{len(patients)} objects"))
+            await page.wait_for(shows(patient["mrn"]))
+        assert await page.evaluate(shows(f"{len(patients)} objects"))
         await page.screenshot(SHOTS / "2-patients.png")
         # open MedicalNote from the sidebar; the signed note's row is there
-        await _click(page, "[...document.querySelectorAll('a')]"
+        await click(page, "[...document.querySelectorAll('a')]"
                            ".find(a => a.innerText.trim().startsWith('MedicalNote'))")
-        await page.wait_for(f"location.pathname.endsWith('/browser/MedicalNote') && {_text(signed['objectId'])}")
+        await page.wait_for(f"location.pathname.endsWith('/browser/MedicalNote') && {shows(signed['objectId'])}")
         # edit its title in place: the clinical rule refuses, and the dashboard shows its message
-        await _click(page, _cell(signed["objectId"], signed["title"]), clicks=2)
+        await click(page, cell(signed["objectId"], signed["title"]), clicks=2)
         await page.wait_for("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
         await page.evaluate("document.activeElement.select()")
-        await _type(page, "Edited in the dashboard")
-        await _enter(page)
-        await page.wait_for(_text(RULE))
+        await type_text(page, "Edited in the dashboard")
+        await enter(page)
+        await page.wait_for(shows(RULE))
         await page.screenshot(SHOTS / "3-signed-note-edit-refused.png")
         # a filter, as the dashboard keeps it in its URL: only the signed notes
         where = json.dumps([{"field": "status", "constraint": "eq", "compareTo": "signed"}])
         await page.goto(f"{origin}/apps/Chartkeep/browser/MedicalNote?filters={quote(where)}")
-        await page.wait_for(_text(f"MedicalNote{len(signed_notes)} objects"))
+        await page.wait_for(shows(f"MedicalNote{len(signed_notes)} objects"))
         await page.screenshot(SHOTS / "3b-signed-notes-filtered.png")
         # roles (a care team is one), and Parse Config
         await page.goto(f"{origin}/apps/Chartkeep/browser/_Role")
-        await page.wait_for(_text(f"careTeam_Patient_{patients[0]['objectId']}"))
+        await page.wait_for(shows(f"careTeam_Patient_{patients[0]['objectId']}"))
         await page.goto(f"{origin}/apps/Chartkeep/config")
-        await page.wait_for(_text("clinicName") + " && " + _text("Riverside Clinic"))
+        await page.wait_for(shows("clinicName") + " && " + shows("Riverside Clinic"))
         await page.screenshot(SHOTS / "3c-config.png")
         # the jobs page reads /cloud_code/jobs and /cloud_code/jobs/data without an error
-        await _click(page, "[...document.querySelectorAll('a')].find(a => a.innerText.trim() === 'Jobs')")
-        await page.wait_for(_text("Define Jobs on parse-server"))
+        await click(page, "[...document.querySelectorAll('a')].find(a => a.innerText.trim() === 'Jobs')")
+        await page.wait_for(shows("Define Jobs on parse-server"))
         await page.screenshot(SHOTS / "4-jobs.png")
         # nothing left this machine but the dashboard's web fonts, which were refused; the one
         # failed request is the refused save (400, Parse's {code, error})
@@ -224,77 +89,10 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
             ("update", f"142: {RULE}", {"masterKey": True})]
 
 
-CLOUD_FILE = HERE / "dashboard_cloud.py"
-
-
-def _button(label: str) -> str:
-    return f"[...document.querySelectorAll('button')].find(b => b.innerText.trim() === {json.dumps(label)})"
-
-
-async def _choose(page: Page, opener: str, option: str, chosen: str) -> None:
-    """Opens the dashboard's dropdown ``opener`` and clicks ``option`` in it until ``chosen`` (JS
-    expressions all three). The dropdown's popover slides in, so a click may land before it settles:
-    each try waits for the option to stand still, and the whole is retried until the choice shows
-    (then a screenshot ``dropdown-failed.png`` and an AssertionError)."""
-    for _ in range(5):
-        if not await page.evaluate(f"!!({option})"):
-            await _click(page, opener)
-            await page.wait_for(f"!!({option})", 10)
-        rect = f"(() => {{ const r = ({option}).getBoundingClientRect(); return [r.x, r.y].join(); }})()"
-        here = await page.evaluate(rect)
-        while True:  # a few frames until the popover stops moving
-            await page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            now = await page.evaluate(rect)
-            if now == here:
-                break
-            here = now
-        await _click(page, option)
-        try:
-            await page.wait_for(chosen, 3)
-            return
-        except AssertionError:
-            continue
-    await page.screenshot(SHOTS / "dropdown-failed.png")
-    raise AssertionError(f"the dropdown never showed {chosen!r}")
-
-
-def _leaves(text: str) -> str:
-    """The elements without children whose text is ``text``."""
-    return f"[...document.querySelectorAll('body *')].filter(e => e.children.length === 0 && e.innerText === {json.dumps(text)})"
-
-
-def _leaf(text: str, last: bool = False) -> str:
-    """The first (with ``last``: the last) element without children whose text is ``text``."""
-    return f"{_leaves(text)}.{'pop()' if last else 'shift()'}"
-
-
-async def _schema(api: HttpApi, class_name: str) -> dict:
-    r = await api.get(f"/schemas/{class_name}", master=True)
-    assert r.status_code == 200, r.text
-    schema: dict = r.json()
-    return schema
-
-
-async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 20) -> None:
-    """Waits until ``check()`` answers true: the server side of a dashboard action, seen over REST."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not await check():
-        assert loop.time() < deadline, "the server never saw the dashboard's change"
-        await asyncio.sleep(0.2)
-
-
-async def _related(api: HttpApi, class_name: str, role_id: str, key: str) -> list[dict]:
-    where = {"$relatedTo": {"object": {"__type": "Pointer", "className": "_Role", "objectId": role_id}, "key": key}}
-    results: list[dict] = (await api.get(f"/classes/{class_name}", master=True,
-                                         params={"where": json.dumps(where)})).json()["results"]
-    return results
-
-
 async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_path: Path) -> None:
     """The schema and CLP editors, Roles with their relations, Config, a Cloud Code job run from the Jobs
     page, and the API console, each driven in the browser and checked over REST afterwards."""
-    async with _dashboard(tmp_path, "--cloud", str(CLOUD_FILE)) as dash:
+    async with dashboard(tmp_path, "--cloud", str(CLOUD_FILE)) as dash:
         page, api = dash.page, dash.api
         patients = (await api.get("/classes/Patient", master=True)).json()["results"]
         signed_notes = (await api.get("/classes/MedicalNote", master=True,
@@ -305,49 +103,49 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
         children = {r["objectId"]: await _related(api, "_Role", r["objectId"], "roles") for r in roles}
         with_users = next(r for r in roles if members[r["objectId"]])
         with_roles = next(r for r in roles if children[r["objectId"]])
-        await _log_in(dash, "browser/Patient")
-        await page.wait_for(_text(patients[0]["mrn"]))
+        await log_in(dash, "browser/Patient")
+        await page.wait_for(shows(patients[0]["mrn"]))
 
         # schema editor: add a column to Patient, then delete it
-        await _click(page, _leaf("Add a new column"))
+        await click(page, leaf("Add a new column"))
         await page.wait_for("!!document.querySelector('input[placeholder^=\"Give it\"]')")
-        await _click(page, "document.querySelector('input[placeholder^=\"Give it\"]')")
-        await _type(page, "preferredPharmacy")
+        await click(page, "document.querySelector('input[placeholder^=\"Give it\"]')")
+        await type_text(page, "preferredPharmacy")
         await page.wait_for("document.querySelector('input[placeholder^=\"Give it\"]').value === 'preferredPharmacy'"
-                            f" && !{_button('Add')}.disabled")
+                            f" && !{button('Add')}.disabled")
         await page.screenshot(SHOTS / "5-add-column.png")
-        await _click(page, _button("Add"))
-        await page.wait_for(_text("preferredPharmacy") + " && !document.querySelector('input[placeholder^=\"Give it\"]')")
+        await click(page, button("Add"))
+        await page.wait_for(shows("preferredPharmacy") + " && !document.querySelector('input[placeholder^=\"Give it\"]')")
         await _until(lambda: _field_is(api, "preferredPharmacy", "String"))
-        await _click(page, "[...document.querySelectorAll('a, span, div')].find(e => e.innerText.trim() === 'Edit'"
+        await click(page, "[...document.querySelectorAll('a, span, div')].find(e => e.innerText.trim() === 'Edit'"
                            " && e.children.length <= 2 && e.getBoundingClientRect().y < 80)")
-        await page.wait_for(f"!!{_leaf('Delete a column')}")
-        await _click(page, _leaf("Delete a column"))
-        await page.wait_for(f"!!{_leaf('Select a column')}")
-        named = _leaves("preferredPharmacy")
+        await page.wait_for(f"!!{leaf('Delete a column')}")
+        await click(page, leaf("Delete a column"))
+        await page.wait_for(f"!!{leaf('Select a column')}")
+        named = leaves("preferredPharmacy")
         shown = await page.evaluate(f"{named}.length")  # the column's header; an open dropdown adds its option
-        await _choose(page, _leaf("Select a column"), f"{named}.length > {shown} && {named}.pop()",
-                      f"!{_leaf('Select a column')}")
+        await choose(page, leaf("Select a column"), f"{named}.length > {shown} && {named}.pop()",
+                      f"!{leaf('Select a column')}")
         await page.screenshot(SHOTS / "6-delete-column.png")
-        await _click(page, _button("Remove"))
-        await page.wait_for("!" + _text("preferredPharmacy"))
+        await click(page, button("Remove"))
+        await page.wait_for("!" + shows("preferredPharmacy"))
         await _until(lambda: _field_is(api, "preferredPharmacy", None))
 
         # CLP editor: let every signed-in user read Patient; GET /schemas shows it
         before = (await _schema(api, "Patient"))["classLevelPermissions"]
         assert "requiresAuthentication" not in before["find"]
-        await _click(page, "[...document.querySelectorAll('a, span, div')].find(e => e.innerText.trim() === 'Security'"
+        await click(page, "[...document.querySelectorAll('a, span, div')].find(e => e.innerText.trim() === 'Security'"
                            " && e.children.length <= 2 && e.getBoundingClientRect().y < 80)")
-        await page.wait_for(f"!!{_leaf('Class Level Permissions')}")
-        await _click(page, _leaf("Class Level Permissions"))
-        authenticated = (f"(() => {{ let e = {_leaf('Authenticated')}; "
+        await page.wait_for(f"!!{leaf('Class Level Permissions')}")
+        await click(page, leaf("Class Level Permissions"))
+        authenticated = (f"(() => {{ let e = {leaf('Authenticated')}; "
                          "while (!e.innerText.includes('Add field')) e = e.parentElement; return e; })()")
-        await page.wait_for(f"!!{_leaf('Authenticated')}")
-        await _click(page, f"[...{authenticated}.querySelectorAll('span')]"
+        await page.wait_for(f"!!{leaf('Authenticated')}")
+        await click(page, f"[...{authenticated}.querySelectorAll('span')]"
                            ".find(s => s.children.length === 0 && s.innerText === 'Read').nextElementSibling")
         await page.screenshot(SHOTS / "7-clp-editor.png")
-        await _click(page, _button("Save CLP"))
-        await page.wait_for(f"!{_button('Save CLP')}")
+        await click(page, button("Save CLP"))
+        await page.wait_for(f"!{button('Save CLP')}")
 
         async def clp_saved() -> bool:
             clp = (await _schema(api, "Patient"))["classLevelPermissions"]
@@ -360,58 +158,58 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
 
         # Roles: open _Role, then a role's users and another's child roles
         await page.goto(f"{dash.app}/browser/_Role")
-        await page.wait_for(_text(with_users["name"]) + " && " + _text(with_roles["name"]))
+        await page.wait_for(shows(with_users["name"]) + " && " + shows(with_roles["name"]))
         await page.screenshot(SHOTS / "8-roles.png")
         for role, key, shown in ((with_users, "users", members[with_users["objectId"]]),
                                  (with_roles, "roles", children[with_roles["objectId"]])):
             await page.goto(f"{dash.app}/browser/_Role")
-            await page.wait_for(_text(role["objectId"]))
+            await page.wait_for(shows(role["objectId"]))
             row = (f"[...document.querySelectorAll('span')].find(e => e.innerText === {json.dumps(role['objectId'])})"
                    ".parentElement")
             column = 0 if key == "users" else 1
-            await _click(page, f"[...{row}.querySelectorAll('span')]"
+            await click(page, f"[...{row}.querySelectorAll('span')]"
                                ".filter(e => e.children.length === 0 && e.innerText === 'View relation')"
                                f"[{column}].nextElementSibling")
             # exactly the related rows: each one's objectId, and their count
             await page.wait_for(f"location.pathname.endsWith('/browser/_Role/{role['objectId']}/{key}')"
-                                f" && {_text(f'{len(shown)} objects')}"
-                                + "".join(f" && {_text(related['objectId'])}" for related in shown))
+                                f" && {shows(f'{len(shown)} objects')}"
+                                + "".join(f" && {shows(related['objectId'])}" for related in shown))
             await page.screenshot(SHOTS / f"9-role-{key}.png")
 
         # Config: create a parameter, then edit it
         await page.goto(f"{dash.app}/config")
-        await page.wait_for(f"!!{_button('Create a parameter')}")
-        await _click(page, _button("Create a parameter"))
+        await page.wait_for(f"!!{button('Create a parameter')}")
+        await click(page, button("Create a parameter"))
         # the new parameter's modal opens with its name field focused
         await page.wait_for("!!document.querySelector('textarea') && document.activeElement.tagName === 'INPUT'")
-        await _type(page, "welcomeText")
+        await type_text(page, "welcomeText")
         await page.wait_for("document.activeElement.value === 'welcomeText'")
-        await _click(page, "document.querySelector('textarea')")
-        await _type(page, "Welcome to Riverside")
-        await page.wait_for(f"document.querySelector('textarea').value === 'Welcome to Riverside' && !{_button('Create')}.disabled")
-        await _click(page, _button("Create"))
-        await page.wait_for(_text("welcomeText") + " && !document.querySelector('textarea')")
-        await _click(page, _leaf("Welcome to Riverside", last=True))
+        await click(page, "document.querySelector('textarea')")
+        await type_text(page, "Welcome to Riverside")
+        await page.wait_for(f"document.querySelector('textarea').value === 'Welcome to Riverside' && !{button('Create')}.disabled")
+        await click(page, button("Create"))
+        await page.wait_for(shows("welcomeText") + " && !document.querySelector('textarea')")
+        await click(page, leaf("Welcome to Riverside", last=True))
         await page.wait_for("!!document.querySelector('textarea')")
-        await _click(page, "document.querySelector('textarea')")
+        await click(page, "document.querySelector('textarea')")
         await page.evaluate("document.querySelector('textarea').select()")
-        await _type(page, "Welcome back")
-        await page.wait_for(f"document.querySelector('textarea').value === 'Welcome back' && !{_button('Save')}.disabled")
+        await type_text(page, "Welcome back")
+        await page.wait_for(f"document.querySelector('textarea').value === 'Welcome back' && !{button('Save')}.disabled")
         await page.screenshot(SHOTS / "10-config-edit.png")
-        await _click(page, _button("Save"))
-        await page.wait_for(_text("Welcome back") + " && !document.querySelector('textarea')")
+        await click(page, button("Save"))
+        await page.wait_for(shows("Welcome back") + " && !document.querySelector('textarea')")
         assert (await api.get("/config", master=True)).json()["params"]["welcomeText"] == "Welcome back"
 
         # Jobs: run the deployed job now, then see its _JobStatus on the Job Status page
         await page.goto(f"{dash.app}/jobs/all")
-        await page.wait_for(f"{_text('countPatients')} && !!{_button('Run...')}")
-        await _click(page, _button("Run..."))
-        await page.wait_for(f"!!{_button('Run')}")
-        await _click(page, _button("Run"))
-        await page.wait_for(_text("Success!"))
+        await page.wait_for(f"{shows('countPatients')} && !!{button('Run...')}")
+        await click(page, button("Run..."))
+        await page.wait_for(f"!!{button('Run')}")
+        await click(page, button("Run"))
+        await page.wait_for(shows("Success!"))
         await page.goto(f"{dash.app}/jobs/status")
-        await page.wait_for(_text("countPatients") + " && " + _text(f"{len(patients)} patients")
-                            + " && " + _text("SUCCEEDED"))
+        await page.wait_for(shows("countPatients") + " && " + shows(f"{len(patients)} patients")
+                            + " && " + shows("SUCCEEDED"))
         await page.screenshot(SHOTS / "11-job-status.png")
         statuses = (await api.get("/classes/_JobStatus", master=True)).json()["results"]
         assert [(s["jobName"], s["status"], s["message"], s["params"]["jobName"]) for s in statuses] == [
@@ -420,41 +218,41 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
         # API console: a GET with the master key, then a write the clinical rule refuses
         await page.goto(f"{dash.app}/api_console")
         endpoint = "document.querySelector('input[placeholder=\"classes/_User\"]')"
-        await page.wait_for(f"!!{endpoint} && !!{_button('Send Query')}")
-        await _click(page, endpoint)
-        await _type(page, "classes/Patient")
+        await page.wait_for(f"!!{endpoint} && !!{button('Send Query')}")
+        await click(page, endpoint)
+        await type_text(page, "classes/Patient")
         await page.wait_for(f"{endpoint}.value === 'classes/Patient'")
-        await _click(page, f"{_leaf('Use Master Key?')}.parentElement.parentElement.parentElement"
+        await click(page, f"{leaf('Use Master Key?')}.parentElement.parentElement.parentElement"
                            ".children[1].firstElementChild")
-        await page.wait_for(f"!{_button('Send Query')}.disabled")
-        await _click(page, _button("Send Query"))
-        await page.wait_for(" && ".join(_text(p["mrn"]) for p in patients))
+        await page.wait_for(f"!{button('Send Query')}.disabled")
+        await click(page, button("Send Query"))
+        await page.wait_for(" && ".join(shows(p["mrn"]) for p in patients))
         await page.screenshot(SHOTS / "12-console-get.png")
-        await _choose(page, _leaf("GET"), _leaf("PUT"), f"!{_leaf('GET')} && !!{_leaf('PUT')}")
-        await _click(page, endpoint)
+        await choose(page, leaf("GET"), leaf("PUT"), f"!{leaf('GET')} && !!{leaf('PUT')}")
+        await click(page, endpoint)
         await page.evaluate(f"{endpoint}.select()")
-        await _type(page, f"classes/MedicalNote/{signed['objectId']}")
+        await type_text(page, f"classes/MedicalNote/{signed['objectId']}")
         await page.wait_for(f"{endpoint}.value === 'classes/MedicalNote/{signed['objectId']}'")
-        await _click(page, "document.querySelector('textarea')")
-        await _type(page, json.dumps({"title": "Edited in the console"}))
+        await click(page, "document.querySelector('textarea')")
+        await type_text(page, json.dumps({"title": "Edited in the console"}))
         await page.wait_for("document.querySelector('textarea').value.includes('Edited in the console')"
-                            f" && !{_button('Send Query')}.disabled")
-        await _click(page, _button("Send Query"))
-        await page.wait_for(_text('"code": 142') + " && " + _text(json.dumps(RULE)))
+                            f" && !{button('Send Query')}.disabled")
+        await click(page, button("Send Query"))
+        await page.wait_for(shows('"code": 142') + " && " + shows(json.dumps(RULE)))
         await page.screenshot(SHOTS / "13-console-refused.png")
 
         # the GraphQL console (the app's graphQLServerURL): a query typed into GraphiQL and run
         await page.goto(f"{dash.app}/api_console/graphql")
         await page.wait_for("!!document.querySelector('.CodeMirror') && !!document.querySelector('.graphiql-execute-button')")
-        await _click(page, "document.querySelector('.CodeMirror')")
+        await click(page, "document.querySelector('.CodeMirror')")
         for kind in ("keyDown", "keyUp"):  # Ctrl+A: the editor's welcome text is replaced
             await page.send("Input.dispatchKeyEvent", {"type": kind, "modifiers": 2, "key": "a", "code": "KeyA",
                                                        "windowsVirtualKeyCode": 65,
                                                        "commands": ["selectAll"] if kind == "keyDown" else []})
-        await _type(page, '{ medicalNotes(where: {status: {equalTo: "signed"}}) { count } }')
+        await type_text(page, '{ medicalNotes(where: {status: {equalTo: "signed"}}) { count } }')
         editors = "[...document.querySelectorAll('.CodeMirror')].map(c => c.CodeMirror.getValue())"
         await page.wait_for(f"{editors}[0].startsWith('{{ medicalNotes')")
-        await _click(page, "document.querySelector('.graphiql-execute-button')")
+        await click(page, "document.querySelector('.graphiql-execute-button')")
         await page.wait_for(f"{editors}.some(v => v.includes('\"count\": {len(signed_notes)}'))")
         await page.screenshot(SHOTS / "14-graphql-console.png")
 
@@ -485,6 +283,32 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
             ("create", statuses[0]["objectId"], "job countPatients started"),
             ("update", statuses[0]["objectId"], "job countPatients reported progress"),
             ("update", statuses[0]["objectId"], "job countPatients succeeded")}
+
+
+# what the server saw, read over REST
+
+
+async def _schema(api: HttpApi, class_name: str) -> dict:
+    r = await api.get(f"/schemas/{class_name}", master=True)
+    assert r.status_code == 200, r.text
+    schema: dict = r.json()
+    return schema
+
+
+async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 20) -> None:
+    """Waits until ``check()`` answers true: the server side of a dashboard action, seen over REST."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await check():
+        assert loop.time() < deadline, "the server never saw the dashboard's change"
+        await asyncio.sleep(0.2)
+
+
+async def _related(api: HttpApi, class_name: str, role_id: str, key: str) -> list[dict]:
+    where = {"$relatedTo": {"object": {"__type": "Pointer", "className": "_Role", "objectId": role_id}, "key": key}}
+    results: list[dict] = (await api.get(f"/classes/{class_name}", master=True,
+                                         params={"where": json.dumps(where)})).json()["results"]
+    return results
 
 
 async def _field_is(api: HttpApi, field: str, type_: str | None) -> bool:

@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from chartkeep.app import build_core, create_app
+from chartkeep.app import create_app
 from chartkeep.cli import app as cli
 from chartkeep.files.rekey import rekey
-from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
-from tests.conftest import APP_ID, MASTER_KEY, Api
+from tests.conftest import APP_ID, MASTER_KEY, Api, running_core
 from tests.files.clinic import PDF, open_clinic
 
 
@@ -114,18 +113,12 @@ def test_the_rekey_command(tmp_path: Path) -> None:
 
     async def upload() -> str:
         settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=url, data_dir=tmp_path)
-        core = build_core(settings)
-        await core.db.connect()
-        await initialize(core)
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, core)),
-                                         base_url="http://testserver") as client:
-                r = await client.post("/parse/files/a.pdf", content=PDF, headers={
-                    "X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY, "Content-Type": "application/pdf"})
-                assert r.status_code == 201, r.text
-                return str(r.json()["name"])
-        finally:
-            await core.db.close()
+        async with running_core(settings) as core, httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=create_app(settings, core)), base_url="http://testserver") as client:
+            r = await client.post("/parse/files/a.pdf", content=PDF, headers={
+                "X-Parse-Application-Id": APP_ID, "X-Parse-Master-Key": MASTER_KEY, "Content-Type": "application/pdf"})
+            assert r.status_code == 201, r.text
+            return str(r.json()["name"])
 
     asyncio.run(upload())
     old = (tmp_path / "files.key").read_text().strip()

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 import websockets
 from argon2 import PasswordHasher
 
@@ -24,6 +23,7 @@ from chartkeep.accounts import passwords
 from chartkeep.app import create_app
 from tests.access.conftest import User, create_classes, make_role
 from tests.conftest import APP_ID, MASTER_KEY, Api
+from tests.processes import uvicorn_server
 
 
 class LiveClient:
@@ -102,26 +102,21 @@ def ws_impl() -> str:
 async def server(core: Any, ws_impl: str) -> AsyncIterator[LiveServer]:
     app = create_app(core.settings, core)
     await core.live.start()
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", ws_ping_interval=None,
-                            ws=ws_impl, ws_per_message_deflate=core.settings.live_query_compression)
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        live = LiveServer(core, f"http://127.0.0.1:{port}/parse", f"ws://127.0.0.1:{port}/parse", Api(http))
-        try:
-            yield live
-        finally:
-            for ws in live.clients:
-                with contextlib.suppress(Exception):
-                    await ws.close()
-            srv.should_exit = True
-            await task
-            await core.live.close()
+    try:
+        async with (
+            uvicorn_server(app, host="127.0.0.1", port=0, log_level="warning", ws_ping_interval=None, ws=ws_impl,
+                           ws_per_message_deflate=core.settings.live_query_compression) as port,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http,
+        ):
+            live = LiveServer(core, f"http://127.0.0.1:{port}/parse", f"ws://127.0.0.1:{port}/parse", Api(http))
+            try:
+                yield live
+            finally:
+                for ws in live.clients:
+                    with contextlib.suppress(Exception):
+                        await ws.close()
+    finally:
+        await core.live.close()
 
 
 @pytest.fixture(autouse=True)

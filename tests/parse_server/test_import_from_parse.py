@@ -7,7 +7,6 @@ passwords, role members and the hierarchy hold, one ledger entry per record."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -24,7 +23,7 @@ import httpx
 from chartkeep.migration.importer import run
 from chartkeep.migration.parse_postgres import read_database
 from tests.conftest import PG_URL, Api, pg_available, require_service
-from tests.processes import free_port, stop
+from tests.processes import answering, free_port, stop
 
 HERE = Path(__file__).resolve().parent
 APP, MASTER = "parse-source", "parse-source-master"  # also the round trip's (test_export_to_parse.py)
@@ -55,16 +54,7 @@ async def parse_server(tmp: Path, custom_ids: bool = False) -> AsyncIterator[tup
         "PARSE_SERVER_LOGS_FOLDER": str(tmp / "parse-logs"), "ALLOW_CUSTOM_OBJECT_ID": "1" if custom_ids else ""})  # never the checkout
     base = f"http://127.0.0.1:{port}/parse"
     try:
-        async with httpx.AsyncClient(trust_env=False) as http:
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise AssertionError((tmp / "parse-server.log").read_text())
-                try:
-                    if (await http.get(f"{base}/health")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
+        await answering(f"{base}/health", proc, tmp / "parse-server.log", 60, "Parse Server")
         yield base, db_url
     finally:
         stop(proc)
