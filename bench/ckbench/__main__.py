@@ -3,7 +3,8 @@
 Phases: for each server (Chartkeep/PG in one process and as 2 workers, Parse/PG, Chartkeep/SQLite): fresh database → start → load
 through REST → restart (start-up time, RSS) → idle RSS → ``chart`` alone (RSS after it) → each other
 operation alone → the mix at concurrency 16 and 64 → the mix without logins. Then the asyncpg floor
-and the scale run (Chartkeep/PG, bulk-loaded). Results: JSON and a Markdown report in ``--out``.
+and the scale run (Chartkeep/PG, bulk-loaded: ``chart`` and ``Patient/$everything`` at each size;
+``--only-scale`` runs it alone). Results: JSON and a Markdown report in ``--out``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle", type=float, default=None, help="seconds idle before the idle RSS sample")
     p.add_argument("--concurrency", default="16,64", help="concurrency levels of the mixed runs")
     p.add_argument("--no-scale", action="store_true", help="skip the scale run")
+    p.add_argument("--only-scale", action="store_true",
+                   help="run only the scale run (no server comparison, floor or hash timing; no Parse install)")
+    p.add_argument("--scale-db", default="bench_scale", help="the scale run's PostgreSQL database (dropped first)")
+    p.add_argument("--scale-ops", default="chart,everything",
+                   help="what the scale run measures at each size: chart, everything (Patient/$everything via FHIR)")
     p.add_argument("--no-floor", action="store_true", help="skip the asyncpg floor")
     p.add_argument("--no-ledger-check", action="store_true", help="skip the chart run with read auditing off")
     p.add_argument(
@@ -74,6 +80,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     args.out = args.out or args.scratch / "results"
+    if args.only_scale and args.no_scale:
+        p.error("--only-scale and --no-scale contradict each other")
+    unknown = {o for o in args.scale_ops.split(",") if o} - {"chart", "everything"}
+    if unknown:
+        p.error(f"--scale-ops: unknown {', '.join(sorted(unknown))} (chart, everything)")
     return args
 
 
@@ -89,7 +100,10 @@ def versions(scratch: Path) -> dict[str, str]:
     pg = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"], capture_output=True, text=True
     ).stdout.strip()
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    except FileNotFoundError:  # the scale run alone needs no Node
+        node = "?"
     git = subprocess.run(
         ["git", "-C", str(servers.REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -280,10 +294,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "settings": {k: str(v) for k, v in vars(args).items()},
         "servers": {},
     }
-    results["meta"]["mode"] = "quick" if args.quick else "full"
-    results["hash"] = measure_hashes(args.scratch / "parse")
+    results["meta"]["mode"] = ("quick" if args.quick else "full") + (", scale only" if args.only_scale else "")
+    if not args.only_scale:
+        results["hash"] = measure_hashes(args.scratch / "parse")
     say("\n".join(f"{k}: {v}" for k, v in results["meta"].items()))
-    wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    wanted = [] if args.only_scale else [s.strip() for s in args.servers.split(",") if s.strip()]
     for kind in ALL_SERVERS:  # fixed order: Chartkeep/PG's indexes are mirrored onto Parse
         if kind in wanted:
             await bench_server(kind, args, results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -17,7 +18,10 @@ class ApiError(Exception):
 
     @property
     def kind(self) -> str:
-        code = self.body.get("code") if isinstance(self.body, dict) else None
+        code = None
+        if isinstance(self.body, dict):  # a Parse error's code, or a FHIR OperationOutcome's issue code
+            issues = self.body.get("issue")
+            code = self.body.get("code") or (issues[0].get("code") if isinstance(issues, list) and issues else None)
         return f"HTTP {self.status} code {code}"
 
 
@@ -34,10 +38,13 @@ def acl_for(user_id: str) -> dict[str, dict[str, bool]]:
 
 
 class Api:
-    """``base`` is the mount URL, e.g. ``http://127.0.0.1:1437/parse``."""
+    """``base`` is the mount URL, e.g. ``http://127.0.0.1:1437/parse``; Chartkeep's FHIR R4 base is
+    ``/fhir/R4`` on the same host (``fhir_base``)."""
 
     def __init__(self, base: str, app_id: str, master_key: str, connections: int = 64) -> None:
         self.base = base.rstrip("/")
+        parts = urlsplit(self.base)
+        self.fhir_base = f"{parts.scheme}://{parts.netloc}/fhir/R4"
         self.app_id = app_id
         self.master_key = master_key
         self.connections = connections
@@ -88,6 +95,21 @@ class Api:
             parsed = raw[:200]
         if status >= 400:
             raise ApiError(status, parsed, f"{method} {path}")
+        return parsed
+
+    async def fhir(self, path: str, *, token: str, params: dict[str, str] | None = None) -> Any:
+        """``GET {fhir_base}{path}`` as a FHIR client sends it: the session token as a Bearer token."""
+        assert self._session is not None
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+        async with self._session.get(self.fhir_base + path, params=params, headers=headers) as resp:
+            raw = await resp.read()
+            status = resp.status
+        try:
+            parsed = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            parsed = raw[:200]
+        if status >= 400:
+            raise ApiError(status, parsed, f"GET /fhir/R4{path}")
         return parsed
 
     async def health(self) -> bool:

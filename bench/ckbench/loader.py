@@ -43,6 +43,8 @@ class Dataset:
     # (medicalNote, noteVersion, clinician index) of loaded notes: what the `sign` operation signs
     notes: list[tuple[str, str, int]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # resources one patient's ``Patient/$everything`` returns (0: not checked)
+    everything_resources: int = 0
 
 
 def iso(ts: datetime) -> str:

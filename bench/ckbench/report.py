@@ -178,6 +178,63 @@ def scale_table(results: dict[str, Any]) -> str:
     )
 
 
+def everything_table(results: dict[str, Any]) -> str:
+    """``Patient/$everything`` at each size; × first = p50 over the smallest size's (the issue's
+    bound: within 1.2× at 1M notes of its time at the first size)."""
+    rows = []
+    first: float | None = None
+    for stage in results.get("scale", {}).get("stages", []):
+        c1, c16 = stage.get("everything_c1", {}).get("total"), stage.get("everything_c16", {}).get("total")
+        if not c1 or not c16:
+            continue
+        if first is None:
+            first = c1["p50_ms"]
+        probe = stage.get("everything_probe", {})
+        scans = stage.get("everything_scans", {})
+        seq = ", ".join(f"{t} {v['seq']}" for t, v in scans.items() if v.get("seq")) or "none"
+        rows.append(
+            [
+                stage["patients"],
+                stage["notes"],
+                "/".join(str(n) for n in probe.get("resources", [])) or "?",
+                c1["p50_ms"],
+                c1["p99_ms"],
+                _ratio(c1["p50_ms"], first),
+                c16["ops_s"],
+                c16["p50_ms"],
+                c16["p99_ms"],
+                _ratio(c16["p50_ms"], _first_c16(results)),
+                c1["errors"] + c16["errors"],
+                seq,
+            ]
+        )
+    return table(
+        [
+            "patients",
+            "notes",
+            "resources / patient",
+            "c1 p50 ms",
+            "c1 p99 ms",
+            "c1 p50 × first",
+            "c16 ops/s",
+            "c16 p50 ms",
+            "c16 p99 ms",
+            "c16 p50 × first",
+            "errors",
+            "seq scans (chart tables)",
+        ],
+        rows,
+    )
+
+
+def _first_c16(results: dict[str, Any]) -> float | None:
+    for stage in results.get("scale", {}).get("stages", []):
+        found = stage.get("everything_c16", {}).get("total")
+        if found:
+            return float(found["p50_ms"])
+    return None
+
+
 def floor_table(results: dict[str, Any]) -> str:
     rows = []
     for name, f in results.get("floor", {}).items():
@@ -201,18 +258,24 @@ def render(results: dict[str, Any]) -> str:
     parts = [f"# Chartkeep vs Parse Server — {results.get('meta', {}).get('date', '')}", ""]
     meta = results.get("meta", {})
     parts.append("```\n" + "\n".join(f"{k}: {v}" for k, v in meta.items()) + "\n```")
-    parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 4)", runs_table(results)]
-    parts += ["", "## Ratios", ratio_table(results)]
-    for run_name in ("mix_c16", "mix_c64"):
-        parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]
-    parts += ["", "## Audit ledger cost on chart reads (target < 25 %)", ledger_table(results)]
-    parts += ["", "## Footprint (per process)", footprint_table(results)]
-    parts += ["", "## Loading through REST", load_table(results)]
+    if results.get("servers"):  # none in a scale-only run (--only-scale)
+        parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 4)", runs_table(results)]
+        parts += ["", "## Ratios", ratio_table(results)]
+        for run_name in ("mix_c16", "mix_c64"):
+            parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]
+        parts += ["", "## Audit ledger cost on chart reads (target < 25 %)", ledger_table(results)]
+        parts += ["", "## Footprint (per process)", footprint_table(results)]
+        parts += ["", "## Loading through REST", load_table(results)]
     if results.get("hash"):
         parts += ["", "## Password hashing", "```\n" + "\n".join(f"{k}: {v}" for k, v in results["hash"].items())]
         parts[-1] += "\n```"
     if results.get("floor"):
         parts += ["", "## Floor", floor_table(results)]
     if results.get("scale"):
-        parts += ["", "## Scale (Chartkeep/PG, bulk-loaded)", scale_table(results)]
+        stages = results["scale"].get("stages", [])
+        if any("chart_c1" in st for st in stages):
+            parts += ["", "## Scale (Chartkeep/PG, bulk-loaded)", scale_table(results)]
+        if any("everything_c1" in st for st in stages):
+            parts += ["", "## Scale: Patient/$everything through /fhir/R4 (Chartkeep/PG, bulk-loaded)",
+                      everything_table(results)]
     return "\n".join(parts) + "\n"

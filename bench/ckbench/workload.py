@@ -58,6 +58,17 @@ async def op_chart(c: Ctx) -> None:
         raise ApiError(200, "no notes in chart", "chart")
 
 
+async def op_everything(c: Ctx) -> None:
+    """``GET /fhir/R4/Patient/{id}/$everything`` with the clinician's session token as Bearer: the
+    patient and every resource of the chart (Encounter, DocumentReference, Provenance) in one Bundle."""
+    ci, pi = c.pick()
+    bundle = await c.api.fhir(f"/Patient/{c.ds.patients[pi].object_id}/$everything", token=c.ds.clinicians[ci].token)
+    returned = len(bundle.get("entry") or []) if isinstance(bundle, dict) else 0
+    expected = c.ds.everything_resources
+    if not returned or (expected and returned != expected):
+        raise ApiError(200, {"code": f"{returned} resources, not {expected or 'any'}"}, "everything")
+
+
 async def _draft(c: Ctx, cl: Any, p: Any) -> tuple[str, str]:
     """A new note and its first version, as the template's app writes them: (note id, version id)."""
     acl = acl_for(cl.object_id)
@@ -164,6 +175,7 @@ OPS: dict[str, Op] = {
     "sign": op_sign,
     "audit": op_audit,
     "login": op_login,
+    "everything": op_everything,
 }
 MIX = {"chart": 60, "write_note": 15, "sign": 10, "audit": 10, "login": 5}
 MIX_NO_LOGIN = {k: v for k, v in MIX.items() if k != "login"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.registry import RESOURCES
-from chartkeep.fhir.search import revinclude_pairs
+from chartkeep.fhir.search import common, revinclude_pairs
 
 FHIR_VERSION = "4.0.1"
 READS = ("read", "vread", "history-instance", "search-type")
@@ -22,11 +22,8 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
             "versioning": "versioned",
             "readHistory": rtype.name == "DocumentReference",
             "updateCreate": False,
-            "searchParam": [
-                {"name": "_id", "type": "token", "documentation": "The resource id"},
-                {"name": "_lastUpdated", "type": "date", "documentation": "When it last changed (eq/lt/le/gt/ge)"},
-                *({"name": p.name, "type": p.type, "documentation": p.documentation} for p in rtype.param_names()),
-            ],
+            "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
+                            for p in (*common(rtype.sources[0]), *rtype.param_names())],
         }
         if rtype.include_names():
             entry["searchInclude"] = [f"{rtype.name}:{n}" for n in sorted(rtype.include_names())]

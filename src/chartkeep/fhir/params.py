@@ -200,3 +200,62 @@ def user_param(name: str, fields: tuple[str, ...], documentation: str) -> Param:
         return alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
 
     return Param(name, "reference", compile_, documentation)
+
+
+def ids_compile(object_id: Callable[[str], str | None]) -> Compile:
+    """``_id``: the FHIR ids that name rows of one source (``object_id`` maps one to its objectId, None
+    when it names another source's row)."""
+
+    def compile_(value: str, modifier: str | None) -> Clause:
+        _no_modifier("_id", modifier)
+        ids = [oid for oid in (object_id(v) for v in split(value)) if oid]
+        return any_of("objectId", ids) if ids else NOTHING
+
+    return compile_
+
+
+# ---- a resource's parameters as a table ----------------------------------------------------------
+
+Names = str | tuple[str, ...]  # one row may declare several names alike (``patient`` and ``subject``)
+Target = str | tuple[str, ...] | Compile
+Row = tuple[Names, str, Target, str] | tuple[Names, str, Target, str, Mapping[str, Any]]
+
+
+def table(*rows: Row, root: str | None = None) -> tuple[Param, ...]:
+    """A source's search parameters, declared as rows ``(name(s), kind, target, documentation[, options])``:
+
+    ============  ==============================================  =====================
+    kind          target                                          options
+    ============  ==============================================  =====================
+    ``patient``   the field pointing at the chart root ``root``   –
+    ``user``      the ``_User`` pointer fields (a tuple)          –
+    ``date``      the Date field                                  –
+    ``token``     the stored field                                ``codes``, ``system``
+    ``string``    the text fields (a tuple)                       –
+    a FHIR type   a compile function of its own                   –
+    ============  ==============================================  =====================
+    """
+    out: list[Param] = []
+    for row in rows:
+        names, kind, target, documentation = row[0], row[1], row[2], row[3]
+        options: Mapping[str, Any] = row[4] if len(row) == 5 else {}
+        for name in (names,) if isinstance(names, str) else names:
+            out.append(_declared(name, kind, target, documentation, options, root))
+    return tuple(out)
+
+
+def _declared(name: str, kind: str, target: Target, documentation: str, options: Mapping[str, Any],
+              root: str | None) -> Param:
+    if callable(target):
+        return Param(name, kind, target, documentation)
+    if kind == "token" and isinstance(target, str):
+        return token_param(name, target, documentation, codes=options.get("codes"), system=options.get("system"))
+    if kind == "date" and isinstance(target, str):
+        return date_param(name, target, documentation)
+    if kind == "string" and isinstance(target, tuple):
+        return string_param(name, target, documentation)
+    if kind == "user" and isinstance(target, tuple):
+        return user_param(name, target, documentation)
+    if kind == "patient" and isinstance(target, str) and root is not None:
+        return patient_param(name, target, root, documentation)
+    raise TypeError(f"search parameter {name!r}: no {kind!r} parameter on {target!r} (root {root!r})")

@@ -17,13 +17,19 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
-from chartkeep.fhir.params import NOTHING, Clause, date_clause, split
+from chartkeep.fhir.params import NOTHING, Clause, Param, ids_compile, split, table
 from chartkeep.fhir.registry import RESOURCES, include_target
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
-# Parameters of the search itself, not of a resource
-COMMON = ("_id", "_lastUpdated")
+
+
+def common(source: Source) -> tuple[Param, ...]:
+    """The parameters every resource takes, on ``source``'s rows."""
+    return table(
+        ("_id", "token", ids_compile(source.object_id), "The resource id"),
+        ("_lastUpdated", "date", "updatedAt", "When it last changed (eq/lt/le/gt/ge)"),
+    )
 
 
 @dataclass
@@ -57,7 +63,7 @@ def integer(name: str, value: str, low: int) -> int:
 def plan(rtype: ResourceType, query: list[tuple[str, str]]) -> Plan:
     """Check every parameter: an unknown one, modifier or value is an error, never ignored."""
     out = Plan()
-    known = {p.name for p in rtype.param_names()} | set(COMMON)
+    known = {p.name for p in (*common(rtype.sources[0]), *rtype.param_names())}
     for key, value in query:
         name, _, modifier = key.partition(":")
         if name == "_count":
@@ -112,27 +118,15 @@ class FhirFormat(Exception):
 def where_for(source: Source, filters: list[tuple[str, str | None, str]]) -> Clause | None:
     """The Parse ``where`` of ``filters`` on ``source``; None when no row of it can match."""
     clauses: list[Clause] = [source.where] if source.where else []
+    shared = {p.name: p for p in common(source)}
     for name, modifier, value in filters:
-        if name == "_id":
-            if modifier is not None:
-                raise not_supported(f"The modifier :{modifier} is not supported on _id")
-            ids = [oid for oid in (source.object_id(v) for v in split(value)) if oid]
-            if not ids:
-                return None
-            clauses.append({"objectId": ids[0]} if len(ids) == 1 else {"objectId": {"$in": ids}})
-        elif name == "_lastUpdated":
-            if modifier is not None:
-                raise not_supported(f"The modifier :{modifier} is not supported on _lastUpdated")
-            alternatives = [date_clause("updatedAt", v) for v in split(value)]
-            clauses.append(alternatives[0] if len(alternatives) == 1 else {"$or": alternatives})
-        else:
-            param = source.param(name)
-            if param is None:
-                return None
-            clause = param.compile(value, modifier)
-            if clause == NOTHING:
-                return None
-            clauses.append(clause)
+        param = shared.get(name) or source.param(name)
+        if param is None:
+            return None
+        clause = param.compile(value, modifier)
+        if clause == NOTHING:
+            return None
+        clauses.append(clause)
     if not clauses:
         return {}
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, patient_param, token_param, user_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, iso, meta, patient_ref, pointer_id, user_ref
 
 # FHIR status ← the template's statuses
@@ -48,11 +48,12 @@ APPOINTMENT = ResourceType(
         Source(
             "Appointment", appointment, root="PatientProfile", patient_field="patient",
             includes={"patient": "patient", "practitioner": "provider"},
-            params=(
-                patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-                user_param("practitioner", ("provider",), "The provider"),
-                date_param("date", "startAt", "When the appointment starts"),
-                token_param("status", "status", "FHIR appointment status", codes=STATUS_VALUES),
+            params=table(
+                ("patient", "patient", "patient", "The patient (Patient/bh-…)"),
+                ("practitioner", "user", ("provider",), "The provider"),
+                ("date", "date", "startAt", "When the appointment starts"),
+                ("status", "token", "status", "FHIR appointment status", {"codes": STATUS_VALUES}),
+                root="PatientProfile",
             ),
             sorts={"date": "startAt"},
         ),

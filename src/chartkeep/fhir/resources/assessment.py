@@ -10,16 +10,7 @@ from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
-from chartkeep.fhir.params import (
-    NOTHING,
-    Clause,
-    Compile,
-    Param,
-    date_param,
-    patient_param,
-    split,
-    token_param,
-)
+from chartkeep.fhir.params import NOTHING, Clause, Compile, Row, split, table
 from chartkeep.fhir.values import drop_empty, iso, meta, patient_ref, pointer_id, security_labels, user_ref
 
 LOINC = "http://loinc.org"
@@ -143,12 +134,12 @@ def _code(instruments: dict[str, Loinc]) -> Compile:
     return compile_
 
 
-def _params(date: str, status: dict[str, tuple[str, ...]]) -> tuple[Param, ...]:
+def _rows(date: str, status: dict[str, tuple[str, ...]]) -> tuple[Row, ...]:
+    """The rows Observation and QuestionnaireResponse share (their date's name and status codes differ)."""
     return (
-        patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-        patient_param("subject", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-        date_param(date, "assessmentDate", "When it was assessed"),
-        token_param("status", "status", "Status", codes=status),
+        (("patient", "subject"), "patient", "patient", "The patient (Patient/bh-…)"),
+        (date, "date", "assessmentDate", "When it was assessed"),
+        ("status", "token", "status", "Status", {"codes": status}),
     )
 
 
@@ -159,9 +150,12 @@ OBSERVATION = ResourceType(
             "IntakeAssessment", observation, root="PatientProfile", patient_field="patient",
             includes={"patient": "patient", "subject": "patient", "performer": "assessor"},
             where={"totalScore": {"$exists": True}},
-            params=(*_params("date", {"final": ("completed",), "preliminary": ("pending",)}),
-                    Param("code", "token", _code({PHQ9.total: PHQ9, GAD7.total: GAD7}),
-                          "The instrument's total-score LOINC code (44261-6 PHQ-9, 70274-6 GAD-7)")),
+            params=table(
+                *_rows("date", {"final": ("completed",), "preliminary": ("pending",)}),
+                ("code", "token", _code({PHQ9.total: PHQ9, GAD7.total: GAD7}),
+                 "The instrument's total-score LOINC code (44261-6 PHQ-9, 70274-6 GAD-7)"),
+                root="PatientProfile",
+            ),
             sorts={"date": "assessmentDate"},
         ),
     ),
@@ -175,7 +169,8 @@ QUESTIONNAIRE_RESPONSE = ResourceType(
             "IntakeAssessment", questionnaire_response, root="PatientProfile", patient_field="patient",
             includes={"patient": "patient", "subject": "patient", "author": "assessor"},
             where={"$or": [{"totalScore": {"$exists": True}}, {"respondent": "patient"}]},
-            params=_params("authored", {"completed": ("completed",), "in-progress": ("pending",)}),
+            params=table(*_rows("authored", {"completed": ("completed",), "in-progress": ("pending",)}),
+                         root="PatientProfile"),
             sorts={"authored": "assessmentDate"},
         ),
     ),

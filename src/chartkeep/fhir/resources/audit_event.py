@@ -17,7 +17,7 @@ from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import not_supported
-from chartkeep.fhir.params import NOTHING, Clause, Param, date_param, split, token_param, user_param
+from chartkeep.fhir.params import NOTHING, Clause, split, table
 from chartkeep.fhir.values import (
     drop_empty,
     iso,
@@ -106,14 +106,14 @@ AUDIT_EVENT = ResourceType(
     (
         Source(
             "AuditEvent", audit_event, related=profiles,
-            params=(
-                Param("patient", "reference", _patient, "The chart the entry names (Patient/{id} or Patient/bh-{id})"),
-                date_param("date", "timestamp", "When the entry was recorded"),
-                token_param("type", "eventType", "The ledger's event type (read, create, update, login, …)",
-                            system=TYPE_SYSTEM),
-                user_param("agent", ("actor",), "Who acted (Practitioner/{id} or the user's id)"),
-                token_param("outcome", "outcome", "0 (success) or 4 (failure)",
-                            codes={"0": ("success",), "4": ("failure",)}),
+            params=table(
+                ("patient", "reference", _patient, "The chart the entry names (Patient/{id} or Patient/bh-{id})"),
+                ("date", "date", "timestamp", "When the entry was recorded"),
+                ("type", "token", "eventType", "The ledger's event type (read, create, update, login, …)",
+                 {"system": TYPE_SYSTEM}),
+                ("agent", "user", ("actor",), "Who acted (Practitioner/{id} or the user's id)"),
+                ("outcome", "token", "outcome", "0 (success) or 4 (failure)",
+                 {"codes": {"0": ("success",), "4": ("failure",)}}),
             ),
             sorts={"date": "timestamp"},
         ),

@@ -15,7 +15,7 @@ from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import FhirError, not_found
-from chartkeep.fhir.params import patient_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, meta, patient_ref, pointer_id, security_labels
 
 ATTACHMENT = "Attachment"
@@ -67,7 +67,7 @@ BINARY = ResourceType(
     (
         Source(
             ATTACHMENT, binary, root="Patient", patient_field="patient",
-            params=(patient_param("patient", "patient", "Patient", "The patient whose chart holds the file"),),
+            params=table(("patient", "patient", "patient", "The patient whose chart holds the file"), root="Patient"),
         ),
     ),
 )

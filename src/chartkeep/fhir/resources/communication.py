@@ -9,7 +9,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, patient_param, token_param, user_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import PROFILE_PREFIX, drop_empty, iso, meta, pointer_id
 
 RECEIPT_SYSTEM = "urn:chartkeep:message-receipt"
@@ -61,14 +61,14 @@ COMMUNICATION = ResourceType(
         Source(
             "Message", communication, root="PatientProfile", patient_field="patient", related=profiles,
             includes={"patient": "patient", "subject": "patient"},
-            params=(
-                patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-                patient_param("subject", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-                date_param("sent", "sentAt", "When it was sent"),
-                user_param("sender", ("from",), "Who sent it (Practitioner/…)"),
-                user_param("recipient", ("to",), "Who it was sent to (Practitioner/…)"),
-                token_param("status", "status", "completed (every message)",
-                            codes={"completed": ("sent", "delivered", "read")}),
+            params=table(
+                (("patient", "subject"), "patient", "patient", "The patient (Patient/bh-…)"),
+                ("sent", "date", "sentAt", "When it was sent"),
+                ("sender", "user", ("from",), "Who sent it (Practitioner/…)"),
+                ("recipient", "user", ("to",), "Who it was sent to (Practitioner/…)"),
+                ("status", "token", "status", "completed (every message)",
+                 {"codes": {"completed": ("sent", "delivered", "read")}}),
+                root="PatientProfile",
             ),
             sorts={"sent": "sentAt"},
         ),

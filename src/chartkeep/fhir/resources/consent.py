@@ -18,7 +18,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid, not_supported
-from chartkeep.fhir.params import NOTHING, Clause, Param, split, user_param
+from chartkeep.fhir.params import NOTHING, Clause, split, table
 from chartkeep.fhir.values import (
     ACT_CODE,
     drop_empty,
@@ -154,13 +154,12 @@ CONSENT = ResourceType(
     (
         Source(
             GRANTS, consent, related=records,
-            params=(
-                Param("patient", "reference", _patient, "The patient whose record is disclosed (records the "
-                                                        "caller may read)"),
-                user_param("actor", ("grantee",), "Who the record is disclosed to (Practitioner/{id})"),
-                Param("data", "reference", _data, "The record disclosed (DocumentReference/{id}, Observation/{id}, "
-                                                  "Flag/{id}, Binary/{id})"),
-                Param("status", "token", _status, "active (not expired) or inactive (expired)"),
+            params=table(
+                ("patient", "reference", _patient, "The patient whose record is disclosed (records the caller may read)"),
+                ("actor", "user", ("grantee",), "Who the record is disclosed to (Practitioner/{id})"),
+                ("data", "reference", _data, "The record disclosed (DocumentReference/{id}, Observation/{id}, "
+                                             "Flag/{id}, Binary/{id})"),
+                ("status", "token", _status, "active (not expired) or inactive (expired)"),
             ),
             sorts={"date": "createdAt"},
         ),

@@ -11,7 +11,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, patient_param, token_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import (
     drop_empty,
     iso,
@@ -139,12 +139,12 @@ DOCUMENT_REFERENCE = ResourceType(
         Source(
             "MedicalNote", document, root="Patient", patient_field="patient", related=current_versions,
             includes={"patient": "patient", "subject": "patient", "author": "author", "encounter": "encounter"},
-            params=(
-                patient_param("patient", "patient", "Patient", "The patient"),
-                patient_param("subject", "patient", "Patient", "The patient"),
-                date_param("date", "createdAt", "When the note was created"),
-                token_param("status", "status", "current (every note; earlier versions are its _history)",
-                            codes={"current": ("draft", "under_review", "signed", "amended")}),
+            params=table(
+                (("patient", "subject"), "patient", "patient", "The patient"),
+                ("date", "date", "createdAt", "When the note was created"),
+                ("status", "token", "status", "current (every note; earlier versions are its _history)",
+                 {"codes": {"current": ("draft", "under_review", "signed", "amended")}}),
+                root="Patient",
             ),
             sorts={"date": "createdAt"},
         ),

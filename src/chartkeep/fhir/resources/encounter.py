@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, patient_param, token_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, iso, meta, patient_ref, pointer_id, user_ref
 
 ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -52,13 +52,13 @@ ENCOUNTER = ResourceType(
         Source(
             "Encounter", encounter, root="Patient", patient_field="patient",
             includes={"patient": "patient", "subject": "patient", "participant": "admittingClinician"},
-            params=(
-                patient_param("patient", "patient", "Patient", "The patient"),
-                patient_param("subject", "patient", "Patient", "The patient"),
-                date_param("date", "startedAt", "When the encounter started"),
-                token_param("status", "status", "FHIR encounter status", codes=STATUS_VALUES),
-                token_param("identifier", "encounterNumber", "The encounter number",
-                            system="urn:chartkeep:encounter"),
+            params=table(
+                (("patient", "subject"), "patient", "patient", "The patient"),
+                ("date", "date", "startedAt", "When the encounter started"),
+                ("status", "token", "status", "FHIR encounter status", {"codes": STATUS_VALUES}),
+                ("identifier", "token", "encounterNumber", "The encounter number",
+                 {"system": "urn:chartkeep:encounter"}),
+                root="Patient",
             ),
             sorts={"date": "startedAt"},
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import date_param, patient_param, token_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, iso, meta, patient_ref, pointer_id, security_labels, user_ref
 
 STATUS_VALUES: dict[str, tuple[str, ...]] = {"active": ("open", "in_progress"), "inactive": ("resolved", "closed")}
@@ -37,11 +37,11 @@ FLAG = ResourceType(
         Source(
             "CrisisInterventionLog", flag, root="PatientProfile", patient_field="patient",
             includes={"patient": "patient", "subject": "patient", "author": "recordedBy"},
-            params=(
-                patient_param("patient", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-                patient_param("subject", "patient", "PatientProfile", "The patient (Patient/bh-…)"),
-                date_param("date", "interventionDate", "When the crisis was recorded"),
-                token_param("status", "status", "active (open, in_progress) or inactive", codes=STATUS_VALUES),
+            params=table(
+                (("patient", "subject"), "patient", "patient", "The patient (Patient/bh-…)"),
+                ("date", "date", "interventionDate", "When the crisis was recorded"),
+                ("status", "token", "status", "active (open, in_progress) or inactive", {"codes": STATUS_VALUES}),
+                root="PatientProfile",
             ),
             sorts={"date": "interventionDate"},
         ),

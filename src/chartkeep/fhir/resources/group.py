@@ -19,7 +19,7 @@ from chartkeep.errors import Code, ParseError
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import not_supported
-from chartkeep.fhir.params import Clause, Param, split
+from chartkeep.fhir.params import Clause, split, table
 from chartkeep.fhir.resources.practitioner import STAFF_ROLES
 from chartkeep.fhir.values import drop_empty, meta, parse_reference, patient_id
 from chartkeep.storage.queries.roles import named_roles_of_users
@@ -88,7 +88,7 @@ GROUP = ResourceType(
     (
         Source(
             "_User", group, prefix=PREFIX, where={"role": {"$in": list(STAFF_ROLES)}}, related=panels,
-            params=(Param("managing-entity", "reference", _managing_entity, "The practitioner (Practitioner/{id})"),),
+            params=table(("managing-entity", "reference", _managing_entity, "The practitioner (Practitioner/{id})")),
         ),
     ),
 )

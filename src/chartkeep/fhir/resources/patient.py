@@ -7,7 +7,7 @@ from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
 from chartkeep.fhir.outcome import invalid
-from chartkeep.fhir.params import Clause, Param, date_param, string_param, token_param
+from chartkeep.fhir.params import Clause, table
 from chartkeep.fhir.values import PROFILE_PREFIX, date_only, drop_empty, meta, user_ref
 
 MRN_SYSTEM = "urn:chartkeep:mrn:ehr"
@@ -79,22 +79,22 @@ PATIENT = ResourceType(
         Source(
             "Patient", ehr_patient, root="Patient", patient_field="objectId",
             includes={"general-practitioner": "primaryClinician"},
-            params=(
-                token_param("identifier", "mrn", "The MRN (system urn:chartkeep:mrn:ehr)", system=MRN_SYSTEM),
-                string_param("name", ("fullName",), "A word of the name starts with the value"),
-                date_param("birthdate", "dateOfBirth", "Date of birth"),
-                Param("active", "token", _active, "true: status 'active'; false: any other status"),
+            params=table(
+                ("identifier", "token", "mrn", "The MRN (system urn:chartkeep:mrn:ehr)", {"system": MRN_SYSTEM}),
+                ("name", "string", ("fullName",), "A word of the name starts with the value"),
+                ("birthdate", "date", "dateOfBirth", "Date of birth"),
+                ("active", "token", _active, "true: status 'active'; false: any other status"),
             ),
             sorts={"name": "fullName", "birthdate": "dateOfBirth"},
         ),
         Source(
             "PatientProfile", profile_patient, prefix=PROFILE_PREFIX, root="PatientProfile", patient_field="objectId",
-            params=(
-                token_param("identifier", "medicalRecordNumber",
-                            "The MRN (system urn:chartkeep:mrn:behavioral-health)", system=PROFILE_MRN_SYSTEM),
-                string_param("name", ("displayName",), "A word of the name starts with the value"),
-                date_param("birthdate", "dateOfBirth", "Date of birth"),
-                token_param("active", "isActive", "isActive", codes={"true": (True,), "false": (False,)}),
+            params=table(
+                ("identifier", "token", "medicalRecordNumber", "The MRN (system urn:chartkeep:mrn:behavioral-health)",
+                 {"system": PROFILE_MRN_SYSTEM}),
+                ("name", "string", ("displayName",), "A word of the name starts with the value"),
+                ("birthdate", "date", "dateOfBirth", "Date of birth"),
+                ("active", "token", "isActive", "isActive", {"codes": {"true": (True,), "false": (False,)}}),
             ),
             sorts={"name": "displayName", "birthdate": "dateOfBirth"},
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import string_param, token_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, meta
 
 STAFF_ROLES = ("physician", "nurse", "scribe", "provider")
@@ -33,9 +33,9 @@ PRACTITIONER = ResourceType(
     (
         Source(
             "_User", practitioner, where={"role": {"$in": list(STAFF_ROLES)}},
-            params=(
-                string_param("name", ("displayName", "username"), "A word of the name starts with the value"),
-                token_param("identifier", "licenseNumber", "The licence number", system=LICENSE_SYSTEM),
+            params=table(
+                ("name", "string", ("displayName", "username"), "A word of the name starts with the value"),
+                ("identifier", "token", "licenseNumber", "The licence number", {"system": LICENSE_SYSTEM}),
             ),
             sorts={"name": "displayName"},
         ),

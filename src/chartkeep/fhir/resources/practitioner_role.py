@@ -9,7 +9,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import string_param, user_param
+from chartkeep.fhir.params import table
 from chartkeep.fhir.values import drop_empty, meta, pointer_id
 
 ROLE_SYSTEM = "urn:chartkeep:role"
@@ -56,9 +56,9 @@ PRACTITIONER_ROLE = ResourceType(
     (
         Source(
             "ProviderProfile", practitioner_role, related=roles, includes={"practitioner": "user"},
-            params=(
-                user_param("practitioner", ("user",), "The clinician (Practitioner/{id})"),
-                string_param("specialty", ("specialty",), "A word of the specialty starts with the value"),
+            params=table(
+                ("practitioner", "user", ("user",), "The clinician (Practitioner/{id})"),
+                ("specialty", "string", ("specialty",), "A word of the specialty starts with the value"),
             ),
         ),
     ),

@@ -9,7 +9,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.fhir import fetch
 from chartkeep.fhir.model import ResourceType, Source
-from chartkeep.fhir.params import NOTHING, Clause, Param, date_param, split
+from chartkeep.fhir.params import NOTHING, Clause, split, table
 from chartkeep.fhir.values import (
     drop_empty,
     iso,
@@ -85,10 +85,10 @@ PROVENANCE = ResourceType(
     (
         Source(
             "Signature", provenance, where={"status": "signed"}, root="Patient", related=signed_versions,
-            params=(
-                Param("target", "reference", _target, "The note signed (DocumentReference/{id})"),
-                Param("patient", "reference", _patient, "The patient whose note was signed"),
-                date_param("when", "signedAt", "When it was signed"),
+            params=table(
+                ("target", "reference", _target, "The note signed (DocumentReference/{id})"),
+                ("patient", "reference", _patient, "The patient whose note was signed"),
+                ("when", "date", "signedAt", "When it was signed"),
             ),
             sorts={"when": "signedAt"},
             includes={"agent": "signer"},
