@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote as urlquote
 
-from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import tokens
 from chartkeep.accounts.mail import Mail, link_base, send_after_commit
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -42,7 +42,7 @@ def check_email_param(body: dict[str, Any]) -> str:
 async def send_link(core: Core, conn: Conn, ctx: RequestContext, user_id: str, username: str, email: str) -> None:
     """A fresh token for the user and the mail that carries it (sent after commit)."""
     settings = core.settings
-    token = await account_tokens.issue(core, conn, ctx, account_tokens.VERIFY, user_id,
+    token = await tokens.issue(core, conn, ctx, tokens.VERIFY, user_id,
                                        settings.email_verify_token_validity)
     link = (
         f"{link_base(settings)}/apps/{urlquote(settings.app_id, safe='')}/verify_email"
@@ -76,11 +76,11 @@ async def verify_email(core: Core, ctx: RequestContext, username: str, token: st
     schema = core.registry.get("_User")
     assert schema is not None
     async with core.db.transaction() as tx:
-        found = await account_tokens.find(tx, account_tokens.VERIFY, token, username)
+        found = await tokens.find(tx, tokens.VERIFY, token, username)
         if found is None or found.expired:
             return False
         acting = RequestContext(ctx.app_id, user={"objectId": found.user_id}, client_ip=ctx.client_ip)
         await commit.server_update(core, tx, acting, "_User", found.user_id, {"emailVerified": True},
                                    why="email verified through a mailed link")
-        await account_tokens.void(tx, account_tokens.VERIFY, found.user_id)
+        await tokens.void(tx, tokens.VERIFY, found.user_id)
     return True

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartkeep.accounts import tokens as account_tokens
-from chartkeep.accounts import user_rules
+from chartkeep.accounts import tokens, user_rules
 from chartkeep.accounts.password_policy import check_password
 from chartkeep.accounts.passwords import hash_password
 from chartkeep.accounts.sessions import create_session
@@ -57,7 +56,7 @@ async def accept(core: Core, ctx: RequestContext, body: dict[str, Any], password
     check_password(core.settings, password, username)
     hashed = await hash_password(password)
     async with use(core.db, conn, write=True) as tx:
-        found = await account_tokens.find(tx, account_tokens.RESET, token, username)
+        found = await tokens.find(tx, tokens.RESET, token, username)
         if found is None or found.expired:
             raise ParseError(Code.VALIDATION_ERROR, INVALID)
         user = await rows.field_values(tx, "_User", found.user_id, ("email", "role"))

@@ -21,7 +21,7 @@ from chartkeep.accounts.sessions import create_session, revoke_user_sessions
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import commit
 from chartkeep.records.present import present
 from chartkeep.storage import rows
@@ -126,7 +126,7 @@ async def log_in(core: Core, ctx: RequestContext, params: dict[str, Any]) -> dic
     except ParseError as exc:
         metrics.login_failed()
         user_id = a.user["objectId"] if a.user else None
-        await core.ledger.append([audit.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
+        await core.ledger.append([entries.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
         raise
 
 
@@ -145,7 +145,7 @@ async def _log_in(core: Core, ctx: RequestContext, a: Attempt) -> dict[str, Any]
             token = await open_session(core, ctx, tx, a)
             await lockout.reset(core, a.key, tx, a.ip or "?")
             assert a.user is not None
-            await audit.record(core, tx, [audit.login_entry(ctx, a.user["objectId"], True)])
+            await entries.record(core, tx, [entries.login_entry(ctx, a.user["objectId"], True)])
     except ParseError as exc:
         if exc.code == Code.SCRIPT_FAILED:  # a wrong MFA code counts as a failed login (Parse: passwords only)
             await lockout.record_failure(core, a.key, a.ip)
@@ -170,10 +170,10 @@ async def check_credentials(core: Core, ctx: RequestContext, params: dict[str, A
         async with core.db.transaction() as tx:
             await second_factor(core, tx, a)
             await lockout.reset(core, a.key, tx, a.ip or "?")
-            entry = audit.login_entry(ctx, a.user["objectId"], True, reason=params.get("purpose"))
-            await audit.record(core, tx, [entry])
+            entry = entries.login_entry(ctx, a.user["objectId"], True, reason=params.get("purpose"))
+            await entries.record(core, tx, [entry])
     except ParseError as exc:
         user_id = a.user["objectId"] if a.user else None
-        await core.ledger.append([audit.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
+        await core.ledger.append([entries.login_entry(ctx, user_id, False, a.name, f"{exc.code}: {exc.message}")])
         raise
     return a.user

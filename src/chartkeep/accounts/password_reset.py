@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote as urlquote
 
-from chartkeep.accounts import lockout
-from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import lockout, tokens
 from chartkeep.accounts.email_verification import check_email_param
 from chartkeep.accounts.mail import Mail, link_base, send_after_commit
 from chartkeep.accounts.password_policy import check_password
@@ -40,8 +39,8 @@ async def request_password_reset(core: Core, ctx: RequestContext, body: dict[str
             if settings.reset_password_success_on_invalid_email:
                 return {}
             raise ParseError(Code.OBJECT_NOT_FOUND, "A user with that email does not exist.")
-        token = await account_tokens.issue(
-            core, tx, ctx, account_tokens.RESET, user["objectId"], settings.password_reset_token_validity
+        token = await tokens.issue(
+            core, tx, ctx, tokens.RESET, user["objectId"], settings.password_reset_token_validity
         )
         username = user["username"]
         link = (
@@ -76,7 +75,7 @@ async def reset_password(core: Core, ctx: RequestContext, username: Any, token: 
     schema = core.registry.get("_User")
     assert schema is not None
     async with core.db.transaction() as tx:
-        found = await account_tokens.find(tx, account_tokens.RESET, token, username)
+        found = await tokens.find(tx, tokens.RESET, token, username)
         if found is None:
             raise ParseError(Code.OTHER_CAUSE, INVALID)
         if found.expired:
@@ -91,7 +90,7 @@ async def reset_password(core: Core, ctx: RequestContext, username: Any, token: 
         acting = RequestContext(ctx.app_id, user={"objectId": found.user_id}, client_ip=ctx.client_ip)
         await commit.server_update(core, tx, acting, "_User", found.user_id, changes, event="password_reset",
                                    why="password set through a reset link; every session ended")
-        await account_tokens.void(tx, account_tokens.RESET, found.user_id)
+        await tokens.void(tx, tokens.RESET, found.user_id)
         await revoke_user_sessions(core, tx, found.user_id)
         if core.settings.account_lockout_unlock_on_password_reset:
             await lockout.reset(core, lockout.lockout_key(found.user_id, username), tx)
@@ -100,5 +99,5 @@ async def reset_password(core: Core, ctx: RequestContext, username: Any, token: 
 async def reset_link_valid(core: Core, username: str, token: str) -> bool:
     """Whether a reset link may still be used (Parse's checkResetTokenValidity), for the form page."""
     async with core.db.read() as conn:
-        found = await account_tokens.find(conn, account_tokens.RESET, token, username)
+        found = await tokens.find(conn, tokens.RESET, token, username)
     return found is not None and not found.expired

@@ -10,7 +10,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records.present import present
 from chartkeep.schema.dates import now_ms
 from chartkeep.schema.ids import new_object_id, new_session_token, token_digest
@@ -75,7 +75,7 @@ async def revoke_token(core: Core, token: str, ctx: RequestContext) -> None:
         tx.on_commit(lambda: core.sessions.drop_digest(token_digest(token)))
         ended = await table.delete_by_token(tx, token_digest(token))
         if ended:
-            await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
+            await entries.record(core, tx, [entries.entry(ctx, "logout", target_class="_User", target_id=ctx.user_id)])
     if ended and ctx.user is not None:
         await core.hooks.run_account("after_logout", core, ctx, ctx.user)  # Cloud Code; failures are logged
 
@@ -142,7 +142,7 @@ async def delete_session(core: Core, ctx: RequestContext, object_id: str) -> Non
         ended, user_id = await table.delete(tx, object_id, owner)
         if not ended:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
-        await audit.record(core, tx, [audit.entry(ctx, "logout", target_class="_User", target_id=user_id,
+        await entries.record(core, tx, [entries.entry(ctx, "logout", target_class="_User", target_id=user_id,
                                                   details=f"session {object_id} revoked")])
         core.sessions.clear()  # which token it was is not known here (tokens are stored as digests)
         tx.on_commit(core.sessions.clear)  # again once committed, in every process (a request may race it)

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chartkeep.accounts import email_verification, mfa
-from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import email_verification, mfa, tokens
 from chartkeep.accounts.password_policy import check_password
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
@@ -36,7 +35,7 @@ class AccountPlan:
         if self.auth_data is not None:
             await self.auth_data.apply(conn, user_id)
         if self.void_reset_links:
-            await account_tokens.void(conn, account_tokens.RESET, user_id)
+            await tokens.void(conn, tokens.RESET, user_id)
         if self.send_verification:
             user = await rows.field_values(conn, "_User", user_id, ("username", "email"))
             if user is not None and user["email"]:
@@ -116,4 +115,4 @@ async def plan_update(
 async def forget_user(conn: Conn, user_id: str) -> None:
     """A deleted user's MFA secret and outstanding links go with it."""
     await mfa.forget(conn, user_id)
-    await account_tokens.void(conn, None, user_id)
+    await tokens.void(conn, None, user_id)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chartkeep.accounts import invited_sign_up
-from chartkeep.accounts import user_rules as user_accounts
+from chartkeep.accounts import invited_sign_up, user_rules
 from chartkeep.accounts.passwords import hash_password
 from chartkeep.accounts.sessions import create_session, revoke_user_sessions
 from chartkeep.accounts.user_roles import default_user_acl
@@ -60,7 +59,7 @@ async def _sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: 
         raise ParseError(Code.PASSWORD_MISSING, "password is required")
     if invited_sign_up.FIELD in body:  # a patient taking over the account a portal invitation made
         return await invited_sign_up.accept(core, ctx, body, password, conn)
-    account = await user_accounts.plan_sign_up(core, ctx, body, password, conn)
+    account = await user_rules.plan_sign_up(core, ctx, body, password, conn)
     _check_email(body)
     hashed = await hash_password(password)
     user_id = new_object_id()
@@ -71,7 +70,7 @@ async def _sign_up(core: Core, ctx: RequestContext, body: dict[str, Any], conn: 
             core, ctx, "_User", body, tx, hidden={"_hashed_password": hashed}, assign_id=user_id
         )
         await account.apply(core, tx, ctx, user_id)
-        if not user_accounts.sign_up_opens_session(core):
+        if not user_rules.sign_up_opens_session(core):
             return {**created, **account.response}
         token = await create_session(core, tx, user_id, "signup", ctx.installation_id)
     return {**created, "sessionToken": token, **account.response}
@@ -97,11 +96,11 @@ async def _update_user(
         password = body.pop("password")
         if not isinstance(password, str) or not password:
             raise ParseError(Code.PASSWORD_MISSING, "password is required")
-        await user_accounts.check_new_password(core, object_id, password, body.get("username"), conn)
+        await user_rules.check_new_password(core, object_id, password, body.get("username"), conn)
         hidden["_hashed_password"] = await hash_password(password)
     if "username" in body and (not isinstance(body["username"], str) or not body["username"]):
         raise ParseError(Code.USERNAME_MISSING, "bad or missing username")
-    account = await user_accounts.plan_update(core, ctx, object_id, body, bool(hidden), conn)
+    account = await user_rules.plan_update(core, ctx, object_id, body, bool(hidden), conn)
     _check_email(body)
     async with use(core.db, conn, write=True) as tx:
         await _check_unique(tx, body, except_id=object_id)
@@ -127,7 +126,7 @@ async def _delete_user(core: Core, ctx: RequestContext, object_id: str, conn: Co
     async with use(core.db, conn, write=True) as tx:
         await writes.delete(core, ctx, "_User", object_id, tx)
         await revoke_user_sessions(core, tx, object_id)
-        await user_accounts.forget_user(tx, object_id)
+        await user_rules.forget_user(tx, object_id)
 
 
 async def me(core: Core, ctx: RequestContext) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from chartkeep.behavioral import assessment_workflow as aw
 from chartkeep.behavioral.instruments import Score
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import WriteEvent
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import writes
 from chartkeep.records.cloud_values import pointer
 from chartkeep.schema.dates import iso_ms, now_ms
@@ -42,7 +42,7 @@ async def raise_flag(core: Core, event: WriteEvent, score: Score) -> str | None:
     }
     created = await writes.create(core, ctx, aw.CRISIS, body, conn)
     log_id = str(created["objectId"])
-    await audit.record(core, conn, [audit.entry(
+    await entries.record(core, conn, [entries.entry(
         ctx, "crisis_flag", target_class=aw.CRISIS, target_id=log_id, patient=patient, patient_class=aw.PROFILE,
         severity="high", details=body["details"], metadata={"assessment": event.object_id, "item9": score.crisis_answer,
                                                             "totalScore": score.total})])

@@ -25,7 +25,7 @@ from chartkeep.behavioral.assessment_rules import refuse_delete
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import EVERY_FIELD, Hooks, WriteEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import commit
 from chartkeep.schema.codec import encode
 
@@ -83,7 +83,7 @@ async def _share(event: WriteEvent, current: dict[str, Any]) -> None:
         event.ledger_event = "publish" if v["shareWithPatient"] else "unpublish"
         return
     patient = await event.value("patient")  # created shared: the create entry, and a publish entry beside it
-    stage(event.conn, audit.entry(event.ctx, "publish", target_class=aw.CRISIS, target_id=event.object_id,
+    stage(event.conn, entries.entry(event.ctx, "publish", target_class=aw.CRISIS, target_id=event.object_id,
                                   patient=patient, patient_class=aw.PROFILE, details="shared with the patient"))
 
 

@@ -23,7 +23,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import reads, writes
 from chartkeep.records.cloud_values import as_object, object_id, pointer, require_user, text
 from chartkeep.schema.dates import iso_ms, now_ms
@@ -85,7 +85,7 @@ async def submit_assessment(core: Core, ctx: RequestContext, params: dict[str, A
     try:
         return await _submit(core, ctx, me, oid, answers)
     except ParseError as exc:  # rolled back; the refusal is in the ledger on its own
-        await audit.record_refusal(core, ctx, "submit", aw.ASSESSMENT, oid, exc)
+        await entries.record_refusal(core, ctx, "submit", aw.ASSESSMENT, oid, exc)
         raise
 
 

@@ -14,14 +14,14 @@ from typing import Any
 
 from chartkeep.access.principals import team_role
 from chartkeep.audit.entry import Entry
-from chartkeep.care import team as care_team
+from chartkeep.care import team
 from chartkeep.care.team import ADMIN, GRANTS
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.core.role_cache import RoleSet
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import commit
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
@@ -66,14 +66,14 @@ async def break_the_glass(core: Core, ctx: RequestContext, params: dict[str, Any
     grant_id = new_object_id()
     link = "patient" if root_class == "Patient" else "patientProfile"
     async with core.db.transaction() as tx:
-        if await care_team.root_of(tx, root_class, root_id, "objectId") is None:
+        if await team.root_of(tx, root_class, root_id, "objectId") is None:
             raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
         await commit.server_insert(core, tx, ctx, GRANTS, {
             "user": ctx.user_id, link: root_id, "reason": reason, "expiresAt": expires,
             "_rperm": sorted({ADMIN, "role:auditor", ctx.user_id}), "_wperm": [ADMIN],
         }, why="break-the-glass access granted", object_id=grant_id)
-        await audit.record(core, tx, [_audit(ctx, root_class, root_id, reason, grant_id, expires)])
-        await care_team.refresh(core, tx, ctx, root_class, root_id)  # the chart's role exists
+        await entries.record(core, tx, [_audit(ctx, root_class, root_id, reason, grant_id, expires)])
+        await team.refresh(core, tx, ctx, root_class, root_id)  # the chart's role exists
         user_id = ctx.user_id
         tx.on_commit(lambda: core.roles.invalidate([user_id]))
     return {"grant": grant_id, "className": root_class, "objectId": root_id,
@@ -82,7 +82,7 @@ async def break_the_glass(core: Core, ctx: RequestContext, params: dict[str, Any
 
 def _audit(ctx: RequestContext, root_class: str, root_id: str, reason: str, grant_id: str, expires: Any) -> Entry:
     """The high-severity ledger entry, in the grant's transaction."""
-    return audit.entry(ctx, "break_glass", patient=root_id, patient_class=root_class, target_class=root_class,
+    return entries.entry(ctx, "break_glass", patient=root_id, patient_class=root_class, target_class=root_class,
                        target_id=root_id, severity="high", details=f"Break-the-glass access: {reason}",
                        metadata={"reason": reason, "grant": grant_id, "expiresAt": iso_ms(expires)})
 

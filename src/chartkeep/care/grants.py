@@ -1,6 +1,6 @@
 """``RecordGrant``: an explicit, audited permission to read one restricted record.
 
-A psychotherapy note or a 42 CFR Part 2 record (``record_labels``) is read by its author alone.
+A psychotherapy note or a 42 CFR Part 2 record (``care.labels``) is read by its author alone.
 Its author — or an admin, for a legal request — opens it to someone else with a ``RecordGrant``
 (``recordClass``, ``recordId``, ``grantee``, ``reason``, optional ``expiresAt``; ``grantedBy`` is
 the server's). While the grant is active the grantee holds the read-only role
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartkeep.access.principals import ADMIN, AUDITOR, chart_mark
-from chartkeep.care import labels as record_labels
+from chartkeep.care import labels
 from chartkeep.care.labels import AUTHORS, GRANT_PREFIX, grant_role
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
 from chartkeep.core.role_cache import RoleSet
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.storage.database import Conn
 from chartkeep.storage.queries.grants import holds_record_grant, record_grants_of
@@ -69,17 +69,17 @@ async def grant_before_save(core: Core, event: WriteEvent) -> None:
     values["reason"] = _text(values, "reason")
     if record_class not in AUTHORS:
         raise ParseError(Code.VALIDATION_ERROR, f"recordClass must be one of {', '.join(AUTHORS)}")
-    record = await record_labels.stored(event.conn, core, record_class, record_id)
+    record = await labels.stored(event.conn, core, record_class, record_id)
     if record is None:
         raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: {record_class} {record_id}")
     author = record.get(AUTHORS[record_class])
-    if not (record_labels.is_author(ctx, author) or ADMIN in ctx.principals()):
+    if not (labels.is_author(ctx, author) or ADMIN in ctx.principals()):
         raise ParseError(Code.OPERATION_FORBIDDEN,
                          "Permission denied: only the record's author or an admin grants access to it.")
-    if not record_labels.labels_of(record):
+    if not labels.labels_of(record):
         raise ParseError(Code.VALIDATION_ERROR, "Only a restricted record (psychotherapy, 42CFR2) needs a grant.")
     grantee = values.get("grantee")
-    if await record_labels.stored(event.conn, core, "_User", grantee) is None:
+    if await labels.stored(event.conn, core, "_User", grantee) is None:
         raise ParseError(Code.OBJECT_NOT_FOUND, f"Object not found: _User {grantee}")
     expires = values.get("expiresAt")
     if expires is not None and expires <= now_ms():
@@ -88,7 +88,7 @@ async def grant_before_save(core: Core, event: WriteEvent) -> None:
         values["grantedBy"] = ctx.user_id
     readers = {grantee, values.get("grantedBy"), author, ADMIN, AUDITOR}
     writers = {author, ADMIN}
-    chart = audit.patient_of(record_class, record)
+    chart = entries.patient_of(record_class, record)
     if chart:
         readers.add(chart_mark(*chart))
     if not (ctx.is_master and "ACL" in event.body):
@@ -99,7 +99,7 @@ async def grant_before_save(core: Core, event: WriteEvent) -> None:
 
 def _entry(event: WriteEvent, grant: dict[str, Any], chart: tuple[str, str] | None, action: str) -> Any:
     expires = grant.get("expiresAt")
-    return audit.entry(
+    return entries.entry(
         event.ctx, "permission_change", target_class=grant["recordClass"], target_id=grant["recordId"],
         patient=chart[1] if chart else None, patient_class=chart[0] if chart else None,
         details=f"RecordGrant {action}: {grant['recordClass']} {grant['recordId']} for user {grant['grantee']}",
@@ -116,15 +116,15 @@ async def grant_after_save(core: Core, event: WriteEvent) -> None:
     found = event.carried(GrantTarget)
     if found is None:
         return
-    await audit.record(core, event.conn, [_entry(event, event.values, found.chart, "granted")])
+    await entries.record(core, event.conn, [_entry(event, event.values, found.chart, "granted")])
     _forget(core, event, event.values.get("grantee"))
 
 
 async def grant_after_delete(core: Core, event: WriteEvent) -> None:
     grant = event.current or {}
-    record = await record_labels.stored(event.conn, core, grant.get("recordClass", ""), grant.get("recordId"))
-    chart = audit.patient_of(grant["recordClass"], record) if record else None
-    await audit.record(core, event.conn, [_entry(event, grant, chart, "revoked")])
+    record = await labels.stored(event.conn, core, grant.get("recordClass", ""), grant.get("recordId"))
+    chart = entries.patient_of(grant["recordClass"], record) if record else None
+    await entries.record(core, event.conn, [_entry(event, grant, chart, "revoked")])
     _forget(core, event, grant.get("grantee"))
 
 

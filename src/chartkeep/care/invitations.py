@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote as urlquote
 
-from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import tokens
 from chartkeep.accounts.mail import Mail, link_base, send_after_commit
 from chartkeep.accounts.passwords import hash_password
 from chartkeep.accounts.user_roles import default_user_acl
@@ -36,7 +36,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import commit, reads, writes
 from chartkeep.records.cloud_values import as_object, object_id, pointer, require_user
 from chartkeep.schema.dates import iso_ms, now_ms
@@ -126,11 +126,11 @@ async def invite_patient(core: Core, ctx: RequestContext, params: dict[str, Any]
             profile, user_id, email = await _existing(core, ctx, tx, profile_id, email)
         username = await rows.field_value(tx, "_User", user_id, "username")
         validity = core.settings.portal_invite_token_validity
-        token = await account_tokens.issue(core, tx, ctx, account_tokens.RESET, user_id, validity, "a portal invitation")
+        token = await tokens.issue(core, tx, ctx, tokens.RESET, user_id, validity, "a portal invitation")
         inviter = (ctx.user or {}).get("displayName") or (ctx.user or {}).get("username") or "Your care team"
         _mail(core, tx, username, email, profile.get("displayName") or username, token, inviter)
         expires = now_ms() + timedelta(seconds=validity)
-        await audit.record(core, tx, [audit.entry(
+        await entries.record(core, tx, [entries.entry(
             ctx, "invite", target_class="_User", target_id=user_id, patient=profile_id, patient_class=PROFILE,
             details=f"Patient portal invitation mailed to {email}",
             metadata={"email": email, "invitedBy": me})])

@@ -8,9 +8,9 @@ apart from the care team.
 
 * read: its author (``MedicalNote.author``, ``Attachment.uploadedBy``, ``IntakeAssessment.assessor``,
   ``CrisisInterventionLog.recordedBy``), holders of an active ``RecordGrant`` on it (the read-only
-  role ``recordGrant_<Class>_<id>``, see ``record_grants``), and — for a 42 CFR Part 2 record the
+  role ``recordGrant_<Class>_<id>``, see ``care.grants``), and — for a 42 CFR Part 2 record the
   patient may read (42 CFR 2.23), never for a psychotherapy one — the patient's own account, once
-  the record is released to them as any record is (``chart_hooks.patient_may_read``);
+  the record is released to them as any record is (``chart_acl.patient_may_read``);
 * write: the author, and admins for the labels only.
 
 The versions, signatures and attachments of a restricted note follow the note (its author, its
@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartkeep.access.principals import ADMIN, GRANT_PREFIX, chart_mark
-from chartkeep.care import chart_acl as chart_hooks
-from chartkeep.care import team as care_team
+from chartkeep.care import chart_acl, team
 from chartkeep.care.chart_acl import RULES
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
@@ -91,7 +90,7 @@ def is_author(ctx: Any, author: str | None) -> bool:
 async def _restricted_perms(event: WriteEvent, labels: set[str], note: dict[str, Any] | None
                             ) -> tuple[list[str], list[str]]:
     rule = RULES[event.class_name]
-    root_id = await chart_hooks.chart_root_id(event, rule)
+    root_id = await chart_acl.chart_root_id(event, rule)
     readers, writers = [chart_mark(rule.root, root_id)], []
     if note is not None:
         readers += [p for p in (note.get("author"), "role:" + grant_role(NOTE, note["objectId"])) if p]
@@ -107,8 +106,8 @@ async def _restricted_perms(event: WriteEvent, labels: set[str], note: dict[str,
         if user:
             readers.append(user)
             writers.append(user)
-    if PSYCHOTHERAPY not in labels and await chart_hooks.patient_may_read(event, rule):
-        owner = await care_team.root_of(event.conn, "PatientProfile", root_id, "user")
+    if PSYCHOTHERAPY not in labels and await chart_acl.patient_may_read(event, rule):
+        owner = await team.root_of(event.conn, "PatientProfile", root_id, "user")
         if owner:
             readers.append(owner)
     return sorted(set(readers)), sorted(set(writers))
@@ -144,13 +143,13 @@ async def label_before_save(core: Core, event: WriteEvent) -> None:
     labels = own | inherited
     if labels or before:
         await _check_restricted_write(core, event, note)
-    if chart_hooks.keeps_master_acl(event):
+    if chart_acl.keeps_master_acl(event):
         return
     if labels:
-        chart_hooks.set_perms(event, await _restricted_perms(event, labels, note))
+        chart_acl.set_perms(event, await _restricted_perms(event, labels, note))
     elif before and not own:  # the last label removed: back to the care team's ACL
         rule = RULES[cls]
-        chart_hooks.set_perms(event, await chart_hooks.chart_perms(event, rule, await chart_hooks.chart_root_id(event, rule)))
+        chart_acl.set_perms(event, await chart_acl.chart_perms(event, rule, await chart_acl.chart_root_id(event, rule)))
 
 
 def _may_write(event: WriteEvent) -> None:
@@ -220,7 +219,7 @@ async def note_after_save(core: Core, event: WriteEvent) -> None:
                 perms = await _restricted_perms(sub, labels, note if labels_of(note) else None)
             else:
                 rule = RULES[part]
-                perms = await chart_hooks.chart_perms(sub, rule, await chart_hooks.chart_root_id(sub, rule))
+                perms = await chart_acl.chart_perms(sub, rule, await chart_acl.chart_root_id(sub, rule))
             # subscribers who lost (or gained) the part hear leave / enter
             await commit.server_update(core, event.conn, event.ctx, part, row["objectId"],
                                        {"_rperm": perms[0], "_wperm": perms[1]}, event="permission_change",

@@ -54,7 +54,7 @@ NOT_A_MOVE = {
     (nw.AMENDED, nw.SIGNED): STAYS_AMENDED,
 }
 LINKS = ("author", "encounter")
-LABELS = ("securityLabels",)  # metadata, not content: their rules are record_labels' (docs/portal.md)
+LABELS = ("securityLabels",)  # metadata, not content: their rules are care.labels' (docs/portal.md)
 SERVER_OWNED_VERSION = ("versionNumber", "previousVersion")
 UNDER_REVIEW = ("MedicalNote is under review: it cannot change until a signer declines it or, while no signature "
                 "is requested, its author returns it to draft.")

@@ -9,7 +9,7 @@ from typing import Any
 from chartkeep.demo import people
 from chartkeep.demo.actors import Actor, create, master, ptr, refresh
 from chartkeep.demo.clinic import Clinic
-from chartkeep.files import store as files
+from chartkeep.files import store
 from chartkeep.records import functions
 
 # how a note's story ends, in rotation over the demo's notes
@@ -35,7 +35,7 @@ async def attach(c: Clinic, chart: dict[str, Any], who: Actor, serial: int) -> N
     """A lab report uploaded (encrypted at rest) and attached to the chart's first encounter."""
     text = (f"Riverside Clinical Lab\nPatient chart {chart['id']}\nHbA1c: {c.rng.uniform(5.2, 9.1):.1f} %\n"
             f"Creatinine: {c.rng.uniform(0.6, 1.4):.2f} mg/dL\n").encode()
-    stored = await files.upload(c.core, who.ctx, f"lab-report-{serial}.txt", text, "text/plain")
+    stored = await store.upload(c.core, who.ctx, f"lab-report-{serial}.txt", text, "text/plain")
     await create(c.core, who, "Attachment", {
         "patient": ptr("Patient", chart["id"]), "encounter": ptr("Encounter", chart["encounters"][0]),
         "file": {"__type": "File", "name": stored["name"]}, "category": "lab", "uploadedBy": who.pointer})

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chartkeep.accounts import password_reset
-from chartkeep.accounts import tokens as account_tokens
+from chartkeep.accounts import password_reset, tokens
 from chartkeep.context import RequestContext
 from chartkeep.demo.actors import Actor, create, date, ptr
 from chartkeep.demo.clinic import DEMO_PASSWORD, Clinic, Progress
@@ -47,7 +46,7 @@ async def invite(c: Clinic, n: int) -> dict[str, Any]:
                        dateOfBirth=date(c.now - timedelta(days=c.rng.randint(18 * 365, 60 * 365))))
     user_id = made["user"]["objectId"]
     async with c.core.db.transaction() as tx:  # the link the invitation mailed, as the patient follows it
-        token = await account_tokens.issue(c.core, tx, provider.ctx, account_tokens.RESET, user_id, 600)
+        token = await tokens.issue(c.core, tx, provider.ctx, tokens.RESET, user_id, 600)
     await password_reset.reset_password(c.core, RequestContext(c.core.settings.app_id), username, token, DEMO_PASSWORD)
     profile = made["patientProfile"]["objectId"]
     return {"id": profile, "username": username, "provider": provider}

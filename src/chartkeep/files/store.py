@@ -22,7 +22,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import FileEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.files import checks as file_checks
+from chartkeep.files import checks
 from chartkeep.query.sql import compile_select
 from chartkeep.records.reads import build_where
 from chartkeep.storage import file_store, rows
@@ -77,11 +77,11 @@ def _checked(core: Core, name: str, data: bytes, content_type: str | None) -> tu
     settings = core.settings
     if not data:
         raise ParseError(Code.FILE_SAVE_ERROR, "Invalid file upload.")
-    file_checks.validate_name(name)
+    checks.validate_name(name)
     if len(data) > settings.files_max_bytes:
-        raise file_checks.FileTooLarge(settings.files_max_bytes)
-    name, ctype = file_checks.settle_type(name, content_type)
-    file_checks.check_content(name, ctype, data, settings.files_allowed_types, file_checks.declared_type(content_type))
+        raise checks.FileTooLarge(settings.files_max_bytes)
+    name, ctype = checks.settle_type(name, content_type)
+    checks.check_content(name, ctype, data, settings.files_allowed_types, checks.declared_type(content_type))
     return name, ctype
 
 
@@ -90,7 +90,7 @@ async def store_imported(core: Core, conn: Conn, name: str, data: bytes, owner: 
     encrypted with the current key like an upload; False when a file of that name is stored."""
     if await file_store.get_meta(conn, name) is not None:
         return False
-    ctype = file_checks.settle_type(name, None)[1]
+    ctype = checks.settle_type(name, None)[1]
     key_id, blob = Keyring.from_settings(core.settings).encrypt(name, data)
     await file_store.insert_meta(conn, FileMeta(name, ctype, len(data), owner, key_id, time.time()))
     await blob_store(core).put(conn, name, blob)

@@ -25,7 +25,7 @@ from chartkeep.audit.entry import Entry
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError, TooManyRequests
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.schema.dates import iso_ms, now_ms
 from chartkeep.schema.ids import new_object_id
 from chartkeep.storage.database import Conn
@@ -110,7 +110,7 @@ def client_entry(ctx: RequestContext, class_name: str, body: dict[str, Any]) -> 
             values["patient_class"] = kind
     if not values.get("event_type"):
         raise ParseError(Code.VALIDATION_ERROR, f"{EVENT_FIELD[class_name]} is required")
-    event = audit.entry(ctx, values.pop("event_type"), **values)
+    event = entries.entry(ctx, values.pop("event_type"), **values)
     event.source = "client"
     return event
 
@@ -123,5 +123,5 @@ async def create(core: Core, ctx: RequestContext, class_name: str, body: dict[st
     event = client_entry(ctx, class_name, body)
     check_rate(core, ctx)
     event.object_id, event.time = new_object_id(), now_ms()
-    await audit.record(core, conn, [event])  # in a batch transaction: committed with it
+    await entries.record(core, conn, [event])  # in a batch transaction: committed with it
     return {"objectId": event.object_id, "createdAt": iso_ms(event.time)}

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chartkeep.care import people as care_people
+from chartkeep.care import people
 from chartkeep.care.team import on_team
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks, WriteEvent
@@ -74,7 +74,7 @@ def _check_patient(event: WriteEvent, current: dict[str, Any], changed: set[str]
 
 
 async def _check_slot(conn: Conn, object_id: str, provider: str, start: datetime, end: datetime) -> None:
-    await care_people.xact_lock(conn, f"appointment-provider:{provider}")
+    await people.xact_lock(conn, f"appointment-provider:{provider}")
     if await appointments.overlapping(conn, provider, object_id, FREES_SLOT, start, end) is not None:
         raise ParseError(Code.DUPLICATE_VALUE, "The provider is already booked at this time: another appointment "
                          "overlaps it.")

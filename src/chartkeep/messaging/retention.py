@@ -17,7 +17,7 @@ from chartkeep.audit.append import stage
 from chartkeep.audit.entry import Entry
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
-from chartkeep.files import store as files
+from chartkeep.files import store
 from chartkeep.ledger import entries as ledger
 from chartkeep.messaging.rules import MESSAGE
 from chartkeep.records import commit
@@ -63,11 +63,11 @@ async def _purge_one(core: Core, tx: Conn, object_id: str, reason: str, report: 
 async def _drop_file(core: Core, tx: Conn, name: str, reason: str) -> bool:
     """Delete a file no object holds any more."""
     master = RequestContext(core.settings.app_id, is_master=True)
-    if await files.readable_holder(core, master, tx, name) is not None:
+    if await store.readable_holder(core, master, tx, name) is not None:
         return False
     if not await file_store.delete_meta(tx, name):
         return False
-    await files.blob_store(core).delete(tx, name)
+    await store.blob_store(core).delete(tx, name)
     stage(tx, _entry("_File", name, reason))
     return True
 

@@ -22,7 +22,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import Hooks
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.messaging.rules import MESSAGE
 from chartkeep.query import ir
 from chartkeep.query.sql import compile_where
@@ -82,7 +82,7 @@ async def message_threads(core: Core, ctx: RequestContext, params: dict[str, Any
             "unreadCount": t.unread,
         })
         seen.append((MESSAGE, {"objectId": t.last_id, "patient": t.patient}))
-    await audit.record_reads(core, ctx, None, MESSAGE, seen)
+    await entries.record_reads(core, ctx, None, MESSAGE, seen)
     return {"results": results, "count": total}
 
 

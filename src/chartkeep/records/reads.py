@@ -14,7 +14,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.sizes import Budget
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.query import ir
 from chartkeep.query.order import parse_order
 from chartkeep.query.parse import parse_where
@@ -54,13 +54,13 @@ async def find(
     """Find, then record the patients whose data it returned (or the refusal) in the ledger.
     Cloud Code's ``before_find`` may change the query (the read guard is added after it), its
     ``after_find`` remove or reshape results (cloud/queries.py)."""
-    async with audit.refusals(core, ctx, conn, "read", class_name, when=audit.is_patient_class(class_name)):
+    async with entries.refusals(core, ctx, conn, "read", class_name, when=entries.is_patient_class(class_name)):
         if class_name in core.hooks.before_find:
             raw = await core.hooks.run_before_find(core, ctx, class_name, raw)
         out, seen = await _find(core, ctx, class_name, raw, conn)
         if class_name in core.hooks.after_find and "results" in out:
             out["results"] = await core.hooks.run_after_find(core, ctx, class_name, out["results"])
-    await audit.record_reads(core, ctx, conn, class_name, seen)
+    await entries.record_reads(core, ctx, conn, class_name, seen)
     return out
 
 
@@ -105,14 +105,14 @@ def _empty(opts: FindOptions) -> dict[str, Any]:
 async def get(
     core: Core, ctx: RequestContext, class_name: str, object_id: str, raw: dict[str, Any], conn: Conn | None = None
 ) -> dict[str, Any]:
-    async with audit.refusals(core, ctx, conn, "read", class_name, object_id, audit.is_patient_class(class_name)):
+    async with entries.refusals(core, ctx, conn, "read", class_name, object_id, entries.is_patient_class(class_name)):
         shown, seen = await _get(core, ctx, class_name, object_id, raw, conn)
         if class_name in core.hooks.after_find:
             kept = await core.hooks.run_after_find(core, ctx, class_name, [shown])
             if not kept:
                 raise ParseError(Code.OBJECT_NOT_FOUND, "Object not found.")
             shown = kept[0]
-    await audit.record_reads(core, ctx, conn, class_name, seen)
+    await entries.record_reads(core, ctx, conn, class_name, seen)
     return shown
 
 

@@ -30,7 +30,7 @@ from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.core.hooks import WriteEvent
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import appends as ledger_appends
+from chartkeep.ledger import appends
 from chartkeep.ledger import entries as ledger
 from chartkeep.records import commit, live_feed, update_ops, write_echo
 from chartkeep.records.present import present
@@ -73,7 +73,7 @@ async def create(
     """Create an object. ``hidden`` columns (e.g. a password hash) and a pre-assigned id come
     from the system-class services that wrap this pipeline."""
     if is_ledger_class(class_name):
-        return await ledger_appends.create(core, ctx, class_name, body, conn)
+        return await appends.create(core, ctx, class_name, body, conn)
     async with ledger.refusals(core, ctx, conn, "create", class_name):
         return await _create(core, ctx, class_name, body, conn, hidden, assign_id)
 

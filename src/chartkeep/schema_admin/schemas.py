@@ -13,7 +13,7 @@ from chartkeep.audit.table import is_ledger_class
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.ledger import entries as audit
+from chartkeep.ledger import entries
 from chartkeep.records import classes
 from chartkeep.schema.model import (
     DEFAULT_FIELDS,
@@ -78,14 +78,14 @@ async def create_schema(
 
 async def _permission_change(core: Core, ctx: RequestContext | None, tx: Any, class_name: str) -> None:
     ctx = ctx or RequestContext(app_id="", is_master=True)
-    await audit.record(core, tx, [audit.entry(ctx, "permission_change", target_class="_SCHEMA", target_id=class_name,
+    await entries.record(core, tx, [entries.entry(ctx, "permission_change", target_class="_SCHEMA", target_id=class_name,
                                               details="classLevelPermissions")])
 
 
 async def _schema_change(core: Core, ctx: RequestContext | None, tx: Any, class_name: str, details: str) -> None:
     """A class created or dropped, fields added or deleted (a deleted field's values are gone)."""
     ctx = ctx or RequestContext(app_id="", is_master=True)
-    await audit.record(core, tx, [audit.entry(ctx, "schema_change", target_class="_SCHEMA", target_id=class_name,
+    await entries.record(core, tx, [entries.entry(ctx, "schema_change", target_class="_SCHEMA", target_id=class_name,
                                               details=details)])
 
 

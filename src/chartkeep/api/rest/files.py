@@ -32,7 +32,7 @@ from chartkeep.auth.resolve import Credentials, resolve
 from chartkeep.context import RequestContext
 from chartkeep.core.handles import Core
 from chartkeep.errors import Code, ParseError
-from chartkeep.files import store as files
+from chartkeep.files import store
 from chartkeep.files.checks import FileTooLarge, disposition
 
 DOWNLOAD_HEADERS = {
@@ -82,7 +82,7 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
             return json_response(orjson.dumps(body), 413, cors)
         if isinstance(exc, LinkRefused):
             return json_response(orjson.dumps({"code": exc.code, "error": exc.message}), 403, cors)
-        if isinstance(exc, files.FileNotFound):
+        if isinstance(exc, store.FileNotFound):
             return PlainTextResponse("File not found.", 404, headers=cors)
         response = error_response(exc)
         response.headers.update(cors)
@@ -101,7 +101,7 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
                     raise FileTooLarge(settings.files_max_bytes)
                 data, content_type = raw, request.headers.get("content-type")
             ctx = await resolve(core, creds)
-            reply = await files.upload(core, ctx, request.path_params["name"], data, content_type)
+            reply = await store.upload(core, ctx, request.path_params["name"], data, content_type)
         except Exception as exc:  # noqa: BLE001 - errors become Parse responses here
             return fail(exc, cors)
         return json_response(orjson.dumps(reply), 201, {**cors, "Location": reply["url"]})
@@ -112,7 +112,7 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
             ctx = await resolve(core, _credentials(request, mount, settings.public_url))
             if not ctx.is_master:
                 return json_response(b'{"error":"unauthorized: master key is required"}', 403, cors)
-            await files.delete(core, ctx, request.path_params["name"])
+            await store.delete(core, ctx, request.path_params["name"])
         except Exception as exc:  # noqa: BLE001
             return fail(exc, cors)
         return Response(b"", 200, headers=cors)
@@ -133,8 +133,8 @@ def file_routes(core: Core, mount: str, cors_headers: Callable[[Request], dict[s
             return await context_for_link(core, link, ip, here, token)
 
         try:
-            wanted = files.DownloadRequest(request.path_params["name"], request.query_params, ip)
-            found = await files.open_download(core, wanted, context_for)
+            wanted = store.DownloadRequest(request.path_params["name"], request.query_params, ip)
+            found = await store.open_download(core, wanted, context_for)
         except Exception as exc:  # noqa: BLE001
             return fail(exc, cors)
         kind = disposition(found.meta.content_type)
