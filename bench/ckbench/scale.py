@@ -7,6 +7,8 @@ what ``"ACL": {clinicianId: {read, write}}`` becomes through REST). Clinicians a
 in through REST. The chart workload then runs through HTTP with the clinicians' session tokens, on
 patients drawn uniformly from the whole database, at each size: 5 notes and 2 encounters per patient
 at every size, so a chart returns the same amount of data and only the size of the tables changes.
+The scale run keeps these ``owner`` ACLs and its 20 clinicians whatever ``--access`` says, so its
+stages stay comparable with earlier runs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ckbench.loader import Dataset, Patient, create_clinicians
 from ckbench.workload import run_workload
 
 DB = "bench_scale"
+CLINICIANS = 20
 ENCOUNTERS, NOTES = 2, 5
 CHUNK = 20_000
 _ALPHA = string.ascii_letters + string.digits
@@ -135,7 +138,7 @@ async def run_scale(args: argparse.Namespace, say: Callable[[str], None]) -> dic
     try:
         await server.start()
         async with Api(server.base, servers.APP_ID, servers.MASTER_KEY, connections=64) as api:
-            ds = Dataset(clinicians=await create_clinicians(api, args.clinicians))
+            ds = Dataset(clinicians=await create_clinicians(api, CLINICIANS))
             conn = await asyncpg.connect(servers.pg_url(DB))
             rng = random.Random(2026)
             try:
@@ -158,7 +161,7 @@ async def run_scale(args: argparse.Namespace, say: Callable[[str], None]) -> dic
                             f"p99 {t['p99_ms']:.2f} ms errors {t['errors']}"
                         )
                     stage["floor_c1"] = await floor.measure(
-                        servers.pg_url(DB), floor.targets_from(ds), concurrency=1,
+                        servers.pg_url(DB), await floor.targets_from(servers.pg_url(DB), ds), concurrency=1,
                         duration=min(5.0, args.op_duration), warmup=1.0, as_issued=False,
                     )  # fmt: skip
                     say(f"    floor c1 (data SQL only): p50 {stage['floor_c1']['p50_ms']:.2f} ms")

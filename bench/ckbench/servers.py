@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import aiohttp
@@ -110,6 +110,17 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def via_port(server: Server, pg_port: int) -> Server:
+    """The same server, reaching PostgreSQL on ``pg_port`` (the statement-counting relay)."""
+    old, new = "@127.0.0.1:5432/", f"@127.0.0.1:{pg_port}/"
+    return replace(
+        server,
+        command=[part.replace(old, new) for part in server.command],
+        env={k: v.replace(old, new) for k, v in server.env.items()},
+        proc=None,
+    )
 
 
 def _port_busy(port: int) -> bool:
