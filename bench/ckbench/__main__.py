@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", default=",".join(ALL_SERVERS), help="comma list of " + ", ".join(ALL_SERVERS))
     p.add_argument("--scratch", type=Path, default=Path(os.environ.get("BENCH_SCRATCH", "/tmp/chartkeep-bench")))
     p.add_argument("--out", type=Path, default=None, help="results folder (default SCRATCH/results)")
+    p.add_argument("--db-prefix", default="bench",
+                   help="PostgreSQL databases PREFIX_chartkeep, PREFIX_chartkeep_w2, PREFIX_parse, PREFIX_scale "
+                        "(dropped and re-created)")
     p.add_argument("--chartkeep-port", type=int, default=1437)
     p.add_argument("--parse-port", type=int, default=1438)
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
@@ -182,21 +185,21 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
     results["servers"][kind] = srv_results
     say(f"\n=== {kind} ===")
     if kind == "chartkeep-pg":
-        await servers.recreate_database("bench_chartkeep")
+        await servers.recreate_database(f"{args.db_prefix}_chartkeep")
         server = servers.chartkeep_server(
-            kind, args.chartkeep_port, servers.pg_url("bench_chartkeep"), work, "bench_chartkeep"
+            kind, args.chartkeep_port, servers.pg_url(f"{args.db_prefix}_chartkeep"), work, f"{args.db_prefix}_chartkeep"
         )
     elif kind == "chartkeep-pg-w2":  # the same server as chartkeep-pg, as two worker processes
-        await servers.recreate_database("bench_chartkeep_w2")
+        await servers.recreate_database(f"{args.db_prefix}_chartkeep_w2")
         server = servers.chartkeep_server(
-            kind, args.chartkeep_port, servers.pg_url("bench_chartkeep_w2"), work, "bench_chartkeep_w2",
+            kind, args.chartkeep_port, servers.pg_url(f"{args.db_prefix}_chartkeep_w2"), work, f"{args.db_prefix}_chartkeep_w2",
             workers=2, redis_url=args.redis_url,
         )
     elif kind == "chartkeep-sqlite":
         server = servers.chartkeep_server(kind, args.chartkeep_port, servers.sqlite_reset(work), work, None)
     else:
-        await servers.recreate_database("bench_parse")
-        server = servers.parse_server(args.parse_port, args.scratch / "parse", work, "bench_parse", False)
+        await servers.recreate_database(f"{args.db_prefix}_parse")
+        server = servers.parse_server(args.parse_port, args.scratch / "parse", work, f"{args.db_prefix}_parse", False)
 
     try:
         first = await server.start()
@@ -204,16 +207,16 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
         async with Api(server.base, servers.APP_ID, servers.MASTER_KEY, connections=128) as api:
             if kind == "parse-pg":
                 await create_parse_schemas(api)
-                ck_url = servers.pg_url("bench_chartkeep")
+                ck_url = servers.pg_url(f"{args.db_prefix}_chartkeep")
                 if "chartkeep-pg" not in results["servers"]:
                     # Chartkeep's indexes are the reference: make its database once if this run skipped it.
-                    await servers.recreate_database("bench_chartkeep")
+                    await servers.recreate_database(f"{args.db_prefix}_chartkeep")
                     subprocess.run(
                         [sys.executable, "-m", "chartkeep", "init", "--database-url", ck_url, "--data-dir",
                          str(work / "init-data"), "--app-id", servers.APP_ID, "--master-key", servers.MASTER_KEY],
                         check=True, capture_output=True,
                     )  # fmt: skip
-                made = await mirror_indexes(servers.pg_url("bench_parse"), await chartkeep_single_column_indexes(ck_url))
+                made = await mirror_indexes(servers.pg_url(f"{args.db_prefix}_parse"), await chartkeep_single_column_indexes(ck_url))
                 srv_results["indexes_added"] = made
                 say(f"  schemas created; {len(made)} indexes mirrored from Chartkeep onto Parse's tables")
             say(f"  loading {args.patients} patients through REST /batch ({args.access} access) ...")
@@ -282,7 +285,7 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
             fp["rss_end_mb"] = server.rss_mb()
         if kind == "chartkeep-pg" and not args.no_floor:
             results["floor"] = await floor.run_floor(
-                servers.pg_url("bench_chartkeep"), ds, duration=args.op_duration, warmup=args.warmup
+                servers.pg_url(f"{args.db_prefix}_chartkeep"), ds, duration=args.op_duration, warmup=args.warmup
             )
     finally:
         server.stop()

@@ -29,7 +29,6 @@ from ckbench.client import Api
 from ckbench.loader import Dataset, Patient, create_clinicians
 from ckbench.workload import run_workload
 
-DB = "bench_scale"
 CLINICIANS = 20
 ENCOUNTERS, NOTES = 2, 5
 CHUNK = 20_000
@@ -130,16 +129,17 @@ async def grow(conn: asyncpg.Connection, ds: Dataset, target: int, rng: random.R
 
 async def run_scale(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
     sizes = [int(s) for s in str(args.scale_sizes).split(",") if s]
+    db = f"{args.db_prefix}_scale"
     work = args.scratch / "work"
-    await servers.recreate_database(DB)
-    server = servers.chartkeep_server("chartkeep-scale", args.chartkeep_port, servers.pg_url(DB), work, DB)
+    await servers.recreate_database(db)
+    server = servers.chartkeep_server("chartkeep-scale", args.chartkeep_port, servers.pg_url(db), work, db)
     out: dict[str, Any] = {"notes_per_patient": NOTES, "encounters_per_patient": ENCOUNTERS, "stages": []}
     say("\n=== scale (Chartkeep/PG, bulk-loaded with COPY) ===")
     try:
         await server.start()
         async with Api(server.base, servers.APP_ID, servers.MASTER_KEY, connections=64) as api:
             ds = Dataset(clinicians=await create_clinicians(api, CLINICIANS))
-            conn = await asyncpg.connect(servers.pg_url(DB))
+            conn = await asyncpg.connect(servers.pg_url(db))
             rng = random.Random(2026)
             try:
                 for target in sizes:
@@ -161,7 +161,7 @@ async def run_scale(args: argparse.Namespace, say: Callable[[str], None]) -> dic
                             f"p99 {t['p99_ms']:.2f} ms errors {t['errors']}"
                         )
                     stage["floor_c1"] = await floor.measure(
-                        servers.pg_url(DB), await floor.targets_from(servers.pg_url(DB), ds), concurrency=1,
+                        servers.pg_url(db), await floor.targets_from(servers.pg_url(db), ds), concurrency=1,
                         duration=min(5.0, args.op_duration), warmup=1.0, as_issued=False,
                     )  # fmt: skip
                     say(f"    floor c1 (data SQL only): p50 {stage['floor_c1']['p50_ms']:.2f} ms")
