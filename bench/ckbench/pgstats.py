@@ -1,8 +1,8 @@
 """PostgreSQL's own counters for one database around a recorded window (``pg_stat_database``).
 
 Works the same for every server on PostgreSQL, needs no extension and no restart: transactions
-(``xact_commit + xact_rollback``; outside an explicit transaction each statement is one) and the
-rows PostgreSQL read and wrote. Backends flush these counters at most once a second, so a window of
+(``xact_commit + xact_rollback``; outside an explicit transaction each statement is one), the
+rows PostgreSQL read and wrote, and the connections opened (``sessions``). Backends flush these counters at most once a second, so a window of
 a few seconds is approximate; in a steady run what is pending at the start and at the end is about
 the same. Statements themselves are counted on the wire (``pgwire.py``).
 """
@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 COLUMNS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetched", "tup_inserted", "tup_updated",
-           "tup_deleted", "blks_hit", "blks_read")
+           "tup_deleted", "blks_hit", "blks_read", "sessions")
 
 
 class DbStatsMeter:
@@ -48,5 +48,6 @@ class DbStatsMeter:
             "rows_fetched": d["tup_fetched"],
             "rows_written": d["tup_inserted"] + d["tup_updated"] + d["tup_deleted"],
             "blocks": d["blks_hit"] + d["blks_read"],
+            "connections": d["sessions"],  # opened in the window: a pool that reconnects shows here
         }
 
