@@ -212,7 +212,7 @@ class CpuMeter:
     def __init__(self, server_pid: int | None, db_name: str | None) -> None:
         self.server_pid = server_pid
         self.db_name = db_name
-        self.start: dict[str, float] = {}
+        self.start: dict[str, Any] = {}
 
     @staticmethod
     def _cpu(proc: psutil.Process) -> float:
@@ -220,7 +220,7 @@ class CpuMeter:
         return t.user + t.system
 
     def _pg_backends(self) -> dict[int, float]:
-        out = {}
+        out: dict[int, float] = {}
         if not self.db_name:
             return out
         for proc in psutil.process_iter(["name", "cmdline"]):
