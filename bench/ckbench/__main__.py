@@ -1,10 +1,13 @@
 """``python -m ckbench`` (run by ``bench/run.sh``): Chartkeep vs Parse Server, one after the other.
 
 Phases: for each server (Chartkeep/PG in one process and as 2 workers, Parse/PG, Chartkeep/SQLite): fresh database → start → load
-through REST → restart (start-up time, RSS) → idle RSS → ``chart`` alone (RSS after it) → each other
-operation alone → the mix at concurrency 16 and 64 → the mix without logins. Then the asyncpg floor
-and the scale run (Chartkeep/PG, bulk-loaded: ``chart`` and ``Patient/$everything`` at each size;
-``--only-scale`` runs it alone). Results: JSON and a Markdown report in ``--out``.
+through REST (``--access careteam``: care-team roles and ACLs, 50 notes per chart; ``owner``: the
+user-id ACLs of the first bench) → statements per operation (PostgreSQL servers: the server on a
+counting relay, ``pgwire.py``) → restart (start-up time, RSS) → idle RSS → ``chart`` alone (RSS
+after it) → each other operation alone → the mix at concurrency 16 and 64 → the mix without logins.
+Then the asyncpg floor and the scale run (Chartkeep/PG, bulk-loaded: ``chart`` and
+``Patient/$everything`` at each size; ``--only-scale`` runs it alone). Results: JSON and a Markdown
+report in ``--out``.
 """
 
 from __future__ import annotations
@@ -21,13 +24,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ckbench import floor, report, scale, servers
+from ckbench import access, floor, report, scale, servers
 from ckbench.client import Api
-from ckbench.loader import load_dataset
+from ckbench.loader import Dataset, load_dataset
+from ckbench.pgstats import DbStatsMeter
+from ckbench.pgwire import WireCounter
 from ckbench.schemas import chartkeep_single_column_indexes, create_parse_schemas, mirror_indexes
-from ckbench.workload import MIX, MIX_NO_LOGIN, CpuMeter, run_workload
+from ckbench.workload import MIX, MIX_NO_LOGIN, OPS, CpuMeter, run_workload
 
 ALL_SERVERS = ("chartkeep-pg", "chartkeep-pg-w2", "parse-pg", "chartkeep-sqlite")
+ENCOUNTERS = 2  # per patient; in the careteam mode its team is the primary clinician + one per encounter
+STATEMENT_CONCURRENCY = 8
 
 
 def say(msg: str) -> None:
@@ -40,12 +47,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", default=",".join(ALL_SERVERS), help="comma list of " + ", ".join(ALL_SERVERS))
     p.add_argument("--scratch", type=Path, default=Path(os.environ.get("BENCH_SCRATCH", "/tmp/chartkeep-bench")))
     p.add_argument("--out", type=Path, default=None, help="results folder (default SCRATCH/results)")
+    p.add_argument("--db-prefix", default="bench",
+                   help="PostgreSQL databases PREFIX_chartkeep, PREFIX_chartkeep_w2, PREFIX_parse, PREFIX_scale "
+                        "(dropped and re-created)")
     p.add_argument("--chartkeep-port", type=int, default=1437)
     p.add_argument("--parse-port", type=int, default=1438)
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
                    help="Redis for chartkeep-pg-w2 (chartkeep serve --workers 2 needs it)")
     p.add_argument("--patients", type=int, default=None, help="patients loaded through REST (full 1000)")
-    p.add_argument("--clinicians", type=int, default=20)
+    p.add_argument("--access", choices=access.MODES, default="careteam",
+                   help="careteam: each patient's care team is a role, ACLs name it, every clinician on "
+                        "--teams-per-clinician teams (what the templates do); owner: {clinicianId} ACLs")
+    p.add_argument("--clinicians", type=int, default=None,
+                   help="default: owner 20; careteam as many as put each on --teams-per-clinician teams of 3")
+    p.add_argument("--teams-per-clinician", type=int, default=50)
+    p.add_argument("--notes", type=int, default=None, help="notes per patient (careteam 50, owner 5)")
+    p.add_argument("--versions", type=int, default=None, help="NoteVersions per note (careteam 1, owner 2)")
+    p.add_argument("--signed", type=int, default=None, help="signed notes per patient (careteam 5, owner all)")
+    p.add_argument("--no-statements", action="store_true",
+                   help="skip the statements-per-operation pass (server on a counting relay)")
+    p.add_argument("--statement-duration", type=float, default=None, help="seconds per op in that pass (full 8)")
     p.add_argument("--warmup", type=float, default=None, help="seconds before each recorded window")
     p.add_argument("--duration", type=float, default=None, help="seconds of each mixed run (full 30)")
     p.add_argument("--op-duration", type=float, default=None, help="seconds of each single-op run (full 15)")
@@ -75,10 +96,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "chart_duration": 30.0 if full else 6.0,
         "idle": 10.0 if full else 2.0,
         "scale_sizes": "1000,20000,200000" if full else "1000,20000",
+        "statement_duration": 8.0 if full else 3.0,
     }
+    careteam = args.access == "careteam"
+    defaults["notes"] = 50 if careteam else 5
+    defaults["versions"] = 1 if careteam else 2
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.signed is None:
+        args.signed = 5 if careteam else args.notes
+    if args.clinicians is None:
+        args.clinicians = (
+            access.clinicians_for(args.patients, ENCOUNTERS + 1, args.teams_per_clinician) if careteam else 20
+        )
     args.out = args.out or args.scratch / "results"
     if args.only_scale and args.no_scale:
         p.error("--only-scale and --no-scale contradict each other")
@@ -168,21 +199,21 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
     results["servers"][kind] = srv_results
     say(f"\n=== {kind} ===")
     if kind == "chartkeep-pg":
-        await servers.recreate_database("bench_chartkeep")
+        await servers.recreate_database(f"{args.db_prefix}_chartkeep")
         server = servers.chartkeep_server(
-            kind, args.chartkeep_port, servers.pg_url("bench_chartkeep"), work, "bench_chartkeep"
+            kind, args.chartkeep_port, servers.pg_url(f"{args.db_prefix}_chartkeep"), work, f"{args.db_prefix}_chartkeep"
         )
     elif kind == "chartkeep-pg-w2":  # the same server as chartkeep-pg, as two worker processes
-        await servers.recreate_database("bench_chartkeep_w2")
+        await servers.recreate_database(f"{args.db_prefix}_chartkeep_w2")
         server = servers.chartkeep_server(
-            kind, args.chartkeep_port, servers.pg_url("bench_chartkeep_w2"), work, "bench_chartkeep_w2",
+            kind, args.chartkeep_port, servers.pg_url(f"{args.db_prefix}_chartkeep_w2"), work, f"{args.db_prefix}_chartkeep_w2",
             workers=2, redis_url=args.redis_url,
         )
     elif kind == "chartkeep-sqlite":
         server = servers.chartkeep_server(kind, args.chartkeep_port, servers.sqlite_reset(work), work, None)
     else:
-        await servers.recreate_database("bench_parse")
-        server = servers.parse_server(args.parse_port, args.scratch / "parse", work, "bench_parse", False)
+        await servers.recreate_database(f"{args.db_prefix}_parse")
+        server = servers.parse_server(args.parse_port, args.scratch / "parse", work, f"{args.db_prefix}_parse", False)
 
     try:
         first = await server.start()
@@ -190,37 +221,43 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
         async with Api(server.base, servers.APP_ID, servers.MASTER_KEY, connections=128) as api:
             if kind == "parse-pg":
                 await create_parse_schemas(api)
-                ck_url = servers.pg_url("bench_chartkeep")
+                ck_url = servers.pg_url(f"{args.db_prefix}_chartkeep")
                 if "chartkeep-pg" not in results["servers"]:
                     # Chartkeep's indexes are the reference: make its database once if this run skipped it.
-                    await servers.recreate_database("bench_chartkeep")
+                    await servers.recreate_database(f"{args.db_prefix}_chartkeep")
                     subprocess.run(
                         [sys.executable, "-m", "chartkeep", "init", "--database-url", ck_url, "--data-dir",
                          str(work / "init-data"), "--app-id", servers.APP_ID, "--master-key", servers.MASTER_KEY],
                         check=True, capture_output=True,
                     )  # fmt: skip
-                made = await mirror_indexes(servers.pg_url("bench_parse"), await chartkeep_single_column_indexes(ck_url))
+                made = await mirror_indexes(servers.pg_url(f"{args.db_prefix}_parse"), await chartkeep_single_column_indexes(ck_url))
                 srv_results["indexes_added"] = made
                 say(f"  schemas created; {len(made)} indexes mirrored from Chartkeep onto Parse's tables")
-            say(f"  loading {args.patients} patients through REST /batch ...")
+            say(f"  loading {args.patients} patients through REST /batch ({args.access} access) ...")
             t0 = time.perf_counter()
             ds = await load_dataset(
                 api,
                 patients=args.patients,
                 clinicians=args.clinicians,
-                encounters=2,
-                notes=5,
-                versions=2,
+                encounters=ENCOUNTERS,
+                notes=args.notes,
+                versions=args.versions,
+                signed=args.signed,
+                mode=args.access,
+                app_builds_teams=kind == "parse-pg",
                 say=say,
             )
             load_s = time.perf_counter() - t0
             objects = sum(ds.counts.values()) + args.clinicians
-            srv_results["load"] = {"seconds": load_s, "objects": objects, "counts": ds.counts}
+            srv_results["load"] = {"seconds": load_s, "objects": objects, "counts": ds.counts,
+                                   "access": args.access, "clinicians": args.clinicians, **ds.info}
             say(f"  loaded {objects} objects in {load_s:.1f}s")
         if server.db_name:
             await _analyze(server.db_name)
 
         server.stop()
+        if server.db_name and not args.no_statements:
+            srv_results["statements"] = await _statement_pass(server, ds, args)
         startup = await server.start()
         fp = {"first_start_s": first, "startup_s": startup, "rss_ready_mb": server.rss_ready_mb}
         srv_results["footprint"] = fp
@@ -233,15 +270,19 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
 
             async def run(name: str, weights: dict[str, int], conc: int, duration: float) -> None:
                 meter = CpuMeter(server.pid, server.db_name)
+                db_meter = DbStatsMeter(servers.PG_ADMIN, server.db_name)
                 res = await run_workload(
-                    api, ds, weights, concurrency=conc, warmup=args.warmup, duration=duration, meter=meter
+                    api, ds, weights, concurrency=conc, warmup=args.warmup, duration=duration, meter=meter,
+                    db_meter=db_meter,
                 )
                 srv_results["runs"][name] = res
                 t, cpu = res["total"], res["cpu"]
+                per = report.per_op_cost(res)
                 say(
                     f"  {name:<18} {t['ops_s']:8.1f} ops/s  p50 {t['p50_ms']:7.1f}  p99 {t['p99_ms']:7.1f} ms"
                     f"  err {t['errors']:<4} cpu client {cpu['client_pct']:.0f}% server {cpu.get('server_pct', 0):.0f}%"
                     f" pg {cpu['pg_pct']:.0f}% other {cpu['other_pct']:.0f}%"
+                    f"  ms/op server {per['server_ms']:.2f} pg {per['pg_ms']:.2f}  xacts/op {per['xacts']:.1f}"
                     + (f"  {t['error_kinds']}" if t["errors"] else "")
                 )
 
@@ -258,10 +299,35 @@ async def bench_server(kind: str, args: argparse.Namespace, results: dict[str, A
             fp["rss_end_mb"] = server.rss_mb()
         if kind == "chartkeep-pg" and not args.no_floor:
             results["floor"] = await floor.run_floor(
-                servers.pg_url("bench_chartkeep"), ds, duration=args.op_duration, warmup=args.warmup
+                servers.pg_url(f"{args.db_prefix}_chartkeep"), ds, duration=args.op_duration, warmup=args.warmup
             )
     finally:
         server.stop()
+
+
+async def _statement_pass(server: servers.Server, ds: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    """Each operation alone with the server on the counting relay: what it sends PostgreSQL per
+    operation (statements, parses, syncs). Its own pass, because the relay adds a hop."""
+    out: dict[str, Any] = {}
+    async with WireCounter() as wire:
+        relayed = servers.via_port(server, wire.port)
+        await relayed.start()
+        try:
+            async with Api(server.base, servers.APP_ID, servers.MASTER_KEY, connections=128) as api:
+                for op in OPS:
+                    res = await run_workload(
+                        api, ds, {op: 1}, concurrency=STATEMENT_CONCURRENCY, warmup=args.warmup,
+                        duration=args.statement_duration, wire=wire,
+                    )
+                    ops = res["total"]["ops"]
+                    counts = {k: v / ops for k, v in res.get("wire", {}).items()} if ops else {}
+                    out[op] = {**counts, "ops": ops, "errors": res["total"]["errors"]}
+                    say(f"  statements/op {op:<11} {counts.get('statements', float('nan')):6.1f}"
+                        f"  parses {counts.get('parses', float('nan')):5.1f}  syncs {counts.get('syncs', float('nan')):5.1f}"
+                        f"  ({ops} ops, {res['total']['errors']} errors)")
+        finally:
+            relayed.stop()
+    return out
 
 
 async def _ledger_off_run(server: Any, run: Any, args: argparse.Namespace) -> None:

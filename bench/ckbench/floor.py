@@ -5,7 +5,8 @@ PostgreSQL's statement log with ``log_min_duration_statement = 0``), with the sa
 
 * per request: the session lookup (``_Session`` ⋈ ``_User`` by token digest) and the role walk;
 * the Patient by id, the Encounters by pointer, the MedicalNotes by pointer newest first (limit 50),
-  and the ``include=author`` batch of ``_User`` rows, each under the reader's ACL.
+  and the ``include=author`` batch of ``_User`` rows, each under the reader's ACL principals (``*``,
+  the user id, ``role:<name>`` of every role they hold, care teams included).
 
 Two variants: ``data`` (the four data statements only: what any server must read) and
 ``as_issued`` (plus the three session lookups and three role walks Chartkeep makes per chart).
@@ -60,8 +61,10 @@ AUTHORS = (
 )
 
 
-async def _chart(conn: asyncpg.Connection, pid: str, uid: str, digest: str, as_issued: bool) -> None:
-    perms = ["*", uid]
+Target = tuple[str, str, str, list[str]]  # patient objectId, clinician objectId, token digest, read principals
+
+
+async def _chart(conn: asyncpg.Connection, pid: str, uid: str, digest: str, perms: list[str], as_issued: bool) -> None:
     if as_issued:
         await conn.fetchrow(SESSION, digest)
         await conn.fetch(ROLES, uid)
@@ -81,14 +84,14 @@ async def _chart(conn: asyncpg.Connection, pid: str, uid: str, digest: str, as_i
 
 async def measure(
     url: str,
-    targets: list[tuple[str, str, str]],
+    targets: list[Target],
     *,
     concurrency: int,
     duration: float,
     warmup: float,
     as_issued: bool,
 ) -> dict[str, Any]:
-    """``targets``: (patient objectId, clinician objectId, session token digest)."""
+    """``targets``: (patient objectId, clinician objectId, session token digest, principals)."""
     pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
     lat: list[float] = []
     state = {"rec": False, "stop": False}
@@ -97,9 +100,9 @@ async def measure(
         rng = random.Random(w)
         async with pool.acquire() as conn:
             while not state["stop"]:
-                pid, uid, digest = targets[rng.randrange(len(targets))]
+                pid, uid, digest, perms = targets[rng.randrange(len(targets))]
                 t0 = time.perf_counter()
-                await _chart(conn, pid, uid, digest, as_issued)
+                await _chart(conn, pid, uid, digest, perms, as_issued)
                 if state["rec"]:
                     lat.append(time.perf_counter() - t0)
 
@@ -125,16 +128,26 @@ async def measure(
     }
 
 
-def targets_from(ds: Dataset) -> list[tuple[str, str, str]]:
+async def targets_from(url: str, ds: Dataset) -> list[Target]:
+    """Each patient with its primary clinician and what the server matches ACLs against: ``*``, the
+    user id and ``role:<name>`` of every role the user holds (care teams included)."""
+    conn = await asyncpg.connect(url)
+    try:
+        perms = {}
+        for cl in ds.clinicians:
+            names = [r["name"] for r in await conn.fetch(ROLES, cl.object_id)]
+            perms[cl.object_id] = ["*", cl.object_id, *(f"role:{n}" for n in sorted(names))]
+    finally:
+        await conn.close()
     out = []
     for p in ds.patients:
         cl = ds.clinicians[p.clinician]
-        out.append((p.object_id, cl.object_id, hashlib.sha256(cl.token.encode()).hexdigest()))
+        out.append((p.object_id, cl.object_id, hashlib.sha256(cl.token.encode()).hexdigest(), perms[cl.object_id]))
     return out
 
 
 async def run_floor(url: str, ds: Dataset, *, duration: float, warmup: float) -> dict[str, Any]:
-    targets = targets_from(ds)
+    targets = await targets_from(url, ds)
     out = {}
     for name, as_issued in (("data", False), ("as_issued", True)):
         for conc in (1, 16):

@@ -28,15 +28,28 @@ def _ratio(a: float | None, b: float | None) -> float:
     return a / b
 
 
+def per_op_cost(run: dict[str, Any]) -> dict[str, float]:
+    """A run's cost per completed operation: server and PostgreSQL CPU ms, and PostgreSQL's
+    counters (``pg``: transactions, rows read/fetched/written, buffer blocks)."""
+    nan = float("nan")
+    t, cpu, pg = run["total"], run.get("cpu", {}), run.get("pg", {})
+    ops_s, ops = t.get("ops_s") or 0, t.get("ops") or 0
+    out = {
+        "server_ms": cpu["server_pct"] / 100 / ops_s * 1000 if ops_s and "server_pct" in cpu else nan,
+        "pg_ms": cpu["pg_pct"] / 100 / ops_s * 1000 if ops_s and "pg_pct" in cpu else nan,
+    }
+    for key in ("xacts", "rows_read", "rows_fetched", "rows_written", "blocks"):
+        out[key] = pg[key] / ops if ops and key in pg else nan
+    return out
+
+
 def runs_table(results: dict[str, Any]) -> str:
     rows = []
     for kind, srv in results.get("servers", {}).items():
         for run_name, run in srv.get("runs", {}).items():
             t = run["total"]
             cpu = run.get("cpu", {})
-            server_ms = float("nan")
-            if t["ops_s"] and "server_pct" in cpu:
-                server_ms = cpu["server_pct"] / 100 / t["ops_s"] * 1000
+            per = per_op_cost(run)
             rows.append(
                 [
                     SERVER_NAMES.get(kind, kind),
@@ -50,7 +63,11 @@ def runs_table(results: dict[str, Any]) -> str:
                     cpu.get("server_pct", float("nan")),
                     cpu.get("pg_pct", float("nan")),
                     cpu.get("other_pct", float("nan")),
-                    server_ms,
+                    per["server_ms"],
+                    per["pg_ms"],
+                    per["xacts"],
+                    per["rows_read"] + per["rows_fetched"],
+                    per["rows_written"],
                 ]
             )
     return table(
@@ -67,9 +84,44 @@ def runs_table(results: dict[str, Any]) -> str:
             "PG CPU %",
             "other CPU %",
             "server CPU ms/op",
+            "PG CPU ms/op",
+            "PG xacts/op",
+            "PG rows read/op",
+            "PG rows written/op",
         ],
         rows,
     )
+
+
+def statements_table(results: dict[str, Any]) -> str:
+    """What each server sends PostgreSQL per operation (wire count, the statements pass), next to
+    the CPU per operation of the same operation run alone."""
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        for op, s in srv.get("statements", {}).items():
+            alone = srv.get("runs", {}).get(f"{op}_c16")
+            per = per_op_cost(alone) if alone else {}
+            rows.append([
+                SERVER_NAMES.get(kind, kind), op, s.get("statements", float("nan")), s.get("parses", float("nan")),
+                s.get("syncs", float("nan")), per.get("xacts", float("nan")), per.get("server_ms", float("nan")),
+                per.get("pg_ms", float("nan")), s.get("errors", 0),
+            ])
+    if not rows:
+        return "(no statements pass)"
+    return table(["server", "op", "statements/op", "parses/op", "syncs/op", "PG xacts/op (alone, c16)",
+                  "server CPU ms/op", "PG CPU ms/op", "errors (pass)"], rows)
+
+
+def access_table(results: dict[str, Any]) -> str:
+    rows = []
+    for kind, srv in results.get("servers", {}).items():
+        ld = srv.get("load")
+        if ld:
+            per = ld.get("teams_per_clinician")
+            rows.append([SERVER_NAMES.get(kind, kind), ld.get("access", "owner"), ld.get("clinicians", "?"),
+                         ld.get("team_size", 1), f"{per[0]}–{per[1]}" if per else "–",
+                         ld["counts"].get("MedicalNote", 0) // max(1, ld["counts"].get("Patient", 1))])
+    return table(["server", "access", "clinicians", "team size", "teams per clinician", "notes per patient"], rows)
 
 
 def per_op_table(results: dict[str, Any], run_name: str) -> str:
@@ -260,7 +312,10 @@ def render(results: dict[str, Any]) -> str:
     parts.append("```\n" + "\n".join(f"{k}: {v}" for k, v in meta.items()) + "\n```")
     if results.get("servers"):  # none in a scale-only run (--only-scale)
         parts += ["", "## Runs (whole operation; chart = 3 requests, write_note = 3, sign = 4)", runs_table(results)]
+        parts += ["", "## Data and access", access_table(results)]
         parts += ["", "## Ratios", ratio_table(results)]
+        parts += ["", "## What each operation sends PostgreSQL (statements counted on the wire)",
+                  statements_table(results)]
         for run_name in ("mix_c16", "mix_c64"):
             parts += ["", f"## Per operation inside {run_name}", per_op_table(results, run_name)]
         parts += ["", "## Audit ledger cost on chart reads (target < 25 %)", ledger_table(results)]

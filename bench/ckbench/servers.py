@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import aiohttp
@@ -112,6 +112,17 @@ class Server:
             self.proc.wait()
 
 
+def via_port(server: Server, pg_port: int) -> Server:
+    """The same server, reaching PostgreSQL on ``pg_port`` (the statement-counting relay)."""
+    old, new = "@127.0.0.1:5432/", f"@127.0.0.1:{pg_port}/"
+    return replace(
+        server,
+        command=[part.replace(old, new) for part in server.command],
+        env={k: v.replace(old, new) for k, v in server.env.items()},
+        proc=None,
+    )
+
+
 def _port_busy(port: int) -> bool:
     import socket
 
@@ -135,6 +146,10 @@ def chartkeep_server(kind: str, port: int, database_url: str, work: Path, db_nam
         # a second, so Chartkeep's per-IP login/sign-up limits are lifted to compare like with like.
         "--login-rate-limit", "100000000",
         "--signup-rate-limit", "100000000",
+        # likewise the per-user caps on client-appended AuditEvents (30 a minute, 1,000 a day): the
+        # bench's 12-60 clinicians append hundreds a second; Parse Server has no such cap
+        "--audit-event-rate-limit", "0",
+        "--audit-event-daily-limit", "0",
         # the LiveQuery runs open thousands of connections from this one address
         "--http-max-connections", "100000",
         "--http-max-connections-per-ip", "100000",

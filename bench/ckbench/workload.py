@@ -1,6 +1,7 @@
 """The measured workload: operations as an SDK app issues them, a closed-loop runner, statistics.
 
-Every operation runs with a clinician's session token on one of that clinician's patients. A run is
+Every operation runs with a clinician's session token on a patient whose care team they are on (in
+the ``owner`` access mode: one of their own patients), sending the ACLs an app sends. A run is
 ``concurrency`` workers, each issuing one operation after another (closed loop): warm-up first
 (not recorded), then ``duration`` seconds recorded. CPU time of the client, the server process and
 the PostgreSQL backends serving the server's database is sampled around the recorded window.
@@ -19,8 +20,11 @@ from typing import Any
 import orjson
 import psutil
 
+from ckbench import access
 from ckbench.client import Api, ApiError, acl_for, date, pointer
-from ckbench.loader import PASSWORD, Dataset, now_iso
+from ckbench.loader import PASSWORD, Dataset, Patient, now_iso
+from ckbench.pgstats import DbStatsMeter
+from ckbench.pgwire import WireCounter
 
 Op = Callable[["Ctx"], Awaitable[None]]
 
@@ -32,9 +36,16 @@ class Ctx:
     rng: random.Random
 
     def pick(self) -> tuple[int, int]:
-        """A random patient and its clinician (uniform over patients)."""
+        """A random patient (uniform) and a random clinician of its care team."""
         pi = self.rng.randrange(len(self.ds.patients))
-        return self.ds.patients[pi].clinician, pi
+        return self.rng.choice(self.ds.patients[pi].members()), pi
+
+    def acl(self, class_name: str, p: Patient, user_id: str, signer: str | None = None) -> dict[str, Any]:
+        """The ACL the app sends (Chartkeep replaces it on a chart class with the one it computes,
+        which is the same in the careteam mode)."""
+        if self.ds.access == "careteam":
+            return access.team_acl(class_name, p.object_id, signer)
+        return acl_for(user_id)
 
 
 def _eq_pointer(class_name: str, object_id: str) -> str:
@@ -71,7 +82,6 @@ async def op_everything(c: Ctx) -> None:
 
 async def _draft(c: Ctx, cl: Any, p: Any) -> tuple[str, str]:
     """A new note and its first version, as the template's app writes them: (note id, version id)."""
-    acl = acl_for(cl.object_id)
     note = await c.api.call(
         "POST",
         "/classes/MedicalNote",
@@ -83,7 +93,7 @@ async def _draft(c: Ctx, cl: Any, p: Any) -> tuple[str, str]:
             "noteType": "progress",
             "currentVersionNumber": 0,
             "status": "draft",
-            "ACL": acl,
+            "ACL": c.acl("MedicalNote", p, cl.object_id),
         },
         token=cl.token,
     )
@@ -99,7 +109,7 @@ async def _draft(c: Ctx, cl: Any, p: Any) -> tuple[str, str]:
             "assessment": "Improving.",
             "plan": "Continue current plan.",
             "changeSummary": "initial",
-            "ACL": acl,
+            "ACL": c.acl("NoteVersion", p, cl.object_id),
         },
         token=cl.token,
     )
@@ -116,8 +126,8 @@ async def op_write_note(c: Ctx) -> None:
 async def op_sign(c: Ctx) -> None:
     """A note written and signed by its author: draft, version, signature request, signature."""
     ci, pi = c.pick()
-    cl = c.ds.clinicians[ci]
-    note_id, version_id = await _draft(c, cl, c.ds.patients[pi])
+    cl, p = c.ds.clinicians[ci], c.ds.patients[pi]
+    note_id, version_id = await _draft(c, cl, p)
     sig = await c.api.call(
         "POST",
         "/classes/Signature",
@@ -128,7 +138,7 @@ async def op_sign(c: Ctx) -> None:
             "signatureRole": "author",
             "status": "requested",
             "requestedAt": date(now_iso()),
-            "ACL": acl_for(cl.object_id),
+            "ACL": c.acl("Signature", p, cl.object_id, signer=cl.object_id),
         },
         token=cl.token,
     )
@@ -214,7 +224,7 @@ class CpuMeter:
     def __init__(self, server_pid: int | None, db_name: str | None) -> None:
         self.server_pid = server_pid
         self.db_name = db_name
-        self.start: dict[str, float] = {}
+        self.start: dict[str, Any] = {}
 
     @staticmethod
     def _cpu(proc: psutil.Process) -> float:
@@ -222,7 +232,7 @@ class CpuMeter:
         return t.user + t.system
 
     def _pg_backends(self) -> dict[int, float]:
-        out = {}
+        out: dict[int, float] = {}
         if not self.db_name:
             return out
         for proc in psutil.process_iter(["name", "cmdline"]):
@@ -275,9 +285,13 @@ async def run_workload(
     warmup: float,
     duration: float,
     meter: CpuMeter | None = None,
+    db_meter: DbStatsMeter | None = None,
+    wire: WireCounter | None = None,
     seed: int = 1,
     ops: dict[str, Op] | None = None,
 ) -> dict[str, Any]:
+    """``db_meter``: pg_stat_database deltas of the window (``pg``); ``wire``: protocol messages the
+    server sent PostgreSQL in the window (``wire``, when it runs through the relay)."""
     ops = ops or OPS
     names = list(weights)
     cum = list(weights.values())
@@ -311,6 +325,9 @@ async def run_workload(
 
     tasks = [asyncio.create_task(worker(w)) for w in range(concurrency)]
     await asyncio.sleep(warmup)
+    if db_meter:
+        await db_meter.begin()
+    wire_start = wire.snapshot() if wire else None
     if meter:
         meter.begin()
     state["recording"] = True
@@ -319,12 +336,19 @@ async def run_workload(
     state["recording"] = False
     elapsed = time.perf_counter() - t0
     cpu = meter.end() if meter else {}
+    wire_counts = wire.since(wire_start) if wire and wire_start is not None else {}
+    pg = await db_meter.end() if db_meter else {}
     state["stop"] = True
     await asyncio.gather(*tasks)
-    return {
+    out: dict[str, Any] = {
         "concurrency": concurrency,
         "duration_s": elapsed,
         "total": summarize(total, elapsed),
         "per_op": {n: summarize(s, elapsed) for n, s in stats.items()},
         "cpu": cpu,
     }
+    if pg:
+        out["pg"] = pg
+    if wire_counts:
+        out["wire"] = wire_counts
+    return out

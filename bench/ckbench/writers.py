@@ -28,7 +28,7 @@ import asyncpg
 from ckbench import servers
 from ckbench.client import Api, ApiError
 from ckbench.loader import Dataset, load_dataset
-from ckbench.workload import Ctx, CpuMeter, OpStats, _draft, summarize
+from ckbench.workload import CpuMeter, Ctx, OpStats, _draft, summarize
 
 DB = "bench_writers"
 
