@@ -17,11 +17,10 @@ from chartkeep.app import build_core
 from chartkeep.audit.append import append
 from chartkeep.audit.chains import chain_of
 from chartkeep.audit.entry import Entry
-from chartkeep.schema_admin.bootstrap import initialize
 from chartkeep.settings import Settings
 from chartkeep.storage import postgres
 from tests.audit.helpers import check
-from tests.conftest import APP_ID, MASTER_KEY, private_pg_schema
+from tests.conftest import APP_ID, MASTER_KEY, private_pg_schema, running_core
 
 
 def _entry(patient: str) -> Entry:
@@ -43,13 +42,8 @@ async def pg_core(tmp_path: Any) -> AsyncIterator[Any]:
     """PostgreSQL only: SQLite has one writer, which reads every head in its transaction."""
     async with private_pg_schema() as url:
         settings = Settings(app_id=APP_ID, master_key=MASTER_KEY, database_url=url, data_dir=tmp_path)
-        core = build_core(settings)
-        await core.db.connect()
-        await initialize(core)
-        try:
+        async with running_core(settings) as core:
             yield core
-        finally:
-            await core.db.close()
 
 
 @pytest.fixture
