@@ -65,8 +65,9 @@ async def _objects(core: Any, name: str) -> list[dict[str, Any]]:
 
 
 async def _members(core: Any) -> dict[str, set[str]]:
+    names = [r["name"] for r in await _objects(core, "_Role")]
     async with core.db.read() as conn:
-        ids = await roles.role_ids(conn, [r["name"] for r in await _objects(core, "_Role")])
+        ids = await roles.role_ids(conn, names)
         return {name: await roles.role_users(conn, role_id) for name, role_id in ids.items()}
 
 

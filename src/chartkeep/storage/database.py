@@ -30,27 +30,30 @@ class Row(Protocol):
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 
-_HOLDING: ContextVar[bool] = ContextVar("chartkeep_db_holding", default=False)
+_HOLDING: ContextVar[frozenset[int]] = ContextVar("chartkeep_db_holding", default=frozenset())
 STRICT_POOL_ENV = "CHARTKEEP_STRICT_POOL"
 
 
 class NestedAcquire(RuntimeError):
-    """A task that holds a pooled connection asked the pool for another (``CHARTKEEP_STRICT_POOL``)."""
+    """A task that holds a pooled connection asked the same pool for another (``CHARTKEEP_STRICT_POOL``)."""
 
 
 @contextmanager
-def holding() -> Iterator[None]:
-    """Mark the current task as holding a pooled connection for the block.
+def holding(pool: object) -> Iterator[None]:
+    """Mark the current task as holding a connection of ``pool`` for the block.
 
-    A task that holds a connection and waits for a second one deadlocks the server once as many
-    such tasks as the pool has connections run at the same time: each holds one and waits for
-    another that never comes. Code under a connection passes that connection down (``use``). With
-    ``CHARTKEEP_STRICT_POOL=1`` (the test suite sets it) asking for a second one raises at once, so
-    the pattern fails a test instead of stalling a server under load."""
-    if _HOLDING.get() and os.environ.get(STRICT_POOL_ENV) == "1":
+    A task that holds a connection and waits for a second one of the same pool deadlocks the
+    server once as many such tasks as the pool has connections run at the same time: each holds
+    one and waits for another that never comes. Code under a connection passes that connection
+    down (``use``). With ``CHARTKEEP_STRICT_POOL=1`` (the test suite sets it) asking the same pool
+    for a second one raises at once, so the pattern fails a test instead of stalling a server under
+    load. (Connections of two different databases, as an import or a comparison holds, are fine.)"""
+    held = _HOLDING.get()
+    key = id(pool)
+    if key in held and os.environ.get(STRICT_POOL_ENV) == "1":
         raise NestedAcquire("this task already holds a database connection: pass it down (storage.database.use) "
                             "instead of asking the pool for another")
-    token = _HOLDING.set(True)
+    token = _HOLDING.set(held | {key})
     try:
         yield
     finally:

@@ -132,14 +132,14 @@ class PostgresDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PgConn]:
         assert self._pool is not None, "database not connected"
-        with holding():
+        with holding(self):
             async with self._pool.acquire() as raw:
                 yield PgConn(raw, self.dialect, in_tx=False, shared=self._shared)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConn]:
         assert self._pool is not None, "database not connected"
-        with holding():
+        with holding(self):
             async with self._pool.acquire() as raw:
                 conn = PgConn(raw, self.dialect, in_tx=True, shared=self._shared)
                 async with raw.transaction():
