@@ -34,6 +34,7 @@ class Ctx:
     api: Api
     ds: Dataset
     rng: random.Random
+    worker: int = 0  # which of the run's concurrent workers this is
 
     def pick(self) -> tuple[int, int]:
         """A random patient (uniform) and a random clinician of its care team."""
@@ -300,7 +301,7 @@ async def run_workload(
     state = {"recording": False, "stop": False}
 
     async def worker(w: int) -> None:
-        ctx = Ctx(api, ds, random.Random(seed * 1000 + w))
+        ctx = Ctx(api, ds, random.Random(seed * 1000 + w), worker=w)
         rng = ctx.rng
         while not state["stop"]:
             name = rng.choices(names, cum)[0] if len(names) > 1 else names[0]

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -26,9 +24,9 @@ from typing import Any
 import asyncpg
 
 from ckbench import servers
-from ckbench.client import Api, ApiError
+from ckbench.client import Api
 from ckbench.loader import Dataset, load_dataset
-from ckbench.workload import CpuMeter, Ctx, OpStats, _draft, summarize
+from ckbench.workload import CpuMeter, Ctx, _draft, run_workload
 
 DB = "bench_writers"
 
@@ -56,52 +54,43 @@ async def sample_waits(db: str, stop: asyncio.Event, every: float, counts: Count
     return samples
 
 
+async def op_write_own_patient(c: Ctx) -> None:
+    """``write_note`` on the worker's own patient (writer *i* writes only on patient *i*)."""
+    patient = c.ds.patients[c.worker]
+    clinician = c.ds.clinicians[patient.clinician]
+    note_id, _ = await _draft(c, clinician, patient)
+    await c.api.call("PUT", f"/classes/MedicalNote/{note_id}", {"currentVersionNumber": 1}, token=clinician.token)
+
+
+class WaitMeter(CpuMeter):
+    """CPU of the recorded window, and what the database's backends waited on during it."""
+
+    def __init__(self, server: servers.Server, sample_every: float) -> None:
+        super().__init__(server.pid, server.db_name)
+        self.every = sample_every
+        self.waits: Counter[str] = Counter()
+        self.stop = asyncio.Event()
+        self.sampler: asyncio.Task[int] | None = None
+
+    def begin(self) -> None:
+        super().begin()
+        self.sampler = asyncio.create_task(sample_waits(DB, self.stop, self.every, self.waits))
+
+    def end(self) -> dict[str, float]:
+        self.stop.set()
+        return super().end()
+
+
 async def run_writers(api: Api, ds: Dataset, writers: int, warmup: float, duration: float,
                       server: servers.Server, sample_every: float) -> dict[str, Any]:
-    stats = OpStats()
-    state = {"recording": False, "stop": False}
-
-    async def writer(i: int) -> None:
-        ctx = Ctx(api, ds, random.Random(i))
-        patient = ds.patients[i]
-        clinician = ds.clinicians[patient.clinician]
-        while not state["stop"]:
-            recording = state["recording"]
-            t0 = time.perf_counter()
-            try:
-                note_id, _ = await _draft(ctx, clinician, patient)
-                await api.call("PUT", f"/classes/MedicalNote/{note_id}", {"currentVersionNumber": 1},
-                               token=clinician.token)
-                ok, kind = True, ""
-            except ApiError as exc:
-                ok, kind = False, exc.kind
-            elapsed = time.perf_counter() - t0
-            if recording and state["recording"]:
-                if ok:
-                    stats.latencies.append(elapsed)
-                else:
-                    stats.errors += 1
-                    stats.error_kinds[kind] = stats.error_kinds.get(kind, 0) + 1
-
-    tasks = [asyncio.create_task(writer(i)) for i in range(writers)]
-    await asyncio.sleep(warmup)
-    meter = CpuMeter(server.pid, server.db_name)
-    waits: Counter[str] = Counter()
-    stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_waits(DB, stop, sample_every, waits))
-    meter.begin()
-    state["recording"] = True
-    t0 = time.perf_counter()
-    await asyncio.sleep(duration)
-    state["recording"] = False
-    elapsed = time.perf_counter() - t0
-    cpu = meter.end()
-    stop.set()
-    samples = await sampler
-    state["stop"] = True
-    await asyncio.gather(*tasks)
-    total = summarize(stats, elapsed)
+    meter = WaitMeter(server, sample_every)
+    res = await run_workload(api, ds, {"write_note": 1}, concurrency=writers, warmup=warmup, duration=duration,
+                             meter=meter, ops={"write_note": op_write_own_patient})
+    assert meter.sampler is not None
+    samples = await meter.sampler
+    total, cpu, elapsed = res["total"], res["cpu"], res["duration_s"]
     ops = max(total["ops"], 1)
+    waits = meter.waits
     active = sum(waits.values())
     return {
         "writers": writers,
