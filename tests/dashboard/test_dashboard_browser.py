@@ -21,6 +21,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from tests.dashboard.pages import button, cell, choose, click, enter, leaf, leaves, log_in, shows, type_text
@@ -74,19 +75,7 @@ async def test_dashboard_browses_patients_and_shows_a_rule_refusal(tmp_path: Pat
         await click(page, "[...document.querySelectorAll('a')].find(a => a.innerText.trim() === 'Jobs')")
         await page.wait_for(shows("Define Jobs on parse-server"))
         await page.screenshot(SHOTS / "4-jobs.png")
-        # nothing left this machine but the dashboard's web fonts, which were refused; the one
-        # failed request is the refused save (400, Parse's {code, error})
-        assert all(url.startswith(GOOGLE_FONTS) for url in page.blocked), page.blocked
-        unexpected = [p for p in page.problems if "ERR_BLOCKED_BY_CLIENT" not in p]
-        assert unexpected == ["network: Failed to load resource: the server responded with a status of "
-                              "400 (Bad Request)"], unexpected
-        # the note is unchanged, and the ledger names the refused update (made with the master key)
-        note = (await api.get(f"/classes/MedicalNote/{signed['objectId']}", master=True)).json()
-        assert (note["title"], note["status"]) == (signed["title"], "signed")
-        refused = (await api.get("/classes/AuditEvent", master=True, params={
-            "where": json.dumps({"targetId": signed["objectId"], "outcome": "failure"})})).json()["results"]
-        assert [(e["eventType"], e["details"], e["metadata"]) for e in refused] == [
-            ("update", f"142: {RULE}", {"masterKey": True})]
+        await _only_the_refused_save_failed(page, api, signed)
 
 
 async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_path: Path) -> None:
@@ -256,17 +245,7 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
         await page.wait_for(f"{editors}.some(v => v.includes('\"count\": {len(signed_notes)}'))")
         await page.screenshot(SHOTS / "14-graphql-console.png")
 
-        # only the web fonts were blocked; the one failed request is the refused write
-        assert all(url.startswith(GOOGLE_FONTS) for url in page.blocked), page.blocked
-        unexpected = [p for p in page.problems if "ERR_BLOCKED_BY_CLIENT" not in p]
-        assert unexpected == ["network: Failed to load resource: the server responded with a status of "
-                              "400 (Bad Request)"], unexpected
-        note = (await api.get(f"/classes/MedicalNote/{signed['objectId']}", master=True)).json()
-        assert (note["title"], note["status"]) == (signed["title"], "signed")
-        refused = (await api.get("/classes/AuditEvent", master=True, params={
-            "where": json.dumps({"targetId": signed["objectId"], "outcome": "failure"})})).json()["results"]
-        assert [(e["eventType"], e["details"], e["metadata"]) for e in refused] == [
-            ("update", f"142: {RULE}", {"masterKey": True})]
+        await _only_the_refused_save_failed(page, api, signed)
         # every change made from the dashboard is in the ledger, with the master key named
         async def ledger(target_class: str) -> list[tuple[str, str, str, bool]]:
             found = (await api.get("/classes/AuditEvent", master=True, params={
@@ -315,3 +294,19 @@ async def _field_is(api: HttpApi, field: str, type_: str | None) -> bool:
     """Patient's ``field`` has the type ``type_`` over GET /schemas (None: there is no such field)."""
     found = (await _schema(api, "Patient"))["fields"].get(field)
     return (found and found["type"]) == type_ if type_ else found is None
+
+
+async def _only_the_refused_save_failed(page: Any, api: HttpApi, signed: dict[str, Any]) -> None:
+    """Nothing left this machine but the dashboard's web fonts, which were refused; the one failed
+    request is the refused save of the signed note (400, Parse's {code, error}); the note is
+    unchanged, and the ledger names the refused update (made with the master key)."""
+    assert all(url.startswith(GOOGLE_FONTS) for url in page.blocked), page.blocked
+    unexpected = [p for p in page.problems if "ERR_BLOCKED_BY_CLIENT" not in p]
+    assert unexpected == ["network: Failed to load resource: the server responded with a status of "
+                          "400 (Bad Request)"], unexpected
+    note = (await api.get(f"/classes/MedicalNote/{signed['objectId']}", master=True)).json()
+    assert (note["title"], note["status"]) == (signed["title"], "signed")
+    refused = (await api.get("/classes/AuditEvent", master=True, params={
+        "where": json.dumps({"targetId": signed["objectId"], "outcome": "failure"})})).json()["results"]
+    assert [(e["eventType"], e["details"], e["metadata"]) for e in refused] == [
+        ("update", f"142: {RULE}", {"masterKey": True})]
