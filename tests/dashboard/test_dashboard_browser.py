@@ -211,9 +211,13 @@ async def test_dashboard_admin_pages_schema_clp_roles_config_jobs_console(tmp_pa
         await click(page, endpoint)
         await type_text(page, "classes/Patient")
         await page.wait_for(f"{endpoint}.value === 'classes/Patient'")
-        await click(page, f"{leaf('Use Master Key?')}.parentElement.parentElement.parentElement"
-                           ".children[1].firstElementChild")
-        await page.wait_for(f"!{button('Send Query')}.disabled")
+        toggle = (f"{leaf('Use Master Key?')}.parentElement.parentElement.parentElement"
+                  ".children[1].firstElementChild")
+        off = await page.evaluate(f"{toggle}.outerHTML")
+        await click(page, toggle)
+        # the query goes out only once the toggle has turned on (a query sent before it is made
+        # without the master key, and the patients' ACLs rightly hide them)
+        await page.wait_for(f"{toggle}.outerHTML !== {json.dumps(off)} && !{button('Send Query')}.disabled")
         await click(page, button("Send Query"))
         await page.wait_for(" && ".join(shows(p["mrn"]) for p in patients))
         await page.screenshot(SHOTS / "12-console-get.png")
